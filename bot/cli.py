@@ -1,0 +1,189 @@
+"""Command line: `amif-bot ask | chat | ingest | run` (and `python -m bot`, the same)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.assistant import Assistant, Reply
+from bot.config import ConfigError, Settings
+from i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
+from knowledge.base import KnowledgeBase
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger("amif")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+MAX_LINE_BYTES = 100_000
+
+
+def _lines(stream: TextIO) -> Iterator[str]:
+    """Lines of stdin decoded leniently: binary junk becomes U+FFFD, never a traceback."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        yield from (line.rstrip("\r\n") for line in stream)
+        return
+    for raw in buffer:
+        yield raw[:MAX_LINE_BYTES].decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+def load_assistant(settings: Settings) -> Assistant:
+    """Load the knowledge base (shipped + ingested) and build the assistant."""
+    return Assistant(KnowledgeBase.load(settings.data_dir))
+
+
+def _print_reply(reply: Reply, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(reply.text + "\n")
+    out.flush()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer one question, or every line of stdin."""
+    assistant = load_assistant(settings)
+    if args.question not in (None, "-"):
+        reply = assistant.answer(args.question, args.lang)
+        _print_reply(reply, args.json, sys.stdout)
+        return EXIT_OK if reply.kind not in ("empty", "too_long") else EXIT_USAGE
+    for line in _lines(sys.stdin):
+        reply = assistant.answer(line, args.lang)
+        if not args.json:
+            # One output per line: a multi-line reply is folded so line i answers question i.
+            reply_text = " | ".join(part.replace("\n", " / ") for part in reply.text.split("\n\n"))
+            sys.stdout.write(reply_text + "\n")
+            sys.stdout.flush()
+        else:
+            _print_reply(reply, True, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """An interactive conversation in the terminal (also reads piped input)."""
+    from bot.terminal import TerminalChat
+
+    chat = TerminalChat(load_assistant(settings), settings, lang=args.lang)
+    return chat.run(_lines(sys.stdin), sys.stdout, interactive=sys.stdin.isatty())
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Add operator documents to the local knowledge store."""
+    from knowledge.ingest import ingest_paths
+
+    results = ingest_paths([Path(p) for p in args.paths], settings.data_dir)
+    failed = 0
+    for result in results:
+        if result.error:
+            failed += 1
+            print(f"error: {result.path}: {result.error}", file=sys.stderr)
+        else:
+            print(f"ingested {result.path} as {result.doc_id} ({result.passages} passages)")
+    if not results:
+        print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        KnowledgeBase.load(settings.data_dir)
+    except KnowledgeError as exc:
+        print(f"error: the knowledge store does not load after ingest: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{len(results) - failed} of {len(results)} files ingested into "
+          f"{settings.data_dir / 'documents'}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
+    if not settings.token:
+        print("error: TELEGRAM_BOT_TOKEN is not set; `amif-bot chat` runs without it",
+              file=sys.stderr)
+        return EXIT_USAGE
+    from bot.telegram_app import run_bot
+
+    return run_bot(settings)
+
+
+def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
+    """Compile the gettext catalogs to .mo files."""
+    from i18n import compile_all
+
+    for po in compile_all():
+        print(f"compiled {po}")
+    return EXIT_OK
+
+
+def cmd_default(args: argparse.Namespace, settings: Settings) -> int:
+    """No command: the Telegram bot when a token is set, else the terminal chat."""
+    if settings.token:
+        return cmd_run(args, settings)
+    args.lang = None
+    return cmd_chat(args, settings)
+
+
+def _lang(value: str) -> str:
+    code = normalize_language(value)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"choose one of {', '.join(LANGUAGES)}")
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of amif-bot."""
+    parser = argparse.ArgumentParser(
+        prog="amif-bot",
+        description="AMIF assistant: cited answers about EU AMIF calls in English, Swedish and "
+        "Finnish. Without a command: the Telegram bot if TELEGRAM_BOT_TOKEN is set, else chat.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="data directory (default: AMIF_DATA_DIR)")
+    parser.set_defaults(func=cmd_default)
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer a question (or each line of stdin)")
+    ask.add_argument("question", nargs="?", help="the question; '-' or none reads stdin")
+    ask.add_argument("--lang", type=_lang, help="reply language: en, sv or fi")
+    ask.add_argument("--json", action="store_true", help="one JSON object per answer")
+    ask.set_defaults(func=cmd_ask)
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.add_argument("--lang", type=_lang, help="reply language: en, sv or fi")
+    chat.set_defaults(func=cmd_chat)
+    ingest = sub.add_parser("ingest", help="add documents (.txt .md .html .pdf) to the store")
+    ingest.add_argument("paths", nargs="+", help="files or folders")
+    ingest.set_defaults(func=cmd_ingest)
+    run = sub.add_parser("run", help="start the Telegram bot")
+    run.set_defaults(func=cmd_run)
+    comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
+    comp.set_defaults(func=cmd_compile)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the amif-bot console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.data_dir is not None:
+        settings = Settings(**{**settings.__dict__, "data_dir": args.data_dir})
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args, settings))
+    except KnowledgeError as exc:
+        print(f"error: the knowledge base does not load: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+__all__ = ["LANGUAGE_NAMES", "main", "translator"]
