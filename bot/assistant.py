@@ -237,12 +237,11 @@ class Assistant:
                      calls=(call.id,) if call else ())
 
     def _where_to_ask(self, t: Translator, call: CallFacts | None) -> str:
-        if call is not None and call.contact is not None and call.contact.email:
-            return t.gettext("Please ask {contact}: {email}.").format(
-                contact=call.contact.text.get(t.lang), email=call.contact.email
-            )
         if call is not None and call.contact is not None:
-            return t.gettext("Please ask {contact}.").format(contact=call.contact.text.get(t.lang))
+            lines = [call.contact.text.get(t.lang)]
+            if call.contact.email:
+                lines.append(t.gettext("E-mail: {email}").format(email=call.contact.email))
+            return "\n".join(lines)
         union = next((c for c in self.kb.calls if c.contact and c.contact.email), None)
         general = t.gettext(
             "For national AMIF calls, ask your country's AMIF managing authority (in Finland, the "
@@ -553,7 +552,7 @@ class Assistant:
             return t.gettext("{call}: our sources give no deadline.").format(call=name)
         zone = t.gettext(_ZONE_NAMES.get(d.tz.key, d.tz.key))
         if call.opens is not None and d.time is None:
-            return t.gettext("{call}: applications were accepted from {start} to {end}.").format(
+            return t.gettext("{call}: application period from {start} to {end}.").format(
                 call=name, start=t.format_date(call.opens.date), end=t.format_date(d.date))
         if d.time is not None:
             return t.gettext("{call}: the deadline is {date} at {time} ({zone}).").format(
@@ -598,9 +597,11 @@ class Assistant:
         hits = [h for h in self.kb.search(text, t.lang, k=5) if _good(h)]
         foreign = False
         if not hits:
+            # Drop the question's own stop words first: "where is" means nothing to Swedish.
+            content = " ".join(self.kb.indexes[t.lang].analyzer.words(text))
             for other in LANGUAGES:
                 if other != t.lang:
-                    hits = [h for h in self.kb.search(text, other, k=5) if _good(h)]
+                    hits = [h for h in self.kb.search(content, other, k=5) if _good(h)]
                     if hits:
                         foreign = True
                         break

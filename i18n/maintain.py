@@ -52,8 +52,11 @@ def update() -> None:
             if not message.id:
                 continue
             message.flags.discard("fuzzy")
-            if lang == "en" and not message.string:
-                message.string = message.id
+            if lang == "en":
+                if isinstance(message.id, tuple) and not all(message.string):
+                    message.string = message.id
+                elif not message.string:
+                    message.string = message.id
         with po_path.open("wb") as fh:
             write_po(fh, catalog, omit_header=False, no_location=True, sort_output=True,
                      ignore_obsolete=True, width=99)

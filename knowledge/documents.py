@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ NO_URL = "no public URL known"
 BUILTIN_DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 _HEADING = re.compile(r"^## (?P<lang>[a-z]{2}): (?P<key>[A-Za-z0-9][A-Za-z0-9_-]*)\s*$")
 _REQUIRED = ("id", "title", "publisher", "language", "url")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,14 @@ def load_documents(folders: Iterable[tuple[Path, bool]]) -> list[Document]:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.md")):
-            doc = load_document(path, ingested=ingested)
+            try:
+                doc = load_document(path, ingested=ingested)
+            except KnowledgeError as exc:
+                if not ingested:
+                    raise
+                # One damaged operator file must not take the whole assistant down.
+                log.warning("skipping ingested document: %s", exc)
+                continue
             if doc.source.id in ids:
                 raise KnowledgeError(
                     f"{path}: document id '{doc.source.id}' is already used by {ids[doc.source.id]}"

@@ -1,0 +1,835 @@
+"""Ingest operator documents (.txt, .md, .html, .pdf) into the local store of cited passages.
+
+Each source file becomes one Markdown file `<data_dir>/documents/<id>.md` in the format that
+knowledge.documents.load_document reads: YAML front matter, then passages under headings
+`## <lang>: p<NNN>`. Passage text is the source's own wording with whitespace normalised; a body
+line that would itself start with `## ` is written as `\\## ` (one leading backslash), which the
+loader strips again, so source text can never pose as a passage heading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from i18n.detect import detect_language
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".htm", ".html", ".md", ".pdf", ".txt")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+DOCUMENTS_FOLDER = "documents"
+ID_PREFIX = "op-"
+PUBLISHER = "operator upload"
+NO_URL = "no public URL known"
+LANGS = ("en", "sv", "fi")
+TITLE_MAX_CHARS = 120
+# Passages are retrieval units: long enough to carry one answer with its context, short enough
+# that BM25 length normalisation does not bury a precise match and a citation stays readable.
+TARGET_WORDS = 120
+MAX_WORDS = 180
+# A passage this short carries too little context for an answer, so it joins a neighbour.
+MIN_WORDS = 40
+# A document's language shows in its first pages; scanning all of a 50 MB file would be slow.
+LANGUAGE_SAMPLE_CHARS = 50_000
+# Per-passage language detection is unreliable below this many words.
+MIN_WORDS_FOR_PASSAGE_LANG = 8
+# A paragraph this short without closing punctuation reads as a heading of what follows.
+HEADING_MAX_WORDS = 12
+# Real text has almost no control characters; random bytes decoded as latin-1 have about 25 %.
+MAX_CONTROL_CHAR_RATIO = 0.10
+
+CALL_REFERENCE = re.compile(r"\bAMIF-\d{4}-[A-Z0-9]+(?:-[A-Z0-9]+)*")
+_SLUG_MAX_CHARS = 60
+_HEX_DIGITS = 8
+
+_SKIP_LINK = re.compile(
+    r"^(skip to (the )?(main )?content|skip to navigation|back to top|hoppa till (huvud)?innehåll"
+    r"|siirry (suoraan )?(sisältöön|pääsisältöön))$",
+    re.IGNORECASE,
+)
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-–—]\s*)?(?:(?:page|sida|sivu)\s+)?\d{1,4}(?:\s*(?:/|of|av)\s*\d{1,4})?(?:\s*[-–—])?$",
+    re.IGNORECASE,
+)
+_LIST_MARKER = re.compile(
+    r"^(?:[•·▪◦‣∙●○■□–—*+-]\s|\d{1,3}[.)]\s|[a-zA-Z][.)]\s|\([a-z0-9]{1,4}\)\s)"
+)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
+# Words ending in a full stop that do not end a sentence (en, sv, fi).
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "etc", "art", "no", "nr", "vs", "cf", "approx", "incl", "ca", "bl.a", "t.ex"}
+    | {"m.m", "s.k", "o.s.v", "esim", "ym", "jne", "mm", "ks", "n"}
+)
+_SENTENCE_START_EXTRA = "\"'“‘(•–—-"
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Unicode category Cc without the whitespace controls.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+class IngestError(Exception):
+    """A source file cannot be ingested; the message is user-facing English."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one source file: the stored document id and passage count, or an error."""
+
+    path: Path
+    doc_id: str | None
+    passages: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    text: str
+    title: str | None
+    url: str | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+
+
+def extract_text(path: Path) -> tuple[str, str | None]:
+    """Return the plain text and title of a supported file; raise IngestError when impossible."""
+    extracted = _extract(path, _read_limited(path))
+    return extracted.text, extracted.title
+
+
+def _read_limited(path: Path) -> bytes:
+    try:
+        if not path.exists():
+            raise IngestError("File not found.")
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            shown = f"'{path.suffix}'" if path.suffix else "(no extension)"
+            raise IngestError(
+                f"Unsupported file type {shown}. Supported types: {', '.join(SUPPORTED_SUFFIXES)}."
+            )
+        if not path.is_file():
+            raise IngestError("This is not a regular file, so it cannot be read.")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise IngestError(
+                f"The file is {size / 1024 / 1024:.1f} MB; files over "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB are refused."
+            )
+        with path.open("rb") as handle:
+            # Read one byte past the limit so a file that grew after stat() is still refused.
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except PermissionError:
+        raise IngestError("The file cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise IngestError(f"The file cannot be read: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError(f"Files over {MAX_FILE_BYTES // 1024 // 1024} MB are refused.")
+    return data
+
+
+def _extract(path: Path, data: bytes) -> _Extracted:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        extracted = _extract_pdf(data)
+    elif suffix in (".html", ".htm"):
+        extracted = _extract_html(data)
+    elif suffix == ".md":
+        extracted = _extract_markdown(_decode_text(data))
+    else:
+        text = _decode_text(data)
+        extracted = _Extracted(text, None, None)
+    if not any(ch.isalnum() for ch in extracted.text):
+        raise IngestError("The file contains no text to ingest.")
+    title = _clean_title(extracted.title) or _first_line_title(extracted.text) or path.name
+    return _Extracted(extracted.text, _truncate_title(title), extracted.url)
+
+
+def _decode_text(data: bytes, declared: str | None = None) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 (Windows "Unicode" text) is full of NUL bytes but is not junk.
+        try:
+            return _check_printable(data.decode("utf-16"))
+        except UnicodeDecodeError:
+            raise IngestError("The file looks like UTF-16 text but cannot be decoded.") from None
+    if b"\x00" in data:
+        raise IngestError("The file looks binary (it contains NUL bytes), not like text.")
+    candidates = [declared] if declared else []
+    candidates += ["utf-8-sig", "cp1252", "latin-1"]
+    for encoding in candidates:
+        try:
+            return _check_printable(data.decode(encoding))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise IngestError("The file's text encoding cannot be read.")  # pragma: no cover (latin-1)
+
+
+def _check_printable(text: str) -> str:
+    controls = len(_CONTROL_CHARS.findall(text))
+    if text and controls / len(text) > MAX_CONTROL_CHAR_RATIO:
+        raise IngestError(
+            "The file looks binary (mostly non-printable characters), not like text."
+        )
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Markdown ------------------------------------------------------------------------------------
+
+_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.S)
+_MD_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_MD_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_MD_RULE_OR_UNDERLINE = re.compile(r"^\s{0,3}(?:[=]+|[-]{2,}|(?:[-*_]\s*){3,})\s*$")
+_MD_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
+_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_INLINE = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),
+    (re.compile(r"`([^`]+)`"), r"\1"),
+    (re.compile(r"(?<![\w*])\*\*(?=\S)(.+?)(?<=\S)\*\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])__(?=\S)(.+?)(?<=\S)__(?![\w_])"), r"\1"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),
+)
+
+
+def _extract_markdown(text: str) -> _Extracted:
+    title: str | None = None
+    match = _MD_FRONT_MATTER.match(text)
+    if match:
+        try:
+            meta = yaml.safe_load(match.group(1))
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict):
+            text = text[match.end() :]
+            if isinstance(meta.get("title"), str):
+                title = meta["title"]
+    lines: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        if _MD_FENCE.match(line):
+            in_fence = not in_fence
+            lines.append("")
+            continue
+        if in_fence:
+            lines.append(line)
+            continue
+        heading = _MD_ATX.match(line)
+        if heading:
+            text_of_heading = _strip_markdown_inline(heading.group(2))
+            if title is None and len(heading.group(1)) == 1 and text_of_heading.strip():
+                title = text_of_heading
+            # A heading always ends the paragraph before it and starts a new one.
+            lines.extend(["", text_of_heading, ""])
+            continue
+        if _MD_RULE_OR_UNDERLINE.match(line) or _MD_TABLE_RULE.match(line):
+            if line.strip().startswith("=") and title is None and lines and lines[-1].strip():
+                title = lines[-1].strip()
+            lines.append("")
+            continue
+        if _MD_LINK_DEFINITION.match(line):
+            continue
+        line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)
+        lines.append(_strip_markdown_inline(line))
+    return _Extracted("\n".join(lines), title, None)
+
+
+def _strip_markdown_inline(line: str) -> str:
+    for pattern, replacement in _MD_INLINE:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+# HTML ----------------------------------------------------------------------------------------
+
+_HTML_SKIPPED = frozenset(
+    {"script", "style", "nav", "header", "footer", "noscript", "template", "svg"}
+)
+_HTML_BLOCKS = frozenset(
+    {"address", "article", "aside", "blockquote", "body", "caption", "dd", "details", "dialog"}
+    | {"div", "dl", "dt", "fieldset", "figcaption", "figure", "form", "hr", "li", "main", "ol"}
+    | {"p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_HTML_CELLS = frozenset({"td", "th"})
+
+
+class _HtmlText(HTMLParser):
+    """Collects visible text with paragraph breaks, the <title>, first <h1> and canonical URL."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title_parts: list[str] = []
+        self.h1_parts: list[str] = []
+        self.canonical: str | None = None
+        self._skip_depth = 0
+        self._in_title = False
+        self._in_pre = 0
+        self._h1_state = "before"  # before -> inside -> done
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Track skipped regions and turn block elements into paragraph breaks."""
+        if tag in _HTML_SKIPPED:
+            self._skip_depth += 1
+        elif tag == "title" and not self.title_parts:
+            self._in_title = True
+        elif tag == "link":
+            self._note_canonical(dict(attrs))
+        if tag == "h1" and self._h1_state == "before":
+            self._h1_state = "inside"
+        if tag == "pre":
+            self._in_pre += 1
+        if tag in _HTML_BLOCKS:
+            self.parts.append("\n\n")
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _HTML_CELLS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close skipped regions and end block elements with a paragraph break."""
+        if tag in _HTML_SKIPPED and self._skip_depth:
+            self._skip_depth -= 1
+        elif tag == "title":
+            self._in_title = False
+        if tag == "h1" and self._h1_state == "inside":
+            self._h1_state = "done"
+        if tag == "pre" and self._in_pre:
+            self._in_pre -= 1
+        if tag in _HTML_BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        """Keep text outside skipped regions; whitespace collapses as a browser would show it."""
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        if self._h1_state == "inside":
+            # The page title is wanted even when the <h1> sits inside a dropped <header>.
+            self.h1_parts.append(data)
+        if self._skip_depth:
+            return
+        if self._in_pre:
+            self.parts.append(data)
+        else:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+    def _note_canonical(self, attrs: dict[str, str | None]) -> None:
+        rel = (attrs.get("rel") or "").lower().split()
+        href = (attrs.get("href") or "").strip()
+        if (
+            self.canonical is None
+            and "canonical" in rel
+            and href.startswith(("http://", "https://"))
+        ):
+            self.canonical = href
+
+
+def _extract_html(data: bytes) -> _Extracted:
+    declared = _HTML_CHARSET.search(data[:4096])
+    charset = declared.group(1).decode("ascii") if declared else None
+    parser = _HtmlText()
+    parser.feed(_decode_text(data, charset))
+    parser.close()
+    text = "".join(parser.parts)
+    title = " ".join("".join(parser.title_parts).split()) or None
+    h1 = " ".join("".join(parser.h1_parts).split()) or None
+    return _Extracted(text, title or h1, parser.canonical)
+
+
+# PDF -----------------------------------------------------------------------------------------
+
+
+def _extract_pdf(data: bytes) -> _Extracted:
+    # pypdf is imported here so the text formats work even where it is missing.
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    with warnings.catch_warnings():
+        # Damaged-but-readable PDFs make pypdf warn; that must not abort an ingest run.
+        warnings.simplefilter("ignore")
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                # Many official PDFs are encrypted only against editing, with an empty password.
+                try:
+                    opened = reader.decrypt("")
+                except (DependencyError, NotImplementedError):
+                    raise IngestError(
+                        "The PDF is encrypted with a method that needs the optional "
+                        "'cryptography' package (not installed); save an unencrypted copy "
+                        "and ingest that."
+                    ) from None
+                if not opened:
+                    raise IngestError(
+                        "The PDF is password-protected (encrypted); save an unprotected copy "
+                        "and ingest that."
+                    )
+            pages = [page.extract_text() or "" for page in reader.pages]
+            meta_title = reader.metadata.title if reader.metadata else None
+        except IngestError:
+            raise
+        except FileNotDecryptedError:
+            raise IngestError("The PDF is password-protected (encrypted).") from None
+        except PdfReadError as exc:
+            raise IngestError(f"The file cannot be read as a PDF ({exc}).") from None
+        except Exception as exc:  # pypdf raises many other kinds on damaged files
+            raise IngestError(
+                f"The file cannot be read as a PDF ({type(exc).__name__}: {exc})."
+            ) from None
+    text = "\n\n".join(_pdf_page_paragraphs(page) for page in pages)
+    if not any(ch.isalnum() for ch in text):
+        raise IngestError(
+            "The PDF contains no extractable text (it may be scanned images; it needs OCR first)."
+        )
+    title = meta_title if isinstance(meta_title, str) else None
+    return _Extracted(text, title, None)
+
+
+def _pdf_page_paragraphs(page_text: str) -> str:
+    """Rebuild paragraphs from PDF layout lines: blank lines, headings and list items end them."""
+    lines = [line.strip() for line in page_text.replace("\r", "\n").split("\n")]
+    while lines and (not lines[0] or _PAGE_NUMBER.match(lines[0])):
+        lines.pop(0)
+    while lines and (not lines[-1] or _PAGE_NUMBER.match(lines[-1])):
+        lines.pop()
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        if not line:
+            paragraphs.append(current)
+            current = ""
+        elif _LIST_MARKER.match(line) or _looks_like_pdf_heading(line, current):
+            paragraphs.append(current)
+            current = line
+            if not _LIST_MARKER.match(line):
+                paragraphs.append(current)
+                current = ""
+        elif current.endswith("-") and current[-2:-1].isalpha() and line[:1].islower():
+            # Keep the hyphen: "third-\ncountry" must stay "third-country".
+            current += line
+        else:
+            current = f"{current} {line}" if current else line
+    paragraphs.append(current)
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _looks_like_pdf_heading(line: str, current: str) -> bool:
+    starts_paragraph = not current or current.rstrip().endswith((".", "!", "?"))
+    words = line.split()
+    return (
+        starts_paragraph
+        and len(words) <= 10
+        and (line[0].isupper() or line[0].isdigit())
+        and not line.endswith((".", ",", ";", ":"))
+        and any(ch.isalpha() for ch in line)
+    )
+
+
+# Titles --------------------------------------------------------------------------------------
+
+
+def _clean_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    title = " ".join(title.translate(_INVISIBLE).split())
+    title = re.sub(r"^Microsoft (?:Word|PowerPoint) - ", "", title)
+    if title.lower() in {"", "untitled", "title", "document"}:
+        return None
+    return title
+
+
+def _first_line_title(text: str) -> str | None:
+    for line in text.split("\n"):
+        line = " ".join(line.translate(_INVISIBLE).split())
+        if line and not _SKIP_LINK.match(line) and sum(ch.isalpha() for ch in line) >= 2:
+            return line
+    return None
+
+
+def _truncate_title(title: str) -> str:
+    if len(title) <= TITLE_MAX_CHARS:
+        return title
+    cut = title[: TITLE_MAX_CHARS - 1]
+    if " " in cut[TITLE_MAX_CHARS // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–") + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# Passages
+
+
+def split_passages(text: str) -> list[str]:
+    """Split text into passages of about TARGET_WORDS (at most MAX_WORDS) words each.
+
+    Paragraphs come from blank lines and list items; short paragraphs merge, headings stay with
+    the paragraph after them, long paragraphs split at sentence ends; boilerplate is dropped.
+    Paragraphs inside one passage are separated by a newline.
+    """
+    units = _glue_headings(_paragraphs(text))
+    passages: list[list[str]] = []
+    buffer: list[str] = []
+    buffer_words = 0
+    for unit in units:
+        words = sum(_word_count(p) for p in unit)
+        if words > MAX_WORDS:
+            if buffer:
+                passages.append(buffer)
+                buffer, buffer_words = [], 0
+            passages.extend(_split_long(unit))
+            continue
+        fits = buffer_words + words <= TARGET_WORDS or (
+            buffer_words < MIN_WORDS and buffer_words + words <= MAX_WORDS
+        )
+        if buffer and not fits:
+            passages.append(buffer)
+            buffer, buffer_words = [], 0
+        buffer.extend(unit)
+        buffer_words += words
+    if buffer:
+        last_words = buffer_words
+        previous_words = sum(_word_count(p) for p in passages[-1]) if passages else 0
+        if passages and last_words < MIN_WORDS and previous_words + last_words <= MAX_WORDS:
+            passages[-1].extend(buffer)
+        else:
+            passages.append(buffer)
+    return ["\n".join(paragraphs) for paragraphs in passages]
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _normalise_space(text: str) -> str:
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def _paragraphs(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    paragraphs: list[str] = []
+    for block in re.split(r"\n[ \t\u00a0]*\n", text):
+        current: list[str] = []
+        block_paragraphs: list[str] = []
+        for raw_line in block.split("\n"):
+            line = _normalise_space(raw_line)
+            if not line or _SKIP_LINK.match(line):
+                continue
+            if _LIST_MARKER.match(line) and current:
+                block_paragraphs.append(" ".join(current))
+                current = []
+            current.append(line)
+        if current:
+            block_paragraphs.append(" ".join(current))
+        paragraphs.extend(p for p in block_paragraphs if not _is_boilerplate(p))
+    return paragraphs
+
+
+def _is_boilerplate(paragraph: str) -> bool:
+    return (
+        not any(ch.isalnum() for ch in paragraph)
+        or bool(_PAGE_NUMBER.match(paragraph))
+        or bool(_SKIP_LINK.match(paragraph))
+    )
+
+
+def _is_heading(paragraph: str) -> bool:
+    return (
+        _word_count(paragraph) <= HEADING_MAX_WORDS
+        and not paragraph.endswith((".", ",", ";", "!", "…"))
+        and not _LIST_MARKER.match(paragraph)
+    )
+
+
+def _glue_headings(paragraphs: list[str]) -> list[list[str]]:
+    units: list[list[str]] = []
+    pending: list[str] = []
+    for paragraph in paragraphs:
+        pending.append(paragraph)
+        if not _is_heading(paragraph):
+            units.append(pending)
+            pending = []
+    if pending:
+        units.append(pending)
+    return units
+
+
+@dataclass(frozen=True)
+class _Segment:
+    text: str
+    words: int
+    starts_paragraph: bool
+
+
+def _split_long(unit: list[str]) -> list[list[str]]:
+    segments: list[_Segment] = []
+    for paragraph in unit:
+        first = True
+        for sentence in _sentences(paragraph):
+            for piece in _split_words(sentence):
+                segments.append(_Segment(piece, _word_count(piece), first))
+                first = False
+    total = sum(s.words for s in segments)
+    goal = total / math.ceil(total / MAX_WORDS)
+    chunks: list[list[_Segment]] = []
+    current: list[_Segment] = []
+    current_words = 0
+    for segment in segments:
+        if current and (current_words + segment.words > MAX_WORDS or current_words >= goal):
+            chunks.append(current)
+            current, current_words = [], 0
+        current.append(segment)
+        current_words += segment.words
+    if current:
+        chunks.append(current)
+    return [_join_segments(chunk) for chunk in chunks]
+
+
+def _join_segments(chunk: list[_Segment]) -> list[str]:
+    paragraphs: list[str] = []
+    for index, segment in enumerate(chunk):
+        if index == 0 or segment.starts_paragraph:
+            paragraphs.append(segment.text)
+        else:
+            paragraphs[-1] += " " + segment.text
+    return paragraphs
+
+
+def _sentences(paragraph: str) -> list[str]:
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        following = paragraph[match.end() : match.end() + 1]
+        if not (following.isupper() or following.isdigit() or following in _SENTENCE_START_EXTRA):
+            continue
+        last_word = paragraph[start : match.start()].rsplit(None, 1)[-1:]
+        token = last_word[0].lower().lstrip("(\"'") if last_word else ""
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue
+        sentences.append(paragraph[start : match.end()].strip())
+        start = match.end()
+    sentences.append(paragraph[start:].strip())
+    return [s for s in sentences if s]
+
+
+def _split_words(sentence: str) -> list[str]:
+    words = sentence.split()
+    if len(words) <= MAX_WORDS:
+        return [sentence]
+    pieces = math.ceil(len(words) / MAX_WORDS)
+    size = math.ceil(len(words) / pieces)
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Store
+
+
+def ingest_paths(
+    paths: Sequence[Path], data_dir: Path, now: datetime | None = None
+) -> list[IngestResult]:
+    """Ingest files and folders into `<data_dir>/documents`; one result per source file."""
+    documents_dir = data_dir / DOCUMENTS_FOLDER
+    if now is None:
+        moment = datetime.now(UTC)
+    elif now.tzinfo is None:
+        moment = now.replace(tzinfo=UTC)  # a naive time is taken to be UTC already
+    else:
+        moment = now.astimezone(UTC)
+    results: list[IngestResult] = []
+    digest_by_name: dict[str, str] = {}
+    for path, problem in _expand(paths, documents_dir):
+        if problem is not None:
+            results.append(IngestResult(path, None, 0, problem))
+            continue
+        try:
+            doc_id, count, digest = _ingest_one(path, documents_dir, moment, digest_by_name)
+        except IngestError as exc:
+            logger.warning("not ingested: %s: %s", path, exc)
+            results.append(IngestResult(path, None, 0, str(exc)))
+            continue
+        except Exception as exc:  # one bad file never stops the others
+            logger.exception("ingest failed: %s", path)
+            results.append(IngestResult(path, None, 0, f"Ingest failed: {exc}"))
+            continue
+        digest_by_name[path.name] = digest
+        results.append(IngestResult(path, doc_id, count, None))
+    return results
+
+
+def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, str | None]]:
+    seen: set[Path] = set()
+    store = documents_dir.resolve()
+    for path in paths:
+        if not path.is_dir():
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                yield path, None
+            continue
+        found = False
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            root_path = Path(root)
+            if root_path.resolve() == store or store in root_path.resolve().parents:
+                # Never feed the store its own output back.
+                dirs[:] = []
+                continue
+            for name in sorted(files):
+                file_path = root_path / name
+                if name.startswith(".") or file_path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                found = True
+                if file_path.resolve() not in seen:
+                    seen.add(file_path.resolve())
+                    yield file_path, None
+        if not found:
+            supported = ", ".join(SUPPORTED_SUFFIXES)
+            yield path, f"The folder contains no supported documents ({supported})."
+
+
+def _ingest_one(
+    path: Path, documents_dir: Path, moment: datetime, digest_by_name: dict[str, str]
+) -> tuple[str, int, str]:
+    data = _read_limited(path)
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = digest_by_name.get(path.name)
+    if earlier is not None and earlier != digest:
+        raise IngestError(
+            f"Another file named {path.name} with different content was ingested in this run; "
+            "rename one of them, or it would replace the other."
+        )
+    extracted = _extract(path, data)
+    passages = split_passages(extracted.text)
+    if not passages:
+        raise IngestError("The file contains no text to ingest (only boilerplate).")
+    slug = _slugify(path.stem)
+    doc_id = f"{ID_PREFIX}{slug}-{digest[:_HEX_DIGITS]}"
+    language = detect_language(extracted.text[:LANGUAGE_SAMPLE_CHARS], default="en").lang
+    call = CALL_REFERENCE.search(f"{extracted.title}\n{extracted.text}")
+    front_matter = {
+        "id": doc_id,
+        "title": extracted.title,
+        "publisher": PUBLISHER,
+        "published": None,
+        "language": language,
+        "url": extracted.url or NO_URL,
+        "call": call.group(0) if call else None,
+        "source_file": path.name,
+        "ingested": moment.isoformat(timespec="seconds"),
+    }
+    content = _render(front_matter, passages, language)
+    documents_dir.mkdir(parents=True, exist_ok=True)
+    target = documents_dir / f"{doc_id}.md"
+    _write_atomically(target, content)
+    _remove_earlier_versions(documents_dir, slug, path.name, keep=target)
+    logger.info("ingested %s as %s (%d passages)", path, doc_id, len(passages))
+    return doc_id, len(passages), digest
+
+
+def _slugify(stem: str) -> str:
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")
+    return slug[:_SLUG_MAX_CHARS].rstrip("-") or "document"
+
+
+def _passage_language(passage: str, document_language: str) -> str:
+    if _word_count(passage) < MIN_WORDS_FOR_PASSAGE_LANG:
+        return document_language
+    detection = detect_language(passage, default=document_language)
+    if detection.decided and detection.lang in LANGS:
+        return detection.lang
+    return document_language
+
+
+def _render(front_matter: dict[str, Any], passages: list[str], language: str) -> str:
+    head = yaml.safe_dump(
+        front_matter, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096
+    )
+    parts = [f"---\n{head}---\n"]
+    for number, passage in enumerate(passages, start=1):
+        lang = _passage_language(passage, language)
+        body = "\n".join(_escape_line(line) for line in passage.split("\n"))
+        parts.append(f"\n## {lang}: p{number:03d}\n{body}\n")
+    return "".join(parts)
+
+
+def _escape_line(line: str) -> str:
+    return "\\" + line if line.startswith("## ") else line
+
+
+def _write_atomically(target: Path, content: str) -> None:
+    # The temporary name is hidden and not *.md, so a loader never picks up a half-written file.
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".ingest-", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some platforms and file systems cannot fsync a directory
+    finally:
+        os.close(fd)
+
+
+def _remove_earlier_versions(documents_dir: Path, slug: str, source_file: str, keep: Path) -> None:
+    pattern = re.compile(rf"{re.escape(ID_PREFIX + slug)}-[0-9a-f]{{{_HEX_DIGITS}}}\.md")
+    for candidate in documents_dir.iterdir():
+        if candidate == keep or not pattern.fullmatch(candidate.name):
+            continue
+        # Slugs can collide ("Call 2024.pdf", "call-2024.txt"): only the same file name replaces.
+        if _stored_source_file(candidate) == source_file:
+            candidate.unlink(missing_ok=True)
+            logger.info("replaced earlier version %s", candidate.name)
+
+
+def _stored_source_file(path: Path) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = re.match(r"---\n(.*?)\n---\n", text, re.S)
+    if not match:
+        return None
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    value = meta.get("source_file") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None

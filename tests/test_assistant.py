@@ -1,0 +1,77 @@
+"""The assistant's behaviour a user notices: language, citations, honesty, time awareness."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.assistant import Assistant
+from knowledge.base import KnowledgeBase
+
+
+def _at(kb: KnowledgeBase, *when: int) -> Assistant:
+    moment = datetime(*when, tzinfo=UTC)
+    return Assistant(kb, lambda: moment)
+
+
+def test_swedish_question_gets_swedish_reply_with_babel_formatting(assistant: Assistant) -> None:
+    reply = assistant.answer("Hur stort bidrag kan man få i utlysningen 2024?")
+    assert reply.lang == "sv" and reply.answered
+    text = reply.text.replace("\u00a0", " ")
+    assert "500 000 €" in text and "1 000 000 €" in text
+    assert "Källa" in text
+
+
+def test_every_answer_names_a_source(assistant: Assistant) -> None:
+    for question in ["What is the deadline of the 2020 call?", "Mikä on AMIF:n budjetti?",
+                     "Vilka prioriteringar har utlysningen 2024?", "What is the EMN?"]:
+        reply = assistant.answer(question)
+        assert reply.answered and reply.sources, question
+
+
+def test_unknown_fact_is_declined_with_where_to_ask(assistant: Assistant) -> None:
+    reply = assistant.answer("When is the deadline for the 2024 AMIF call on trafficking victims?")
+    assert not reply.answered
+    assert "home-amif-union-actions@ec.europa.eu" in reply.text
+
+
+def test_off_topic_is_declined_in_the_users_language(assistant: Assistant) -> None:
+    reply = assistant.answer("Vad blir det för väder i Helsingfors i helgen?")
+    assert reply.lang == "sv" and not reply.answered and not reply.sources
+
+
+def test_status_follows_the_clock(kb: KnowledgeBase) -> None:
+    question = "What is the deadline of the 2020 trafficking call?"
+    before = _at(kb, 2020, 11, 1).answer(question).text
+    after = _at(kb, 2021, 3, 1).answer(question).text
+    assert "open" in before and "months" in before
+    assert "closed" in after
+    finnish = _at(kb, 2023, 9, 1).answer("När öppnar Finlands AMIF-utlysning hösten 2023?").text
+    assert "inte öppnat" in finnish or "kommande" in finnish
+
+
+def test_calls_listing_shows_status_and_deadline(assistant: Assistant) -> None:
+    text = assistant.list_calls("fi").text
+    assert "AMIF-2024-TF2-AG-THB" in text
+    assert "16. helmikuuta 2021" in text
+    assert "suljettu" in text
+
+
+def test_question_only_answered_in_another_language_says_so(tmp_path: Path) -> None:
+    store = tmp_path / "documents"
+    store.mkdir()
+    (store / "op-x.md").write_text(
+        "---\nid: op-kalevala\ntitle: Kalevalagården\npublisher: operator upload\n"
+        "language: sv\nurl: no public URL known\n---\n\n## sv: p001\n"
+        "Kalevalagården i Vasa ger AMIF-rådgivning varje tisdag för föreningar.\n",
+        encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    reply = Assistant(kb).answer("Where is Kalevalagården?", "en")
+    assert reply.lang == "en" and reply.answered
+    assert "Svenska" in reply.text and "Vasa" in reply.text
+    assert reply.sources[0].id == "op-kalevala"
+
+
+def test_greeting_and_empty_input(assistant: Assistant) -> None:
+    assert assistant.answer("hej").lang == "sv"
+    assert assistant.answer("moi").kind == "greeting"
+    empty = assistant.answer(" \t ")
+    assert empty.kind == "empty" and not empty.answered

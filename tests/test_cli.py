@@ -1,0 +1,119 @@
+"""The command line as an operator or a script uses it: real processes, real files."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], data_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, input=stdin,
+                          capture_output=True, timeout=120)
+
+
+def test_ask_json_answers_with_sources(tmp_path: Path) -> None:
+    out = run(["ask", "--json", "What is the funding rate of the 2024 trafficking call?"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    reply = json.loads(out.stdout)
+    assert set(reply) == {"lang", "answered", "text", "sources"}
+    assert reply["lang"] == "en" and reply["answered"] is True
+    assert "90%" in reply["text"]
+    assert reply["sources"][0]["id"] == "welcomeurope-2024-thb-call"
+    assert set(reply["sources"][0]) == {"id", "title", "url", "score"}
+
+
+def test_ask_lang_overrides_detection(tmp_path: Path) -> None:
+    out = run(["ask", "--json", "--lang", "fi", "What is the funding rate of the 2024 call?"],
+              tmp_path)
+    reply = json.loads(out.stdout)
+    assert reply["lang"] == "fi"
+    assert "90 %" in reply["text"].replace("\u00a0", " ")
+
+
+def test_ask_reads_stdin_one_answer_per_line_in_order(tmp_path: Path) -> None:
+    questions = "Vad är finansieringsgraden i utlysningen 2024?\n\nMikä on AMIF?\nweather?\n"
+    out = run(["ask", "--json"], tmp_path, questions.encode())
+    assert out.returncode == 0, out.stderr
+    replies = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [r["lang"] for r in replies][0] == "sv"
+    assert len(replies) == 4
+    assert replies[0]["answered"] and "90 %" in replies[0]["text"].replace("\u00a0", " ")
+    assert replies[1]["answered"] is False  # the empty line gets a clear message, in order
+    assert replies[2]["lang"] == "fi" and replies[2]["answered"]
+    assert replies[3]["answered"] is False
+
+
+def test_plain_stdin_output_is_one_line_per_question(tmp_path: Path) -> None:
+    out = run(["ask", "-"], tmp_path, b"What is the grant range of the 2024 call?\nhej\n")
+    lines = out.stdout.decode().splitlines()
+    assert len(lines) == 2
+    assert "500,000" in lines[0]
+
+
+def test_bad_input_gets_clear_messages_never_a_traceback(tmp_path: Path) -> None:
+    empty = run(["ask", "   "], tmp_path)
+    assert empty.returncode == 2 and b"Traceback" not in empty.stderr
+    assert b"question" in empty.stdout.lower()
+    huge = run(["ask", "x " * 50_000], tmp_path)
+    assert huge.returncode == 2 and b"too long" in huge.stdout
+    junk = bytes(range(256)) * 40 + b"\n\x00\x01\x02 deadline \x7f\n"
+    batch = run(["ask", "--json"], tmp_path, junk)
+    assert batch.returncode == 0 and b"Traceback" not in batch.stderr
+    assert all(json.loads(line) for line in batch.stdout.decode().splitlines())
+
+
+def test_chat_reads_piped_input_and_ends_cleanly(tmp_path: Path) -> None:
+    script = "/help\n/calls\n/language\n2\nVad är finansieringsgraden 2024?\n/nonsense\n"
+    out = run(["chat"], tmp_path, script.encode())
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode()
+    assert "/calls" in text  # help lists the commands
+    assert "AMIF-2024-TF2-AG-THB" in text  # /calls lists the calls with references
+    assert "1. English" in text and "2. Svenska" in text
+    assert "svenska" in text.lower()
+    assert "90 %" in text.replace("\u00a0", " ")
+    assert "/nonsense" in text
+
+
+def test_ingest_of_the_seeds_makes_their_raw_text_answerable(tmp_path: Path, seeds_dir: Path
+                                                             ) -> None:
+    question = "Where does the 2025 IMISCOE spring conference take place?"
+    before = json.loads(run(["ask", "--json", question], tmp_path).stdout)
+    assert before["answered"] is False
+    ingest = run(["ingest", str(seeds_dir)], tmp_path)
+    assert ingest.returncode == 0, ingest.stderr
+    assert b"5 of 5 files ingested" in ingest.stdout
+    after = json.loads(run(["ask", "--json", question], tmp_path).stdout)
+    assert after["answered"] is True
+    assert "Krems" in after["text"]
+    assert after["sources"][0]["id"].startswith("op-")
+
+
+def test_ingest_bad_files_fails_clearly_and_keeps_what_is_stored(tmp_path: Path) -> None:
+    good = tmp_path / "notes.txt"
+    good.write_text("The Kalevala helpdesk answers AMIF questions on Tuesdays.\n", encoding="utf-8")
+    data = tmp_path / "data"
+    assert run(["ingest", str(good)], data).returncode == 0
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 this is not really a pdf")
+    unsupported = tmp_path / "image.png"
+    unsupported.write_bytes(b"\x89PNG\r\n")
+    out = run(["ingest", str(bad), str(unsupported)], data)
+    assert out.returncode == 1
+    assert b"Traceback" not in out.stderr
+    assert b"broken.pdf" in out.stderr and b"image.png" in out.stderr
+    answer = json.loads(run(["ask", "--json", "When does the Kalevala helpdesk answer?"],
+                            data).stdout)
+    assert answer["answered"] and "Tuesdays" in answer["text"]
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["ingest", "--help"]])
+def test_help_works(tmp_path: Path, args: list[str]) -> None:
+    assert run(args, tmp_path).returncode == 0
