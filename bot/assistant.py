@@ -636,6 +636,27 @@ class Assistant:
         return SourceRef(src.id, src.title, src.publisher, src.url,
                          None if score is None else round(score, 3))
 
+    def call_overview(self, call: CallFacts, lang: str) -> Reply:
+        """The key facts of one call: what it funds, money, dates, who may apply, contact."""
+        t = translator(lang)
+        ref = f" [{call.reference}]" if call.reference else ""
+        body = [f"{call.title.get(t.lang)}{ref}", call.summary.get(t.lang)]
+        topics = ("deadline", "budget", "grant", "duration", "applicants", "countries",
+                  "consortium", "contact")
+        used: list[str] = []
+        prefix = f"{call.title.get(t.lang)}: "
+        for topic in topics:
+            if _has_topic(call, topic):
+                # The title heads the overview, so each line drops its "<call>: " lead-in.
+                body.extend(_capitalize(line.removeprefix(prefix))
+                            for line in self._render_topic(t, call, topic))
+                used.extend(f for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f))
+        if call.kind == "call" and call.deadline is None:
+            body.append(self._status_line(t, call))
+        sources = tuple(dict.fromkeys(self._ref(call.source_of(f), None) for f in used)) or (
+            self._ref(call.source, None),)
+        return Reply(t.lang, True, tuple(body), sources, kind="call", calls=(call.id,))
+
     # ----- listings ----------------------------------------------------------------------------
 
     def list_calls(self, lang: str) -> Reply:
@@ -711,6 +732,10 @@ def now_in(zone: str) -> datetime:
 def l10n(value: L10n, lang: str) -> str:
     """A localized text in lang."""
     return value.get(lang)
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _is_keyword(word: str) -> bool:

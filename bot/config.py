@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -37,6 +38,12 @@ class Settings:
     dialog_ttl_hours: float = 72.0
     store_questions: bool = False
     log_level: str = "INFO"
+
+    @property
+    def webhook_path(self) -> str:
+        """The local path the webhook server listens on: the path of WEBHOOK_URL."""
+        path = urlparse(self.webhook_url or "").path.strip("/")
+        return path or "telegram"
 
     @property
     def database_path(self) -> Path:

@@ -1,12 +1,31 @@
-"""The terminal conversation: the same assistant as on Telegram, with /help, /language, /calls."""
+"""The terminal conversation: the same assistant and eligibility checks as on Telegram."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import TextIO
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.dialogs import (
+    Ask,
+    Back,
+    Cancel,
+    Cancelled,
+    Done,
+    Invalid,
+    Show,
+    Stale,
+    Typed,
+    load_checks,
+    render_ask,
+    render_invalid,
+    render_text,
+    render_verdict,
+)
+from bot.eligibility import EligibilitySessions, Step
+from bot.storage import SQLiteStorage, StorageKey
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalize_language, translator
 from i18n.detect import detect_language
 
@@ -14,38 +33,51 @@ HELP = N_(
     "Ask me anything about AMIF calls: budgets, grant sizes, funding rates, deadlines, who may "
     "apply, consortium rules, priorities. Commands:\n"
     "/calls – the calls I know, with status and deadline\n"
+    "/eligibility – check step by step whether you can apply (type the number of an option)\n"
+    "/back, /cancel – during a check\n"
     "/language – choose English, Svenska or Suomi\n"
     "/help – this text\n"
     "/quit – leave"
 )
+# The terminal has one local user; its check is stored like a Telegram user's, under this key.
+TERMINAL_KEY = StorageKey(0, 0)
 
 
 class TerminalChat:
-    """A line-oriented chat session; holds only the chosen language."""
+    """A line-oriented chat session over the assistant and the stored eligibility checks."""
 
     def __init__(self, assistant: Assistant, settings: Settings, lang: str | None = None) -> None:
         self.assistant = assistant
         self.settings = settings
         self.lang = lang
-        self._choosing_language = False
+        self.sessions: EligibilitySessions | None = None
+        self._choosing: str | None = None
 
-    def _reply_lang(self, text: str) -> str:
-        return self.lang or detect_language(text).lang
+    def _t(self, text: str = "") -> object:
+        return translator(self.lang or (detect_language(text).lang if text else "en"))
 
-    def handle(self, line: str) -> str | None:
+    async def handle(self, line: str) -> str | None:
         """The response to one line of input; None means the user wants to leave."""
         text = line.strip()
-        if self._choosing_language:
-            self._choosing_language = False
+        if self._choosing == "language":
+            self._choosing = None
             choice = _language_choice(text)
             if choice is not None:
                 return self._set_language(choice)
+        if self._choosing == "check":
+            self._choosing = None
+            spec = self._check_by_number(text)
+            if spec is not None:
+                return await self._begin(spec)
         if text.startswith("/"):
             command, _, arg = text[1:].partition(" ")
-            return self._command(command.lower(), arg.strip())
+            return await self._command(command.lower(), arg.strip())
+        step = await self._continue_check(text)
+        if step is not None:
+            return step
         return self.assistant.answer(text, self.lang).text
 
-    def _command(self, command: str, arg: str) -> str | None:
+    async def _command(self, command: str, arg: str) -> str | None:
         t = translator(self.lang or "en")
         if command in ("quit", "exit", "q"):
             return None
@@ -57,33 +89,104 @@ class TerminalChat:
             choice = _language_choice(arg)
             if choice is not None:
                 return self._set_language(choice)
-            self._choosing_language = True
-            options = "\n".join(
-                f"{i}. {LANGUAGE_NAMES[code]}" for i, code in enumerate(LANGUAGES, 1)
-            )
+            self._choosing = "language"
+            options = "\n".join(f"{i}. {LANGUAGE_NAMES[c]}" for i, c in enumerate(LANGUAGES, 1))
             return t.gettext("Choose a language (type its number):") + "\n" + options
-        return t.gettext("I don't know the command /{command}.").format(command=command) + "\n\n" \
-            + t.gettext(HELP)
+        if command in ("eligibility", "check"):
+            return await self._eligibility(arg)
+        if command in ("back", "cancel") and self.sessions is not None:
+            event = Back() if command == "back" else Cancel()
+            step = await self.sessions.handle(TERMINAL_KEY, event, t)
+            if step is not None:
+                return self._render(step)
+            return t.gettext("There is no eligibility check in progress. Send /eligibility to "
+                             "start one.")
+        return t.gettext("I don't know the command {command}.").format(command="/" + command) + (
+            "\n\n" + t.gettext(HELP))
+
+    async def _eligibility(self, arg: str) -> str:
+        t = translator(self.lang or "en")
+        assert self.sessions is not None
+        spec = self.sessions.find_check(arg) if arg else None
+        active = await self.sessions.active(TERMINAL_KEY)
+        if active is not None and (spec is None or spec.id == active[0].id):
+            step = await self.sessions.handle(TERMINAL_KEY, Show(), t)
+            if step is not None:
+                return t.gettext("You have a check in progress; here is where you left off.") + (
+                    "\n\n" + self._render(step))
+        if spec is not None:
+            return await self._begin(spec)
+        self._choosing = "check"
+        options = [f"{i}. {render_text(s.title, t)}"
+                   for i, s in enumerate(self.sessions.checks.values(), 1)]
+        return t.gettext("Which call do you want to check?") + "\n" + "\n".join(options)
+
+    def _check_by_number(self, text: str) -> object:
+        assert self.sessions is not None
+        specs = list(self.sessions.checks.values())
+        if text.isdigit() and 1 <= int(text) <= len(specs):
+            return specs[int(text) - 1]
+        return self.sessions.find_check(text) if text else None
+
+    async def _begin(self, spec: object) -> str:
+        assert self.sessions is not None
+        step = await self.sessions.begin(TERMINAL_KEY, spec.id)  # type: ignore[attr-defined]
+        intro = step.spec.intro
+        t = translator(self.lang or "en")
+        return (t.gettext(intro) + "\n\n" if intro else "") + self._render(step)
+
+    async def _continue_check(self, text: str) -> str | None:
+        if self.sessions is None or not text:
+            return None
+        active = await self.sessions.active(TERMINAL_KEY)
+        if active is None:
+            return None
+        t = translator(self.lang or detect_language(text).lang)
+        step = await self.sessions.handle(TERMINAL_KEY, Typed(text), t)
+        if step is None or isinstance(step.outcome, Done) and step.outcome.state == active[1]:
+            return None  # a finished check: the line is a question
+        return self._render(step)
+
+    def _render(self, step: Step) -> str:
+        t = translator(self.lang or "en")
+        outcome = step.outcome
+        if isinstance(outcome, Stale):
+            outcome = outcome.current
+        if isinstance(outcome, Cancelled):
+            return t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
+        if isinstance(outcome, Done):
+            names = {k: s.title for k, s in self.assistant.kb.sources.items()}
+            return render_verdict(outcome.verdict, t, source_names=names)
+        if isinstance(outcome, Invalid):
+            return render_invalid(outcome, t)
+        assert isinstance(outcome, Ask)
+        return render_ask(outcome, t)
 
     def _set_language(self, lang: str) -> str:
         self.lang = lang
         return translator(lang).gettext("I will answer in English from now on.")
 
+    async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        async with SQLiteStorage(self.settings.database_path) as store:
+            self.sessions = EligibilitySessions(load_checks(), store, self.assistant.clock)
+            t = translator(self.lang or "en")
+            if interactive:
+                out.write(t.gettext(HELP) + "\n\n> ")
+                out.flush()
+            for line in lines:
+                response = await self.handle(line)
+                if response is None:
+                    break
+                out.write(response + "\n")
+                if interactive:
+                    out.write("\n> ")
+                out.flush()
+        return 0
+
     def run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
         """Read lines until the end of input or /quit; print each response."""
-        t = translator(self.lang or "en")
-        if interactive:
-            out.write(t.gettext(HELP) + "\n\n> ")
-            out.flush()
-        for line in lines:
-            response = self.handle(line)
-            if response is None:
-                break
-            out.write(response + "\n")
-            if interactive:
-                out.write("\n> ")
-            out.flush()
-        return 0
+        return asyncio.run(self._run(lines, out, interactive))
 
 
 def _language_choice(text: str) -> str | None:

@@ -1,13 +1,27 @@
 """Shared fixtures: one knowledge base per test session, a fixed clock."""
 
-from collections.abc import Callable
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+# PTB 22 emits a deprecation warning when it builds RetryAfter unless this is set, and the
+# suite turns warnings into errors.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from bot.assistant import Assistant
-from knowledge.base import KnowledgeBase
+import pytest  # noqa: E402
+from telegram import Update  # noqa: E402
+
+from bot.assistant import Assistant  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.dialogs import load_checks  # noqa: E402
+from bot.eligibility import EligibilitySessions  # noqa: E402
+from bot.storage import SQLiteStorage  # noqa: E402
+from bot.telegram_app import build_application  # noqa: E402
+from handlers.common import BotApp, Services  # noqa: E402
+from knowledge.base import KnowledgeBase  # noqa: E402
+from tests.fake_telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser  # noqa: E402
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -37,3 +51,55 @@ def seeds_dir() -> Path:
     if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
         pytest.skip(f"seed documents not found at {SEEDS}")
     return SEEDS
+
+
+@dataclass
+class Harness:
+    """The real PTB Application wired to a fake Telegram, a real SQLite file and the assistant."""
+
+    core: FakeTelegram
+    app: BotApp
+    store: SQLiteStorage
+    services: Services
+
+    async def feed(self, update: dict) -> None:
+        """Process one update the way polling would: through the app's update processor."""
+        parsed = Update.de_json(update, self.app.bot)
+        await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
+
+    def driver(self, user: FakeUser | None = None, chat: FakeChat | None = None) -> ChatDriver:
+        """A person chatting with the bot."""
+        return ChatDriver(self.core, self.feed, user=user, chat=chat)
+
+
+@pytest.fixture(scope="session")
+def checks() -> dict:
+    """The shipped eligibility checks, loaded once."""
+    return load_checks()
+
+
+async def make_harness(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime],
+                       checks: dict, **settings: object) -> tuple[Harness, SQLiteStorage]:
+    """Build and initialize an application over a fresh store (caller shuts both down)."""
+    core = FakeTelegram()
+    config = Settings(data_dir=tmp_path, token=core.token, **settings)  # type: ignore[arg-type]
+    store = SQLiteStorage(tmp_path / "bot.sqlite3", clock=clock)
+    await store.open()
+    assistant = Assistant(kb, clock)
+    services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
+    app = build_application(services, request=FakeRequest(core),
+                            updates_request=FakeRequest(core))
+    await app.initialize()
+    return Harness(core, app, store, services), store
+
+
+@pytest.fixture
+async def tg(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
+             ) -> AsyncIterator[Harness]:
+    """A running bot (initialized Application) with a fake Telegram behind it."""
+    harness, store = await make_harness(tmp_path, kb, clock, checks)
+    try:
+        yield harness
+    finally:
+        await harness.app.shutdown()
+        await store.close()

@@ -1,0 +1,639 @@
+"""Parsing of typed answers to eligibility questions, written in English, Swedish or Finnish.
+
+Every parser is pure and accepts all three languages at once: people answer in the language they
+think in, not the one they picked in the settings. A parser returns `Parsed(value)` when the text
+fits and `Rejected(hint)` otherwise; the hint is a message id the dialog shows when it asks again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from functools import cache
+from typing import Generic, TypeVar
+
+from babel import Locale
+
+from i18n import LANGUAGES
+
+T = TypeVar("T")
+
+
+def E_(message: str) -> str:
+    """Mark a message id of the eligibility domain (i18n/locales/*/LC_MESSAGES/eligibility.po).
+
+    Not N_: the main catalog's extraction must not copy these into messages.po.
+    """
+    return message
+
+
+HINT_YES_NO = E_("Please answer yes or no.")
+HINT_YES_NO_UNSURE = E_("Please answer yes, no or “I don't know”.")
+HINT_MONEY = E_("Please give an amount in euro, for example 800 000, 800k or 0.8 million.")
+HINT_CURRENCY = E_("Please give the amount in euro (EUR).")
+HINT_WHOLE_NUMBER = E_("Please give a whole number, for example 24.")
+HINT_MONTHS = E_("Please give a number of months, for example 24 (or 2 years).")
+HINT_COUNTRY = E_(
+    "I don't recognise “{text}” as a country. Write the country's name or its two-letter code,"
+    " for example Sweden or SE."
+)
+HINT_ONE_COUNTRY = E_("Please name just one country here.")
+HINT_CHOICE = E_("Please choose one of the options: press a button or type its number.")
+HINT_MULTI = E_(
+    "Please choose one or more options: press the buttons or type their numbers, for example 1, 3."
+)
+HINT_EXCLUSIVE = E_("“None of these” cannot be combined with other options.")
+
+HINTS: tuple[str, ...] = (
+    HINT_YES_NO,
+    HINT_YES_NO_UNSURE,
+    HINT_MONEY,
+    HINT_CURRENCY,
+    HINT_WHOLE_NUMBER,
+    HINT_MONTHS,
+    HINT_COUNTRY,
+    HINT_ONE_COUNTRY,
+    HINT_CHOICE,
+    HINT_MULTI,
+    HINT_EXCLUSIVE,
+)
+
+
+@dataclass(frozen=True)
+class Parsed(Generic[T]):
+    """A typed answer that fits the question, converted to its value."""
+
+    value: T
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A typed answer that does not fit; `hint` is the message id that says what would."""
+
+    hint: str
+    params: tuple[tuple[str, str], ...] = ()
+
+
+class Command(StrEnum):
+    """Words that steer the dialog instead of answering the question."""
+
+    BACK = "back"
+    RESTART = "restart"
+    CANCEL = "cancel"
+    HELP = "help"
+    DONE = "done"
+
+
+_COMMAND_WORDS: dict[Command, frozenset[str]] = {
+    Command.BACK: frozenset(
+        {
+            "back",
+            "go back",
+            "previous",
+            "undo",
+            "tillbaka",
+            "bakåt",
+            "ångra",
+            "takaisin",
+            "edellinen",
+            "peru edellinen",
+        }
+    ),
+    Command.RESTART: frozenset(
+        {
+            "restart",
+            "start over",
+            "start again",
+            "börja om",
+            "starta om",
+            "från början",
+            "aloita alusta",
+            "alusta",
+            "aloita uudelleen",
+        }
+    ),
+    Command.CANCEL: frozenset(
+        {"cancel", "stop", "quit", "exit", "avbryt", "sluta", "peruuta", "lopeta", "keskeytä"}
+    ),
+    Command.HELP: frozenset({"?", "help", "hjälp", "apua", "ohje", "info"}),
+    Command.DONE: frozenset(
+        {
+            "done",
+            "ready",
+            "finished",
+            "that's all",
+            "thats all",
+            "all done",
+            "no more",
+            "klar",
+            "klart",
+            "färdig",
+            "det var allt",
+            "inga fler",
+            "valmis",
+            "siinä kaikki",
+            "ei muita",
+            "ei enempää",
+        }
+    ),
+}
+
+_YES = frozenset(
+    {
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "yup",
+        "sure",
+        "true",
+        "ja",
+        "japp",
+        "jo",
+        "jajamän",
+        "kyllä",
+        "kylla",
+        "kyl",
+        "joo",
+        "juu",
+        "jep",
+        "k",
+    }
+)
+_NO = frozenset(
+    {"no", "n", "nope", "nah", "false", "nej", "nä", "nää", "nejdå", "ei", "eipä", "e"}
+)
+# Checked before yes/no, so "no idea" is not read as "no".
+_UNSURE = (
+    "don't know",
+    "dont know",
+    "do not know",
+    "not sure",
+    "unsure",
+    "unknown",
+    "no idea",
+    "vet inte",
+    "vet ej",
+    "osäker",
+    "ingen aning",
+    "inte säker",
+    "en tiedä",
+    "ei tiedossa",
+    "epävarma",
+    "en ole varma",
+    "en osaa sanoa",
+    "eos",
+)
+_NONE_WORDS = frozenset(
+    {
+        "none",
+        "nothing",
+        "none of these",
+        "none of them",
+        "inga",
+        "ingen",
+        "inget",
+        "inga av dessa",
+        "ingen av dessa",
+        "ei mikään",
+        "ei mitään",
+        "ei yhtään",
+        "ei mikään näistä",
+        "ei kumpikaan",
+        "0",
+    }
+)
+_AND_WORDS = frozenset({"and", "och", "samt", "ja", "sekä", "plus"})
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Normalise text for matching: Unicode NFKC, case-folded, single spaces, no edge spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).casefold().strip()
+
+
+def strip_accents(text: str) -> str:
+    """Drop diacritics ('Österrike' -> 'Osterrike'), for users typing without them."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _phrase(text: str) -> str:
+    """Folded text with edge punctuation removed: ' Yes! ' -> 'yes'."""
+    return fold(text).strip(" .!,;:")
+
+
+def parse_command(text: str) -> Command | None:
+    """The dialog command a typed text stands for ('tillbaka' -> BACK), or None for an answer."""
+    phrase = _phrase(text).lstrip("/")
+    for command, words in _COMMAND_WORDS.items():
+        if phrase in words:
+            return command
+    return None
+
+
+def parse_yes_no(text: str, *, allow_unsure: bool = False) -> Parsed[bool | None] | Rejected:
+    """Read yes/no in en/sv/fi ('ja', 'kyllä', 'joo', 'nej', 'ei'); None means "don't know"."""
+    hint = HINT_YES_NO_UNSURE if allow_unsure else HINT_YES_NO
+    phrase = _phrase(text)
+    if any(phrase.startswith(unsure) for unsure in _UNSURE):
+        return Parsed(None) if allow_unsure else Rejected(hint)
+    words = _WORD.findall(phrase)
+    if not words:
+        return Rejected(hint)
+    if words[0] in _YES:
+        return Parsed(True)
+    if words[0] in _NO:
+        return Parsed(False)
+    return Rejected(hint)
+
+
+# --- amounts of money -------------------------------------------------------------------------
+
+_EURO_WORDS = frozenset({"eur", "euro", "euros", "euroa", "euron", "e", "€"})
+_FOREIGN_CURRENCY = frozenset(
+    {
+        "sek",
+        "kr",
+        "kronor",
+        "kronur",
+        "kruunua",
+        "usd",
+        "dollar",
+        "dollars",
+        "dollaria",
+        "$",
+        "£",
+        "gbp",
+        "nok",
+        "dkk",
+        "chf",
+    }
+)
+_THOUSAND_WORDS = frozenset({"k", "t", "tuhat", "tuhatta", "tusen", "thousand", "thousands", "ke"})
+_MILLION_WORDS = frozenset(
+    {
+        "m",
+        "mn",
+        "mio",
+        "milj",
+        "miljon",
+        "miljoner",
+        "miljonen",
+        "million",
+        "millions",
+        "miljoona",
+        "miljoonaa",
+        "meur",
+    }
+)
+_FILLER_WORDS = frozenset(
+    {
+        "about",
+        "around",
+        "approx",
+        "approximately",
+        "roughly",
+        "ca",
+        "c",
+        "circa",
+        "cirka",
+        "omkring",
+        "ungefär",
+        "noin",
+        "n",
+    }
+)
+_MONEY_TOKEN = re.compile(r"[^\W\d_]+\.?|[€$£]")
+_GROUPED = re.compile(r"^\d{1,3}(?:[ '’]\d{3})+(?:[.,]\d+)?$")
+_PLAIN = re.compile(r"^\d+(?:[.,]\d+)*$")
+_CENT = Decimal("0.01")
+
+
+def _number_from_digits(raw: str, *, has_multiplier: bool) -> Decimal | None:
+    """Decide which of '.', ',' and spaces are thousands separators and which is the decimal."""
+    raw = raw.strip()
+    if _GROUPED.match(raw):
+        return Decimal(re.sub(r"[ '’]", "", raw).replace(",", "."))
+    if not _PLAIN.match(raw):
+        return None
+    seps = [c for c in raw if c in ".,"]
+    if not seps:
+        return Decimal(raw)
+    if len(set(seps)) == 2:
+        decimal_sep = seps[-1]
+        thousands = raw[: raw.rindex(decimal_sep)]
+        groups = re.split(r"[.,]", thousands)
+        if any(len(g) != 3 for g in groups[1:]) or not groups[0]:
+            return None
+        whole = "".join(groups)
+        return Decimal(f"{whole}.{raw[raw.rindex(decimal_sep) + 1 :]}")
+    groups = re.split(r"[.,]", raw)
+    if len(seps) > 1:
+        if any(len(g) != 3 for g in groups[1:]):
+            return None
+        return Decimal("".join(groups))
+    # One separator: "800,000" and "800.000" are thousands; "0,8", "1.5" and "1,2 milj." are not.
+    whole, fraction = groups
+    if len(fraction) == 3 and whole != "0" and not has_multiplier:
+        return Decimal(whole + fraction)
+    return Decimal(f"{whole}.{fraction}")
+
+
+def parse_money(text: str) -> Parsed[Decimal] | Rejected:
+    """Read an amount in euro as people write it: '800 000', '800k', '0,8 milj.', 'EUR 800,000'."""
+    spaced = fold(text).replace("€", " € ")
+    spaced = re.sub(r"(\d)([^\W\d_]|[$£])", r"\1 \2", spaced)
+    spaced = re.sub(r"([^\W\d_]|[$£])(\d)", r"\1 \2", spaced)
+    multiplier = Decimal(1)
+    multipliers_seen = 0
+    for token in _MONEY_TOKEN.findall(spaced):
+        word = token.rstrip(".")
+        if word in _FOREIGN_CURRENCY:
+            return Rejected(HINT_CURRENCY)
+        if word in _THOUSAND_WORDS:
+            multiplier, multipliers_seen = Decimal(1000), multipliers_seen + 1
+        elif word in _MILLION_WORDS:
+            multiplier, multipliers_seen = Decimal(1_000_000), multipliers_seen + 1
+        elif word not in _EURO_WORDS and word not in _FILLER_WORDS:
+            return Rejected(HINT_MONEY)
+    if multipliers_seen > 1:
+        return Rejected(HINT_MONEY)
+    digits = _MONEY_TOKEN.sub(" ", spaced)
+    digits = _SPACES.sub(" ", digits).strip(" .,")
+    if not digits or not digits[0].isdigit():
+        return Rejected(HINT_MONEY)
+    try:
+        number = _number_from_digits(digits, has_multiplier=multipliers_seen == 1)
+    except InvalidOperation:
+        number = None
+    if number is None:
+        return Rejected(HINT_MONEY)
+    amount = (number * multiplier).quantize(_CENT, rounding=ROUND_HALF_UP)
+    if amount <= 0:
+        return Rejected(HINT_MONEY)
+    whole = amount.to_integral_value()
+    return Parsed(whole.quantize(Decimal(1)) if amount == whole else amount)
+
+
+# --- whole numbers ----------------------------------------------------------------------------
+
+_MONTH_WORDS = frozenset(
+    {
+        "m",
+        "mo",
+        "mos",
+        "month",
+        "months",
+        "mån",
+        "månad",
+        "månader",
+        "mnd",
+        "kk",
+        "kuukausi",
+        "kuukautta",
+        "kuukauden",
+        "kuukaudeksi",
+    }
+)
+_YEAR_WORDS = frozenset(
+    {"y", "yr", "yrs", "year", "years", "år", "v", "vuosi", "vuotta", "vuoden", "vuodeksi"}
+)
+_NUMBER_WITH_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)?\.?$")
+
+
+def parse_whole_number(text: str, *, unit: str | None = None) -> Parsed[int] | Rejected:
+    """Read a whole number; with unit='months' also '24 kk', '24 månader' and '2 years' (= 24)."""
+    hint = HINT_MONTHS if unit == "months" else HINT_WHOLE_NUMBER
+    match = _NUMBER_WITH_UNIT.match(_phrase(text))
+    if not match:
+        return Rejected(hint)
+    number = Decimal(match.group(1).replace(",", "."))
+    word = match.group(2)
+    if word is not None:
+        if unit != "months":
+            return Rejected(hint)
+        if word in _YEAR_WORDS:
+            number *= 12
+        elif word not in _MONTH_WORDS:
+            return Rejected(hint)
+    if number != number.to_integral_value():
+        return Rejected(hint)
+    return Parsed(int(number))
+
+
+# --- countries --------------------------------------------------------------------------------
+
+# CLDR regions that are not countries someone's organisation can be established in.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+# Names people commonly write that CLDR spells differently; codes in EU usage ("EL" for Greece).
+_COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "usa": "US",
+    "turkey": "TR",
+    "czech republic": "CZ",
+    "holland": "NL",
+    "ivory coast": "CI",
+    "macedonia": "MK",
+    "bosnia": "BA",
+}
+_CODE_ALIASES: dict[str, str] = {"EL": "GR", "UK": "GB"}
+_FILLER_IN_COUNTRY_LISTS = frozenset({"in", "i", "from", "från", "the", "of"})
+_MAX_NAME_WORDS = 6
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 alpha-2 code Babel names (countries and territories)."""
+    names = [str(code) for code in Locale.parse("en").territories]
+    return frozenset(c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
+
+
+def _name_tokens(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _WORD.findall(fold(text)) if w not in _AND_WORDS)
+
+
+@cache
+def _country_names() -> dict[tuple[str, ...], str]:
+    """Tokenised country names in en, sv and fi (also without diacritics) -> ISO code."""
+    index: dict[tuple[str, ...], str] = {}
+    codes = country_codes()
+    for lang in LANGUAGES:
+        for code, name in Locale.parse(lang).territories.items():
+            if code in codes:
+                index.setdefault(_name_tokens(name), code)
+                index.setdefault(_name_tokens(strip_accents(name)), code)
+    for alias, code in _COUNTRY_ALIASES.items():
+        index.setdefault(_name_tokens(alias), code)
+    return index
+
+
+def country_name(code: str, lang: str) -> str:
+    """The country's name in the language, from Babel ('SE', 'fi' -> 'Ruotsi')."""
+    return Locale.parse(lang).territories.get(code, code)
+
+
+def _inflected_match(head: tuple[str, ...], last: str) -> str | None:
+    """Match a Finnish/Swedish inflected last word: 'ruotsista' -> Ruotsi, 'sveriges' -> Sverige.
+
+    A word matches a name when it starts with the whole name, or with the name minus its last
+    letter ('Suomi' -> 'Suomesta') or, for longer names, its last two ('Itävalta' ->
+    'Itävallasta', 'Färsaaret' -> 'Färsaarilta'). The closest unambiguous name wins.
+    """
+    best: list[tuple[int, str]] = []
+    for key, code in _country_names().items():
+        if key[:-1] != head or not key:
+            continue
+        name = key[-1]
+        if len(name) < 4 or len(last) <= len(name) - 1 or len(last) > len(name) + 5:
+            continue
+        if last.startswith(name):
+            best.append((len(name) + 1, code))
+        elif last.startswith(name[:-1]):
+            best.append((len(name), code))
+        elif len(name) >= 7 and last.startswith(name[:-2]):
+            best.append((len(name) - 1, code))
+    if not best:
+        return None
+    best.sort(reverse=True)
+    top = [code for score, code in best if score == best[0][0]]
+    return top[0] if len(set(top)) == 1 else None
+
+
+def _code_token(original: str, *, all_codes: bool) -> str | None:
+    """An ISO code written as such: upper case ('SE'), or any case when every word is a code."""
+    if len(original) != 2 or not original.isalpha():
+        return None
+    if not (original.isupper() or all_codes):
+        return None
+    code = _CODE_ALIASES.get(original.upper(), original.upper())
+    return code if code in country_codes() else None
+
+
+def _scan_countries(text: str) -> tuple[list[str], list[str]]:
+    """Split text into recognised country codes (in order) and the words not recognised."""
+    originals = _WORD.findall(unicodedata.normalize("NFKC", text))
+    pairs = [(w, fold(w)) for w in originals if fold(w) not in _AND_WORDS]
+    all_codes = bool(pairs) and all(len(o) == 2 for o, _ in pairs)
+    names = _country_names()
+    found: list[str] = []
+    unknown: list[str] = []
+    i = 0
+    while i < len(pairs):
+        matched = 0
+        for length in range(min(_MAX_NAME_WORDS, len(pairs) - i), 0, -1):
+            words = tuple(f for _, f in pairs[i : i + length])
+            code = names.get(words) or names.get(tuple(strip_accents(w) for w in words))
+            if code is None:
+                code = _inflected_match(words[:-1], words[-1])
+            if code is not None:
+                found.append(code)
+                matched = length
+                break
+        if matched:
+            i += matched
+            continue
+        original, folded = pairs[i]
+        code = _code_token(original, all_codes=all_codes)
+        if code is not None:
+            found.append(code)
+        elif folded not in _FILLER_IN_COUNTRY_LISTS:
+            unknown.append(original)
+        i += 1
+    return found, unknown
+
+
+def parse_country(text: str) -> Parsed[str] | Rejected:
+    """Read one country by name in en/sv/fi or ISO code ('Danmark', 'Tanska', 'DK' -> 'DK')."""
+    found, unknown = _scan_countries(text)
+    if unknown:
+        return Rejected(HINT_COUNTRY, (("text", " ".join(unknown)),))
+    if len(found) != 1:
+        return Rejected(HINT_ONE_COUNTRY if found else HINT_COUNTRY, (("text", text.strip()),))
+    return Parsed(found[0])
+
+
+def parse_countries(text: str) -> Parsed[tuple[str, ...]] | Rejected:
+    """Read a list of countries ('Sverige, Finland och Estland', 'SE FI EE'); 'none' is empty.
+
+    Repeats are kept: each entry stands for one organisation, and two partners may share a country.
+    """
+    if _phrase(text) in _NONE_WORDS:
+        return Parsed(())
+    found, unknown = _scan_countries(text)
+    if unknown or not found:
+        return Rejected(HINT_COUNTRY, (("text", " ".join(unknown) or text.strip()),))
+    return Parsed(tuple(found))
+
+
+# --- choices ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option as the parser sees it: its id and the labels a user may type for it."""
+
+    id: str
+    labels: tuple[str, ...]
+    exclusive: bool = False
+
+
+def _match_option(phrase: str, options: Sequence[ChoiceOption]) -> ChoiceOption | None:
+    """The option a phrase names: its number, id, full label, or an unambiguous label start."""
+    if phrase.isdigit():
+        number = int(phrase)
+        return options[number - 1] if 1 <= number <= len(options) else None
+    for option in options:
+        if phrase == option.id.casefold() or phrase in (_phrase(label) for label in option.labels):
+            return option
+    if len(phrase) >= 3:
+        starts = [o for o in options if any(_phrase(lb).startswith(phrase) for lb in o.labels)]
+        if len(starts) == 1:
+            return starts[0]
+        # "immigrant women" for "Removing barriers to immigrant women's employment ...".
+        words = [w for w in _WORD.findall(phrase) if len(w) >= 3]
+        if words:
+            within = [
+                o for o in options if any(all(w in fold(lb) for w in words) for lb in o.labels)
+            ]
+            if len(within) == 1:
+                return within[0]
+    return None
+
+
+def parse_choice(text: str, options: Sequence[ChoiceOption]) -> Parsed[str] | Rejected:
+    """Read one option by its number (as listed), its id or its label."""
+    option = _match_option(_phrase(text), options)
+    if option is None:
+        return Rejected(HINT_CHOICE)
+    return Parsed(option.id)
+
+
+def parse_multi_choice(
+    text: str, options: Sequence[ChoiceOption]
+) -> Parsed[tuple[str, ...]] | Rejected:
+    """Read several options ('1, 3', '2 och 4') or one label; 'none' picks the exclusive option."""
+    phrase = _phrase(text)
+    exclusive = [o for o in options if o.exclusive]
+    if phrase in _NONE_WORDS and exclusive:
+        return Parsed((exclusive[0].id,))
+    parts = [p for p in re.split(r"[,;/&+\s]+", phrase) if p and p not in _AND_WORDS]
+    if parts and all(p.isdigit() for p in parts):
+        chosen = [_match_option(p, options) for p in parts]
+    else:
+        chosen = [_match_option(phrase, options)]
+    if not chosen or any(o is None for o in chosen):
+        return Rejected(HINT_MULTI)
+    picked = {o.id for o in chosen if o is not None}
+    if len(picked) > 1 and any(o.exclusive and o.id in picked for o in options):
+        return Rejected(HINT_EXCLUSIVE)
+    return Parsed(tuple(o.id for o in options if o.id in picked))

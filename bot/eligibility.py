@@ -1,0 +1,117 @@
+"""Eligibility sessions: the pure dialog engine plus stored state, shared by every front end.
+
+Each step is committed to storage before its outcome is returned, so the reply the caller sends
+next always describes a state that survives a crash or restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.dialogs import (
+    Ask,
+    Cancel,
+    Cancelled,
+    CheckSpec,
+    DialogState,
+    Done,
+    Event,
+    Invalid,
+    Outcome,
+    Show,
+    Stale,
+    next_step,
+    start,
+)
+from bot.storage import Storage, StorageKey
+from i18n import Translator
+
+
+@dataclass(frozen=True)
+class Step:
+    """An outcome of the engine together with the check it belongs to."""
+
+    spec: CheckSpec
+    outcome: Outcome
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EligibilitySessions:
+    """Starts, continues and ends users' checks; state lives in the store."""
+
+    def __init__(
+        self,
+        checks: dict[str, CheckSpec],
+        store: Storage,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.checks = checks
+        self.store = store
+        self.clock = clock
+
+    def find_check(self, ident: str) -> CheckSpec | None:
+        """A check by its id or by the id/reference of the call it is for."""
+        key = ident.strip().casefold()
+        for spec in self.checks.values():
+            if key in (spec.id.casefold(), spec.call.casefold()):
+                return spec
+        return None
+
+    async def begin(self, key: StorageKey, check_id: str) -> Step:
+        """Start a check from its first question (replacing any check in progress)."""
+        spec = self.checks[check_id]
+        state = start(spec)
+        outcome = next_step(spec, state, Show(), now=self.clock())
+        await self.store.save_dialog(key, spec.id, outcome.state.to_json())
+        return Step(spec, outcome)
+
+    async def active(self, key: StorageKey) -> tuple[CheckSpec, DialogState] | None:
+        """The user's stored check, if any (an unreadable or retired one is dropped)."""
+        stored = await self.store.load_dialog(key)
+        if stored is None:
+            return None
+        spec = self.checks.get(stored.check_id)
+        try:
+            state = DialogState.from_json(stored.state) if spec else None
+        except (ValueError, TypeError, KeyError):
+            state = None
+        if spec is None or state is None or state.check != spec.id:
+            await self.store.delete_dialog(key)
+            return None
+        return spec, state
+
+    async def handle(self, key: StorageKey, event: Event, t: Translator | None = None
+                     ) -> Step | None:
+        """Apply one event to the user's check and commit the result; None when there is none."""
+        found = await self.active(key)
+        if found is None:
+            return None
+        spec, state = found
+        outcome = next_step(spec, state, event, now=self.clock(), t=t)
+        if isinstance(outcome, Cancelled):
+            await self.store.delete_dialog(key)
+        elif not isinstance(outcome, Stale | Invalid) and outcome.state != state:
+            await self.store.save_dialog(key, spec.id, outcome.state.to_json())
+        return Step(spec, outcome)
+
+    async def cancel(self, key: StorageKey) -> bool:
+        """End the user's check; whether there was one."""
+        found = await self.active(key)
+        if found is None:
+            return False
+        spec, state = found
+        next_step(spec, state, Cancel(), now=self.clock())
+        return await self.store.delete_dialog(key)
+
+
+def is_waiting_for_answer(step: Step | None) -> bool:
+    """Whether the check stands at a question (not at its verdict)."""
+    return step is not None and isinstance(step.outcome, Ask | Invalid)
+
+
+__all__ = ["Done", "EligibilitySessions", "Step", "is_waiting_for_answer"]

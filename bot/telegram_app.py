@@ -1,0 +1,292 @@
+"""The composition root of the Telegram bot: services, handlers in order, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.assistant import Assistant, Clock
+from bot.dialogs import load_checks
+from bot.eligibility import EligibilitySessions
+from bot.config import Settings
+from bot.storage import SQLiteStorage
+from handlers import calls, eligibility, errors, language, media, privacy, questions, start
+from handlers.common import BotApp, BotContext, Services
+from i18n import LANGUAGES, N_, translator
+from knowledge.base import KnowledgeBase
+
+# PTB 22 warns unless retry_after is a timedelta; opt in to the future behaviour.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+log = logging.getLogger("amif.telegram")
+
+COMMANDS: list[tuple[str, str]] = [
+    ("start", N_("Start and main menu")),
+    ("calls", N_("Calls with status and deadline")),
+    ("call", N_("Key facts of one call")),
+    ("eligibility", N_("Check whether you can apply")),
+    ("language", N_("Choose the language")),
+    ("privacy", N_("What is stored about you")),
+    ("mydata", N_("Show your stored data")),
+    ("forget", N_("Delete your data")),
+    ("help", N_("What I can do")),
+]
+# A user may send a burst of this many messages, then one per second; beyond that the bot
+# stays silent (after one notice) so a flood from one user cannot crowd out everyone else.
+FLOOD_BURST = 8
+FLOOD_RATE = 1.0
+FLOOD_NOTICE = N_("You are sending messages very fast. I answer one at a time; please wait a "
+                  "moment before asking again.")
+
+
+class RedactingFilter(logging.Filter):
+    """Removes the bot token from every log record (httpx logs request URLs that contain it)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with secrets replaced."""
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "<redacted>")
+            record.msg, record.args = message, None
+        return True
+
+
+def install_log_redaction(settings: Settings) -> None:
+    """Keep the token out of every handler's output and quiet per-request HTTP logging."""
+    redactor = RedactingFilter([settings.token or "", settings.webhook_secret or ""])
+    root = logging.getLogger()
+    for handler in root.handlers:
+        handler.addFilter(redactor)
+    root.addFilter(redactor)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB logs whole updates (users' messages) at DEBUG; keep its loggers at INFO or above.
+    ptb = logging.getLogger("telegram")
+    ptb.setLevel(max(ptb.getEffectiveLevel(), logging.INFO))
+
+
+class FairUpdateProcessor(BaseUpdateProcessor):
+    """Runs updates of different chats concurrently, one chat's updates in order.
+
+    Ordering per chat keeps a dialog's steps consistent; a token bucket per user drops floods
+    (answering the first excess message with a notice) so one user cannot starve the others.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._noticed: dict[int, float] = {}
+        self.dropped = 0
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+
+    def _admit(self, user_id: int) -> bool:
+        now = time.monotonic()
+        level, last = self._buckets.get(user_id, (float(FLOOD_BURST), now))
+        level = min(float(FLOOD_BURST), level + (now - last) * FLOOD_RATE)
+        if level < 1.0:
+            self._buckets[user_id] = (level, now)
+            return False
+        self._buckets[user_id] = (level - 1.0, now)
+        if len(self._buckets) > 50_000:
+            self._buckets.clear()
+        return True
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Process one update under its chat's lock, unless its sender is flooding."""
+        key = 0
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                key = update.effective_chat.id
+            user = update.effective_user
+            if update.message is not None and user is not None and not self._admit(user.id):
+                coroutine.close()  # type: ignore[attr-defined]
+                self.dropped += 1
+                await self._notice(update, user.id)
+                return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and key in self._locks and not lock._waiters:  # noqa: SLF001
+                del self._locks[key]
+
+    async def _notice(self, update: Update, user_id: int) -> None:
+        now = time.monotonic()
+        if now - self._noticed.get(user_id, -1e9) < 30 or self.application is None:
+            return
+        self._noticed[user_id] = now
+        chat = update.effective_chat
+        user = update.effective_user
+        if chat is None:
+            return
+        lang = user.language_code if user else None
+        try:
+            await self.application.bot.send_message(chat.id, translator(lang or "en").gettext(
+                FLOOD_NOTICE))
+        except Exception as exc:  # noqa: BLE001 - a notice is best effort
+            log.warning("flood notice not delivered: %s", type(exc).__name__)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def register_handlers(app: BotApp) -> None:
+    """Every handler, in the order PTB tries them; the free-text catch-all comes last."""
+    private = filters.ChatType.PRIVATE
+    # 1. Commands. In groups PTB only sees commands addressed to us (or all, without privacy
+    #    mode); the handlers themselves keep personal flows out of groups.
+    app.add_handler(CommandHandler("start", start.start))
+    app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handler(CommandHandler("calls", calls.calls_command))
+    app.add_handler(CommandHandler("call", calls.call_command))
+    app.add_handler(CommandHandler("language", language.language_command))
+    app.add_handler(CommandHandler("privacy", privacy.privacy_command))
+    app.add_handler(CommandHandler("mydata", privacy.mydata_command))
+    app.add_handler(CommandHandler("forget", privacy.forget_command))
+    app.add_handler(CommandHandler("eligibility", eligibility.eligibility_command))
+    app.add_handler(CommandHandler("back", eligibility.back_command))
+    app.add_handler(CommandHandler("cancel", eligibility.cancel_command))
+    # 2. Buttons, by callback-data prefix; anything else is stale or forged.
+    app.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
+    app.add_handler(CallbackQueryHandler(calls.call_button, pattern=r"^call:"))
+    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:"))
+    app.add_handler(CallbackQueryHandler(eligibility.eligibility_button, pattern=r"^elig:"))
+    app.add_handler(CallbackQueryHandler(eligibility.choose_check_button, pattern=r"^echk:"))
+    app.add_handler(CallbackQueryHandler(eligibility.unknown_button))
+    # 3. Unknown commands get help; non-text messages get a hint of what works.
+    app.add_handler(MessageHandler(filters.COMMAND, media.unknown_command))
+    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & (
+        private | filters.REPLY), media.unsupported_message))
+    # 4. Free text (new or edited): questions, or typed answers of an eligibility check.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.answer_question))
+    app.add_error_handler(errors.on_error)
+
+
+async def set_command_menus(app: BotApp) -> None:
+    """One command menu per language (and English as the default)."""
+    for lang in (None, *LANGUAGES):
+        t = translator(lang or "en")
+        commands = [BotCommand(name, t.gettext(text)) for name, text in COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=lang)
+
+
+async def _open_store(app: BotApp) -> None:
+    services = app.bot_data["services"]
+    await services.store.open()
+    await set_command_menus(app)
+
+
+async def _close_store(app: BotApp) -> None:
+    await app.bot_data["services"].store.close()
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limiter: bool = True,
+    manage_store: bool = False,
+) -> BotApp:
+    """Build the PTB Application around the services (a test may inject the HTTP seam)."""
+    settings = services.settings
+    if not settings.token:
+        raise ValueError("a Telegram token is required")
+    context_types = ContextTypes(context=BotContext)
+    processor = FairUpdateProcessor()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .context_types(context_types)
+        .concurrent_updates(processor)
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+    )
+    # run_polling/run_webhook run post_init inside their own event loop, so the SQLite store is
+    # opened there; tests that drive the Application themselves open the store beforehand.
+    if manage_store:
+        builder = builder.post_init(_open_store).post_shutdown(_close_store)
+    else:
+        builder = builder.post_init(set_command_menus)
+    if rate_limiter:
+        # Waits out a 429's retry_after and retries, and keeps us under 30 msg/s overall and
+        # 20/min per group.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+    if settings.api_base_file_url:
+        builder = builder.base_file_url(settings.api_base_file_url)
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app: BotApp = builder.build()  # type: ignore[assignment]
+    processor.application = app
+    app.bot_data["services"] = services
+    register_handlers(app)
+    return app
+
+
+def create_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Load knowledge and checks (errors stop start-up) and prepare the (unopened) store."""
+    kb = KnowledgeBase.load(settings.data_dir)
+    assistant = Assistant(kb, clock) if clock else Assistant(kb)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = SQLiteStorage(settings.database_path)
+    sessions = EligibilitySessions(load_checks(), store, assistant.clock)
+    return Services(settings, assistant, store, sessions)
+
+
+def run_bot(settings: Settings) -> int:
+    """Open the store, run the bot until stopped (polling, or a webhook when configured)."""
+    install_log_redaction(settings)
+    if settings.webhook_url and not settings.webhook_secret:
+        log.error("WEBHOOK_URL is set but WEBHOOK_SECRET is not: refusing to start a webhook "
+                  "that anyone could post to")
+        return 2
+    services = create_services(settings)
+    app = build_application(services, manage_store=True)
+    if settings.webhook_url:
+        log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("starting long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

@@ -1,0 +1,127 @@
+"""What every handler shares: typed services, the user's language, sending HTML safely."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.eligibility import EligibilitySessions
+from bot.storage import SQLiteStorage
+from i18n import Translator, normalize_language, translator
+from i18n.detect import detect_language
+
+
+@dataclass
+class Services:
+    """The long-lived services handlers use, opened and closed with the application."""
+
+    settings: Settings
+    assistant: Assistant
+    store: SQLiteStorage
+    sessions: EligibilitySessions
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Callback context with typed access to the services (PTB's contexttypesbot pattern)."""
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        services = self.application.bot_data.get("services")
+        if not isinstance(services, Services):
+            raise RuntimeError("services are not attached to the application")
+        return services
+
+
+BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+
+async def stored_language(update: Update, context: BotContext) -> str | None:
+    """The language the user chose with /language, if any."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await context.services.store.get_language(user.id)
+
+
+async def user_language(update: Update, context: BotContext, text: str | None = None) -> str:
+    """Reply language: the stored choice, else the message's language, else Telegram's, else en."""
+    chosen = await stored_language(update, context)
+    if chosen:
+        return chosen
+    if text:
+        detection = detect_language(text)
+        if detection.decided:
+            return detection.lang
+    user = update.effective_user
+    from_client = normalize_language(user.language_code if user else None)
+    return from_client or "en"
+
+
+async def user_translator(update: Update, context: BotContext, text: str | None = None
+                          ) -> Translator:
+    """The translator for the user's reply language."""
+    return translator(await user_language(update, context, text))
+
+
+def is_group(update: Update) -> bool:
+    """Whether the update comes from a group or supergroup."""
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def addressed_to_bot(update: Update, context: BotContext) -> bool:
+    """In groups the bot only reacts to mentions of itself and replies to its own messages."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if not is_group(update):
+        return True
+    me = context.bot.username
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == context.bot.id:
+        return True
+    text = message.text or message.caption or ""
+    return bool(me) and f"@{me}".casefold() in text.casefold()
+
+
+def strip_mention(text: str, context: BotContext) -> str:
+    """The message text without '@botname'."""
+    me = context.bot.username
+    if me:
+        text = text.replace(f"@{me}", " ")
+    return text.strip()
+
+
+async def send_html(
+    update: Update,
+    context: BotContext,
+    messages: Sequence[str],
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Send HTML messages to the update's chat; the keyboard goes under the last one."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    last: Message | None = None
+    for index, text in enumerate(messages):
+        markup = keyboard if index == len(messages) - 1 else None
+        last = await context.bot.send_message(
+            chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+            message_thread_id=_thread(update),
+        )
+    return last
+
+
+def _thread(update: Update) -> int | None:
+    message = update.effective_message
+    if message is not None and message.is_topic_message:
+        return message.message_thread_id
+    return None

@@ -1,0 +1,318 @@
+"""Guided eligibility checks on Telegram: one question a message, buttons or typed answers."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.dialogs import (
+    OPTION_BACK,
+    OPTION_CANCEL,
+    OPTION_FINISH,
+    OPTION_HELP,
+    OPTION_RESTART,
+    VERDICT_STEP,
+    Ask,
+    Back,
+    Cancel,
+    Cancelled,
+    Done,
+    Invalid,
+    Pressed,
+    Show,
+    Stale,
+    Typed,
+    decode_callback,
+    encode_callback,
+    option_label,
+    render_ask,
+    render_invalid,
+    render_text,
+    render_verdict,
+)
+from bot.eligibility import Step
+from bot.storage import StorageKey
+from handlers.callbacks import decode, encode
+from handlers.common import (
+    BotContext,
+    is_group,
+    send_html,
+    user_translator,
+)
+from handlers.render import MAX_MESSAGE, pack, reply_to_html, text_to_html, utf16_len
+from i18n import N_, Translator
+
+CHOOSE = "echk"
+# "Continue the check" under an answer to a side question: show the current question again.
+SHOW = "sh"
+LONG_LABEL = 64
+SHORT_LABEL = 40
+BACK_LABEL = N_("« Back")
+RESTART_LABEL = N_("Start over")
+CANCEL_LABEL = N_("Cancel")
+HELP_LABEL = N_("Help")
+DONE_LABEL = N_("Done")
+
+
+def _key(update: Update) -> StorageKey | None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    return StorageKey(chat.id, user.id)
+
+
+def _source_names(context: BotContext) -> dict[str, str]:
+    return {k: s.title for k, s in context.services.assistant.kb.sources.items()}
+
+
+def render_step(step: Step, t: Translator, context: BotContext
+                ) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """HTML messages and keyboard for an engine outcome."""
+    outcome = step.outcome
+    spec = step.spec
+    if isinstance(outcome, Stale):
+        return render_step(Step(spec, outcome.current), t, context)
+    if isinstance(outcome, Cancelled):
+        return text_to_html(t.gettext("The eligibility check is cancelled. Nothing of it is "
+                                      "kept.")), None
+    if isinstance(outcome, Done):
+        text = render_verdict(outcome.verdict, t, source_names=_source_names(context))
+        keyboard = InlineKeyboardMarkup([[
+            _button(t.gettext(BACK_LABEL), spec.id, VERDICT_STEP, OPTION_BACK),
+            _button(t.gettext(RESTART_LABEL), spec.id, VERDICT_STEP, OPTION_RESTART),
+        ]])
+        return _plain_messages(text), keyboard
+    ask = outcome.ask if isinstance(outcome, Invalid) else outcome
+    assert isinstance(ask, Ask)
+    # Long option labels (the call's priorities) are listed in full in the text and the
+    # buttons carry their numbers; short ones are the buttons themselves.
+    numbered = any(len(option_label(o, t)) > LONG_LABEL for o in ask.options)
+    text = (render_invalid(outcome, t, numbered_options=numbered)
+            if isinstance(outcome, Invalid) else render_ask(ask, t, numbered_options=numbered))
+    if ask.progress.n == 1 and not ask.state.log and spec.intro:
+        text = t.gettext(spec.intro) + "\n\n" + text
+    rows: list[list[InlineKeyboardButton]] = []
+    for number, option in enumerate(ask.options, 1):
+        mark = "✓ " if option.id in ask.selected else ""
+        label = option_label(option, t)
+        if numbered:
+            label = f"{number}. {_shorten(label, SHORT_LABEL)}"
+        rows.append([_button(mark + label, spec.id, ask.step, option.id)])
+    if len(rows) in (2, 3) and all(len(o.id) <= 2 for o in ask.options):
+        rows = [[r[0] for r in rows]]  # yes / no / don't know side by side
+    if ask.can_finish:
+        rows.append([_button(t.gettext(DONE_LABEL), spec.id, ask.step, OPTION_FINISH)])
+    controls = []
+    if not ask.at_start:
+        controls.append(_button(t.gettext(BACK_LABEL), spec.id, ask.step, OPTION_BACK))
+    if ask.help is not None and not ask.show_help:
+        controls.append(_button(t.gettext(HELP_LABEL), spec.id, ask.step, OPTION_HELP))
+    controls.append(_button(t.gettext(CANCEL_LABEL), spec.id, ask.step, OPTION_CANCEL))
+    rows.append(controls)
+    return _plain_messages(text), InlineKeyboardMarkup(rows)
+
+
+def _shorten(label: str, limit: int) -> str:
+    if len(label) <= limit:
+        return label
+    cut = label[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def _plain_messages(text: str) -> list[str]:
+    blocks = [html.escape(part, quote=False) for part in text.split("\n\n") if part.strip()]
+    return pack(blocks, MAX_MESSAGE) if all(utf16_len(b) <= MAX_MESSAGE for b in blocks) else (
+        text_to_html(text))
+
+
+def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(_shorten(label, 60), callback_data=encode_callback(check, step,
+                                                                                  option))
+
+
+def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(render_text(spec.title, t), callback_data=encode(CHOOSE, spec.id))]
+        for spec in context.services.sessions.checks.values()
+    ])
+
+
+async def _send_step(update: Update, context: BotContext, step: Step, t: Translator) -> None:
+    messages, keyboard = render_step(step, t, context)
+    await send_html(update, context, messages, keyboard)
+
+
+async def _private_only(update: Update, context: BotContext, payload: str) -> bool:
+    """In a group, point to a private chat: an eligibility check is personal."""
+    if not is_group(update):
+        return False
+    t = await user_translator(update, context)
+    link = f"https://t.me/{context.bot.username}?start={payload}"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
+        t.gettext("Continue in a private chat"), url=link)]])
+    await send_html(update, context, text_to_html(t.gettext(
+        "Eligibility checks are personal, so let us do this in a private chat.")), keyboard)
+    return True
+
+
+async def eligibility_command(update: Update, context: BotContext) -> None:
+    """/eligibility [call]: continue a check in progress, start one, or offer the calls."""
+    key = _key(update)
+    ident = " ".join(context.args or []) if update.message else ""
+    sessions = context.services.sessions
+    spec = sessions.find_check(ident) if ident else None
+    if await _private_only(update, context, f"elig_{spec.id}" if spec else "elig"):
+        return
+    if key is None:
+        return
+    t = await user_translator(update, context)
+    active = await sessions.active(key)
+    if active is not None and (spec is None or spec.id == active[0].id):
+        step = await sessions.handle(key, Show(), t)
+        if step is not None:
+            await send_html(update, context, text_to_html(t.gettext(
+                "You have a check in progress; here is where you left off.")))
+            await _send_step(update, context, step, t)
+            return
+    if spec is None and len(sessions.checks) == 1:
+        spec = next(iter(sessions.checks.values()))
+    if spec is None:
+        await send_html(update, context, text_to_html(t.gettext(
+            "Which call do you want to check?")), _choose_keyboard(context, t))
+        return
+    await _send_step(update, context, await sessions.begin(key, spec.id), t)
+
+
+async def start_from_payload(update: Update, context: BotContext, payload: str) -> None:
+    """Deep link t.me/<bot>?start=elig_<check>."""
+    check = payload.removeprefix("elig").lstrip("_")
+    context.args = [check] if check else []
+    await eligibility_command(update, context)
+
+
+async def choose_check_button(update: Update, context: BotContext) -> None:
+    """A call chosen for a new check."""
+    query = update.callback_query
+    key = _key(update)
+    if query is None or key is None:
+        return
+    fields = decode(query.data, CHOOSE)
+    sessions = context.services.sessions
+    t = await user_translator(update, context)
+    if not fields or fields[0] not in sessions.checks:
+        await query.answer(t.gettext("This button is no longer active."))
+        return
+    await query.answer()
+    await _send_step(update, context, await sessions.begin(key, fields[0]), t)
+
+
+async def eligibility_button(update: Update, context: BotContext) -> None:
+    """A button under a question or verdict: the engine decides; stale presses change nothing."""
+    query = update.callback_query
+    key = _key(update)
+    if query is None or key is None:
+        return
+    t = await user_translator(update, context)
+    decoded = decode_callback(query.data or "")
+    if decoded is None:
+        await query.answer(t.gettext("This button is no longer active."))
+        return
+    check, step_id, option = decoded
+    active = await context.services.sessions.active(key)
+    if active is None or active[0].id != check:
+        await query.answer(t.gettext("This check has ended. Send /eligibility to start a new "
+                                     "one."))
+        return
+    event = Show() if option == SHOW else Pressed(step_id, option)
+    step = await context.services.sessions.handle(key, event, t)
+    if step is None:
+        await query.answer()
+        return
+    if isinstance(step.outcome, Stale):
+        await query.answer(t.gettext("This check has moved on; please answer the latest "
+                                     "question."))
+        return
+    await query.answer()
+    messages, keyboard = render_step(step, t, context)
+    # Edit the question in place instead of adding a message per step.
+    if len(messages) == 1 and query.message is not None:
+        try:
+            await query.edit_message_text(messages[0], parse_mode=ParseMode.HTML,
+                                          reply_markup=keyboard)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+    await send_html(update, context, messages, keyboard)
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """Any other button: forged or from a retired version of the bot."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = await user_translator(update, context)
+    await query.answer(t.gettext("This button is no longer active."))
+
+
+async def back_command(update: Update, context: BotContext) -> None:
+    """/back: undo the last answer."""
+    await _typed_event(update, context, Back())
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """/cancel: leave the check."""
+    await _typed_event(update, context, Cancel())
+
+
+async def _typed_event(update: Update, context: BotContext, event: Back | Cancel) -> None:
+    key = _key(update)
+    if key is None:
+        return
+    t = await user_translator(update, context)
+    step = await context.services.sessions.handle(key, event, t)
+    if step is None:
+        await send_html(update, context, text_to_html(t.gettext(
+            "There is no eligibility check in progress. Send /eligibility to start one.")))
+        return
+    await _send_step(update, context, step, t)
+
+
+def _looks_like_question(text: str) -> bool:
+    return "?" in text and len(text.split()) >= 3 or len(text.split()) > 12
+
+
+async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
+    """Use a typed message as the answer to the current question; False when it is not one."""
+    key = _key(update)
+    if key is None or is_group(update):
+        return False
+    sessions = context.services.sessions
+    active = await sessions.active(key)
+    if active is None:
+        return False
+    # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
+    # language of the check (stored choice, else Telegram's) for the whole dialog.
+    t = await user_translator(update, context)
+    step = await sessions.handle(key, Typed(text), t)
+    if step is None:
+        return False
+    if isinstance(step.outcome, Done) and step.outcome.state == active[1]:
+        return False  # the check is finished; the text is a new question
+    if isinstance(step.outcome, Invalid) and _looks_like_question(text):
+        # A real question in the middle of a check: answer it and offer to go on.
+        reply = context.services.assistant.answer(text, t.lang)
+        await send_html(update, context, reply_to_html(reply))
+        keyboard = InlineKeyboardMarkup([[_button(
+            t.gettext("Continue the check"), step.spec.id, step.outcome.ask.step, SHOW)]])
+        await send_html(update, context, text_to_html(t.gettext(
+            "Your eligibility check is paused at {progress}.").format(
+                progress=t.gettext("step {n} of {total}").format(
+                    n=step.outcome.ask.progress.n, total=step.outcome.ask.progress.total))),
+            keyboard)
+        return True
+    await _send_step(update, context, step, t)
+    return True

@@ -1,0 +1,40 @@
+"""/language: buttons for English, Svenska, Suomi; the choice is stored and wins over detection."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from handlers.callbacks import decode, encode
+from handlers.common import BotContext, send_html, user_translator
+from i18n import LANGUAGE_NAMES, LANGUAGES, translator
+
+LANG = "lang"
+
+
+async def language_command(update: Update, context: BotContext) -> None:
+    """Offer the three languages."""
+    t = await user_translator(update, context)
+    keyboard = InlineKeyboardMarkup([[
+        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=encode(LANG, code))
+        for code in LANGUAGES
+    ]])
+    await send_html(update, context, [t.gettext("Choose your language:")], keyboard)
+
+
+async def language_button(update: Update, context: BotContext) -> None:
+    """Store the chosen language and confirm in it."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    fields = decode(query.data, LANG)
+    if not fields or fields[0] not in LANGUAGES:
+        t = await user_translator(update, context)
+        await query.answer(t.gettext("This button is no longer active."))
+        return
+    await context.services.store.set_language(user.id, fields[0])
+    t = translator(fields[0])
+    confirmation = t.gettext("I will answer in English from now on.")
+    await query.answer(confirmation)
+    if query.message is not None:
+        await query.edit_message_text(confirmation)

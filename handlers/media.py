@@ -1,0 +1,30 @@
+"""What the bot does not understand: stickers, photos, voice, files, unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.common import BotContext, addressed_to_bot, is_group, send_html, user_translator
+from handlers.render import text_to_html
+from handlers.start import HELP_TEXT
+
+
+async def unsupported_message(update: Update, context: BotContext) -> None:
+    """A localized hint of what the bot understands."""
+    if is_group(update) and not addressed_to_bot(update, context):
+        return
+    t = await user_translator(update, context)
+    await send_html(update, context, text_to_html(t.gettext(
+        "I can only read text messages. Type your question about AMIF calls, or send /help to "
+        "see what I can do.")))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """An unknown command gets the help text."""
+    message = update.effective_message
+    if is_group(update) and not addressed_to_bot(update, context):
+        return
+    t = await user_translator(update, context)
+    command = (message.text or "").split()[0][:40] if message and message.text else ""
+    text = t.gettext("I don't know the command {command}.").format(command=command)
+    await send_html(update, context, text_to_html(text + "\n\n" + t.gettext(HELP_TEXT)))

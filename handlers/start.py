@@ -1,0 +1,97 @@
+"""/start (with deep-link payloads), /help and the start menu buttons."""
+
+from __future__ import annotations
+
+import html
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from handlers.callbacks import decode, encode
+from handlers.common import BotContext, send_html, user_translator
+from handlers.render import text_to_html
+from i18n import LANGUAGES, N_, Translator
+
+MENU = "menu"
+HELP_TEXT = N_(
+    "Ask me anything about AMIF calls in your own words: budgets, grant sizes, funding rates, "
+    "deadlines, who may apply, consortium rules, priorities. I answer in English, Swedish or "
+    "Finnish and always name my sources.\n\n"
+    "/calls – the calls I know, with status and deadline\n"
+    "/call – the key facts of one call\n"
+    "/eligibility – check step by step whether you can apply\n"
+    "/language – choose English, Svenska or Suomi\n"
+    "/privacy – what I store about you\n"
+    "/mydata – see it\n"
+    "/forget – delete it\n"
+    "/help – this text"
+)
+ASK_HINT = N_(
+    "Type your question, for example: What is the funding rate of the 2024 trafficking call? "
+    "Kan en dansk organisation söka? Milloin syksyn 2023 haku päättyi?"
+)
+
+
+def menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """The start menu: the common first steps."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(t.gettext("Ask a question"), callback_data=encode(MENU, "ask")),
+         InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls"))],
+        [InlineKeyboardButton(t.gettext("Eligibility check"), callback_data=encode(MENU, "elig")),
+         InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang"))],
+    ])
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome the user; a deep-link payload may pick a language or a call."""
+    payload = context.args[0] if context.args else ""
+    user = update.effective_user
+    if payload in LANGUAGES and user is not None:
+        await context.services.store.set_language(user.id, payload)
+    if payload.startswith("elig"):
+        from handlers.eligibility import start_from_payload
+
+        await start_from_payload(update, context, payload)
+        return
+    t = await user_translator(update, context)
+    name = html.escape(user.first_name if user else "", quote=False)
+    welcome = t.gettext(
+        "Hello {name}! I am the AMIF assistant. I answer questions about calls of the EU "
+        "Asylum, Migration and Integration Fund (AMIF) and say where each fact comes from. I "
+        "can also check step by step whether your organisation can apply to a call."
+    ).format(name=name)
+    await send_html(update, context, [welcome], menu_keyboard(t))
+    if payload.startswith("call_"):
+        from handlers.calls import send_call
+
+        await send_call(update, context, payload.removeprefix("call_"))
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List what the bot can do."""
+    t = await user_translator(update, context)
+    await send_html(update, context, text_to_html(t.gettext(HELP_TEXT)), menu_keyboard(t))
+
+
+async def menu_button(update: Update, context: BotContext) -> None:
+    """Buttons of the start menu."""
+    query = update.callback_query
+    if query is None:
+        return
+    fields = decode(query.data, MENU)
+    await query.answer()
+    t = await user_translator(update, context)
+    choice = fields[0] if fields else ""
+    if choice == "calls":
+        from handlers.calls import calls_command
+
+        await calls_command(update, context)
+    elif choice == "lang":
+        from handlers.language import language_command
+
+        await language_command(update, context)
+    elif choice == "elig":
+        from handlers.eligibility import eligibility_command
+
+        await eligibility_command(update, context)
+    else:
+        await send_html(update, context, text_to_html(t.gettext(ASK_HINT)))

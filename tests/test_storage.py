@@ -1,0 +1,298 @@
+"""The storage contract on a real SQLite file, and 200 users doing whole checks at once."""
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.dialogs import (
+    CheckSpec,
+    DialogState,
+    Done,
+    Eligibility,
+    Show,
+    Typed,
+    load_checks,
+    next_step,
+    start,
+)
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage, Storage, StorageKey
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def ticking() -> Clock:
+    return Clock()
+
+
+StoreFactory = Callable[[], SQLiteStorage]
+
+
+# One contract for every store; a new implementation adds itself to this list.
+@pytest.fixture(params=["sqlite"])
+def make_store(request: pytest.FixtureRequest, tmp_path: Path, ticking: Clock) -> StoreFactory:
+    path = tmp_path / "bot.sqlite3"
+    return lambda: SQLiteStorage(path, clock=ticking)
+
+
+@pytest.fixture
+async def store(make_store: StoreFactory) -> AsyncIterator[Storage]:
+    async with make_store() as opened:
+        yield opened
+
+
+def rows_about(path: Path, user_id: int) -> dict[str, int]:
+    """Count rows mentioning user_id in every table, read with plain sqlite3 behind the store."""
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        counts = {}
+        for table in tables:
+            columns = [c[1] for c in db.execute(f'PRAGMA table_info("{table}")')]
+            if "user_id" in columns:
+                query = f'SELECT COUNT(*) FROM "{table}" WHERE user_id = ?'
+                counts[table] = db.execute(query, (user_id,)).fetchone()[0]
+    return counts
+
+
+async def test_language_round_trip(store: Storage) -> None:
+    assert await store.get_language(7) is None
+    await store.set_language(7, "sv")
+    await store.set_language(7, "fi")
+    assert await store.get_language(7) == "fi"
+    assert await store.get_language(8) is None
+
+
+async def test_dialog_round_trip_overwrite_and_delete(store: Storage) -> None:
+    key = StorageKey(chat_id=-100, user_id=7)
+    assert await store.load_dialog(key) is None
+    await store.save_dialog(key, "thb24", '{"v":1,"check":"thb24","log":[]}')
+    await store.save_dialog(key, "fi23", '{"v":1,"check":"fi23","log":[]}')
+    loaded = await store.load_dialog(key)
+    assert loaded is not None and loaded.check_id == "fi23"
+    assert json.loads(loaded.state)["check"] == "fi23"
+    assert loaded.updated_at == T0
+    assert await store.load_dialog(StorageKey(chat_id=7, user_id=7)) is None
+    assert await store.delete_dialog(key) is True
+    assert await store.delete_dialog(key) is False
+    assert await store.load_dialog(key) is None
+
+
+async def test_state_that_is_not_json_is_refused(store: Storage) -> None:
+    with pytest.raises(ValueError):
+        await store.save_dialog(StorageKey(1, 1), "thb24", "not json")
+
+
+async def test_everything_survives_a_restart(make_store: StoreFactory, ticking: Clock) -> None:
+    key = StorageKey(chat_id=5, user_id=5)
+    async with make_store() as first:
+        await first.set_language(5, "fi")
+        await first.save_dialog(
+            key, "thb24", '{"v":1,"check":"thb24","log":[["legal","set",true]]}'
+        )
+    async with make_store() as second:
+        assert await second.get_language(5) == "fi"
+        loaded = await second.load_dialog(key)
+        assert loaded is not None
+        assert DialogState.from_json(loaded.state).log[0].value is True
+
+
+async def test_forget_deletes_every_row_of_that_user_only(
+    make_store: StoreFactory, tmp_path: Path
+) -> None:
+    async with make_store() as store:
+        await store.set_language(1, "sv")
+        await store.save_dialog(StorageKey(1, 1), "thb24", '{"v":1,"check":"thb24","log":[]}')
+        await store.save_dialog(StorageKey(-50, 1), "fi23", '{"v":1,"check":"fi23","log":[]}')
+        await store.set_language(2, "fi")
+        await store.save_dialog(StorageKey(-50, 2), "fi23", '{"v":1,"check":"fi23","log":[]}')
+        assert await store.forget_user(1) == 3
+        assert await store.forget_user(1) == 0
+        exported = await store.export_user(1)
+        assert exported == {"user_id": 1, "dialogs": [], "user_settings": []}
+        assert await store.get_language(2) == "fi"
+        assert await store.load_dialog(StorageKey(-50, 2)) is not None
+    path = tmp_path / "bot.sqlite3"
+    assert rows_about(path, 1) == {"dialogs": 0, "user_settings": 0}
+    assert rows_about(path, 2) == {"dialogs": 1, "user_settings": 1}
+
+
+async def test_export_holds_everything_about_the_user(store: Storage) -> None:
+    await store.set_language(3, "sv")
+    await store.save_dialog(StorageKey(30, 3), "thb24", '{"v":1,"check":"thb24","log":[]}')
+    await store.set_language(4, "en")
+    exported = await store.export_user(3)
+    assert exported["user_settings"] == [
+        {"user_id": 3, "language": "sv", "updated_at": T0.isoformat(timespec="microseconds")}
+    ]
+    (dialog,) = exported["dialogs"]
+    assert (dialog["chat_id"], dialog["check_id"]) == (30, "thb24")
+    assert dialog["state"] == {"v": 1, "check": "thb24", "log": []}
+    json.dumps(exported)  # /mydata sends it as JSON
+
+
+async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
+    await store.save_dialog(StorageKey(1, 1), "thb24", "{}")
+    ticking.now = T0 + timedelta(days=2)
+    await store.save_dialog(StorageKey(2, 2), "thb24", "{}")
+    ticking.now = T0 + timedelta(days=2, hours=1)
+    assert await store.expire_dialogs(timedelta(days=1)) == 1
+    assert await store.load_dialog(StorageKey(1, 1)) is None
+    assert await store.load_dialog(StorageKey(2, 2)) is not None
+    assert await store.expire_dialogs(timedelta(days=1)) == 0
+
+
+async def test_migrations_from_an_empty_file_and_reopening_is_idempotent(
+    make_store: StoreFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    assert not path.exists()
+    async with make_store() as store:
+        assert await store.schema_version() == SCHEMA_VERSION == len(MIGRATIONS)
+        await store.set_language(9, "en")
+    for _ in range(2):
+        async with make_store() as store:
+            assert await store.schema_version() == SCHEMA_VERSION
+            assert await store.get_language(9) == "en"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 1
+
+
+async def test_a_file_from_newer_code_is_refused(make_store: StoreFactory, tmp_path: Path) -> None:
+    async with make_store():
+        pass
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    store = make_store()
+    with pytest.raises(RuntimeError, match="newer than this code"):
+        await store.open()
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.get_language(1)
+
+
+# --- whole checks through the store ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checks() -> dict[str, CheckSpec]:
+    return load_checks()
+
+
+async def run_check(store: Storage, spec: CheckSpec, key: StorageKey, inputs: list[str]) -> Done:
+    """Play a user: for every message load the state, step the engine, save before 'replying'."""
+    saved = start(spec).to_json()
+    await store.save_dialog(key, spec.id, saved)
+    outcome = None
+    for text in inputs:
+        loaded = await store.load_dialog(key)
+        assert loaded is not None and loaded.state == saved, "another user's state leaked in"
+        outcome = next_step(spec, DialogState.from_json(loaded.state), Typed(text), now=T0)
+        saved = outcome.state.to_json()
+        await store.save_dialog(key, spec.id, saved)
+        await asyncio.sleep(0)
+    assert isinstance(outcome, Done)
+    return outcome
+
+
+PATHS = {
+    ("thb24", "eligible"): [
+        "ja",
+        "2",
+        "ja",
+        "Sverige",
+        "Finland och Estland",
+        "klar",
+        "800 000",
+        "24",
+        "1",
+    ],
+    ("thb24", "small"): ["yes", "1", "yes", "Denmark", "Tanska", "done", "1.2m", "24", "2"],
+    ("fi23", "eligible"): ["3", "2", "5", "1", "ei"],
+    ("fi23", "none"): ["1", "4"],
+}
+EXPECTED = {
+    ("thb24", "eligible"): Eligibility.ELIGIBLE,
+    ("thb24", "small"): Eligibility.NOT_ELIGIBLE,
+    ("fi23", "eligible"): Eligibility.ELIGIBLE,
+    ("fi23", "none"): Eligibility.NOT_ELIGIBLE,
+}
+
+
+async def test_a_stored_check_holds_parsed_answers_not_the_users_text(
+    store: Storage, checks: dict[str, CheckSpec]
+) -> None:
+    key = StorageKey(11, 11)
+    await run_check(store, checks["thb24"], key, PATHS[("thb24", "eligible")])
+    exported = json.dumps(await store.export_user(11), ensure_ascii=False)
+    assert '["partners","add",["FI","EE"]]' in exported.replace(", ", ",")
+    for typed in ("Finland och Estland", "Sverige", "800 000", "klar"):
+        assert typed not in exported
+
+
+async def test_a_check_resumes_after_the_bot_restarts(
+    make_store: StoreFactory, checks: dict[str, CheckSpec]
+) -> None:
+    spec, key = checks["fi23"], StorageKey(12, 12)
+    async with make_store() as store:
+        state = start(spec)
+        for text in ["3", "2"]:
+            state = next_step(spec, state, Typed(text), now=T0).state
+            await store.save_dialog(key, spec.id, state.to_json())
+    async with make_store() as store:
+        loaded = await store.load_dialog(key)
+        assert loaded is not None
+        resumed = next_step(spec, DialogState.from_json(loaded.state), Show(), now=T0)
+        assert getattr(resumed, "step", None) == "m2"
+
+
+async def test_200_users_at_once_on_one_file_keep_their_own_checks(
+    tmp_path: Path, checks: dict[str, CheckSpec]
+) -> None:
+    path = tmp_path / "busy.sqlite3"
+    kinds = sorted(PATHS)
+    # Several connections, as with several bot workers on one file: WAL + busy_timeout must
+    # serialise their writes without "database is locked".
+    stores = [SQLiteStorage(path, clock=lambda: T0) for _ in range(4)]
+    for s in stores:
+        await s.open()
+    try:
+
+        async def user(n: int) -> tuple[int, Eligibility]:
+            check_id, path_name = kinds[n % len(kinds)]
+            store = stores[n % len(stores)]
+            key = StorageKey(chat_id=-1000 - n % 7, user_id=n)
+            done = await run_check(store, checks[check_id], key, PATHS[(check_id, path_name)])
+            await store.set_language(n, ("en", "sv", "fi")[n % 3])
+            return n, done.verdict.eligibility
+
+        finished = await asyncio.gather(*(user(n) for n in range(200)))
+        for n, eligibility in finished:
+            assert eligibility is EXPECTED[kinds[n % len(kinds)]]
+        reader = stores[0]
+        for n in range(200):
+            check_id, path_name = kinds[n % len(kinds)]
+            loaded = await reader.load_dialog(StorageKey(-1000 - n % 7, n))
+            assert loaded is not None and loaded.check_id == check_id
+            state = DialogState.from_json(loaded.state)
+            outcome = next_step(checks[check_id], state, Show(), now=T0)
+            assert isinstance(outcome, Done)
+            assert outcome.verdict.eligibility is EXPECTED[(check_id, path_name)]
+            assert await reader.get_language(n) == ("en", "sv", "fi")[n % 3]
+    finally:
+        for s in stores:
+            await s.close()
