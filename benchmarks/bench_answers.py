@@ -24,13 +24,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def startup_seconds(runs: int = 5) -> list[float]:
-    """Wall time of `python -m bot ask QUESTION` in a fresh process, until its answer is printed."""
+    """Wall time of `python -m bot ask QUESTION` in a fresh process, until it has answered."""
     times = []
     env = {**os.environ, "AMIF_DATA_DIR": str(ROOT / ".bench-data")}
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "ask", "What is the funding rate?"],
-                       cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "What is the funding rate?"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -47,8 +52,12 @@ def main() -> None:
     kb = KnowledgeBase.load(None)
     assistant = Assistant(kb)
     load_ms = (time.perf_counter() - t0) * 1000
-    questions = [q["q"] for q in yaml.safe_load(
-        (ROOT / "tests" / "data" / "questions.yaml").read_text(encoding="utf-8"))]
+    questions = [
+        q["q"]
+        for q in yaml.safe_load(
+            (ROOT / "tests" / "data" / "questions.yaml").read_text(encoding="utf-8")
+        )
+    ]
     latencies = []
     for question in itertools.islice(itertools.cycle(questions), args.questions):
         start = time.perf_counter()
@@ -60,8 +69,10 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'measure':<44} {'value':>12}")
     print(f"{'passages indexed':<44} {kb.passage_count:>12}")
-    print(f"{'start-up to first answer (new process), median':<44} "
-          f"{statistics.median(boot) * 1000:>9.0f} ms")
+    print(
+        f"{'start-up to first answer (new process), median':<44} "
+        f"{statistics.median(boot) * 1000:>9.0f} ms"
+    )
     print(f"{'start-up to first answer, worst of 5':<44} {max(boot) * 1000:>9.0f} ms")
     print(f"{'knowledge load + index build (in process)':<44} {load_ms:>9.1f} ms")
     print(f"{f'latency p50 over {len(latencies)} questions':<44} {p50:>9.2f} ms")

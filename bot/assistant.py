@@ -25,7 +25,8 @@ MIN_SCORE = 3.0
 MIN_STEM_SHARE = 0.34
 SECOND_PASSAGE_RATIO = 0.85
 OTHER_PROGRAMMES = re.compile(
-    r"\b(horizon|horisont\w*|erasmus|esf\+?|interreg|cerv|creative europe|digital europe|eu4health|erdf"
+    r"\b(horizon|horisont\w*|erasmus|esf\+?|interreg|cerv|creative europe|digital europe"
+    r"|eu4health|erdf"
     r"|cohesion fund|isf|bmvi|life programme|just transition|rrf|recovery and resilience"
     r"|invest ?eu)\b"
 )
@@ -38,17 +39,74 @@ WHAT_IS = re.compile(
     r"|\bberätta om\b|\bmikä (on|ovat)\b|\bmitä (on|tarkoittaa)\b|\bkerro\b"
 )
 _NAME_WORDS = frozenset(
-    "amif eu eu's fund fonden rahasto call calls utlysning utlysningen haku haun abbreviation "
-    "förkortning lyhenne mean means stand short".split()
+    [
+        "amif",
+        "eu",
+        "eu's",
+        "fund",
+        "fonden",
+        "rahasto",
+        "call",
+        "calls",
+        "utlysning",
+        "utlysningen",
+        "haku",
+        "haun",
+        "abbreviation",
+        "förkortning",
+        "lyhenne",
+        "mean",
+        "means",
+        "stand",
+        "short",
+    ]
 )
-_OBJECTIVE_NUMBER = re.compile(r"(?:objective|mål(?:et)?|tavoit\w*|so)\s*(\d)\b|\b(\d)\s*(?:st|nd|rd|th)?\s*(?:specific )?objective")
-_PROGRAMME_TOPICS = {"objectives", "management", "history", "network", "how_to_apply", "applicants"}
+_OBJECTIVE_NUMBER = re.compile(
+    r"(?:objective|mål(?:et)?|tavoit\w*|so)\s*(\d)\b"
+    r"|\b(\d)\s*(?:st|nd|rd|th)?\s*(?:specific )?objective"
+)
+_PROGRAMME_TOPICS = {
+    "objectives",
+    "management",
+    "history",
+    "network",
+    "how_to_apply",
+    "applicants",
+}
 _OBJECTIVE_TOPICS = {"budget", "grant", "actions", "objectives"}
-_TOPIC_FIELDS = {"funding_rate": ("funding_rate", "co_financing"), "grant": ("grant", "funding_rate"),
-                 "budget": ("budget", "objectives"), "actions": ("actions", "objectives")}
+_TOPIC_FIELDS = {
+    "funding_rate": ("funding_rate", "co_financing"),
+    "grant": ("grant", "funding_rate"),
+    "budget": ("budget", "objectives"),
+    "actions": ("actions", "objectives"),
+}
 SMALL_TALK = frozenset(
-    "hi hello hey hej hejsan tjena hei moi moikka terve huomenta thanks thank you tack tackar "
-    "kiitos kiitti help hjälp apua start ok okay".split()
+    [
+        "hi",
+        "hello",
+        "hey",
+        "hej",
+        "hejsan",
+        "tjena",
+        "hei",
+        "moi",
+        "moikka",
+        "terve",
+        "huomenta",
+        "thanks",
+        "thank",
+        "you",
+        "tack",
+        "tackar",
+        "kiitos",
+        "kiitti",
+        "help",
+        "hjälp",
+        "apua",
+        "start",
+        "ok",
+        "okay",
+    ]
 )
 _ZONE_NAMES = {"Europe/Brussels": N_("Brussels time"), "Europe/Helsinki": N_("Helsinki time")}
 _STATUS_TEXT = {
@@ -92,7 +150,7 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the assistant says: plain-text paragraphs, the sources behind them, and whether it knew."""
+    """What the assistant says: plain paragraphs, the sources behind them, whether it knew."""
 
     lang: str
     answered: bool
@@ -117,7 +175,9 @@ class Reply:
     @property
     def text(self) -> str:
         """The reply as a user reads it, plain text."""
-        return "\n\n".join([*self.body, *(["\n".join(self.source_lines())] if self.sources else [])])
+        return "\n\n".join(
+            [*self.body, *(["\n".join(self.source_lines())] if self.sources else [])]
+        )
 
     def to_json(self) -> dict[str, object]:
         """The stable JSON shape of `amif-bot ask --json`."""
@@ -126,7 +186,8 @@ class Reply:
             "answered": self.answered,
             "text": self.text,
             "sources": [
-                {"id": s.id, "title": s.title, "url": s.url, "score": s.score} for s in self.sources
+                {"id": s.id, "title": s.title, "url": s.url, "score": s.score}
+                for s in self.sources
             ],
         }
 
@@ -179,8 +240,12 @@ class Assistant:
         reply_lang = forced or detect_language(text).lang if text else (forced or "en")
         t = translator(reply_lang)
         if not text:
-            return Reply(reply_lang, False, (t.gettext("Please type a question about AMIF calls."),),
-                         kind="empty")
+            return Reply(
+                reply_lang,
+                False,
+                (t.gettext("Please type a question about AMIF calls."),),
+                kind="empty",
+            )
         if len(text) > MAX_QUESTION_CHARS:
             msg = t.gettext(
                 "That message is too long for me. Please ask one question in at most "
@@ -224,17 +289,18 @@ class Assistant:
 
     def _decline(self, t: Translator, call: CallFacts | None, topic: str | None = None) -> Reply:
         if call is not None and topic is not None:
-            first = t.gettext("Our sources do not say {what} for {call}, so I cannot tell you.").format(
-                what=t.gettext(_TOPIC_WHAT[topic]), call=call.title.get(t.lang)
-            )
+            first = t.gettext(
+                "Our sources do not say {what} for {call}, so I cannot tell you."
+            ).format(what=t.gettext(_TOPIC_WHAT[topic]), call=call.title.get(t.lang))
         else:
             first = t.gettext(
                 "I don't know that: my sources don't cover it, and I'd rather not guess."
             )
         body = [first, self._where_to_ask(t, call)]
         sources = (self._ref(call.source_of("contact"), None),) if call and call.contact else ()
-        return Reply(t.lang, False, tuple(body), sources, kind="decline",
-                     calls=(call.id,) if call else ())
+        return Reply(
+            t.lang, False, tuple(body), sources, kind="decline", calls=(call.id,) if call else ()
+        )
 
     def _where_to_ask(self, t: Translator, call: CallFacts | None) -> str:
         if call is not None and call.contact is not None:
@@ -248,9 +314,13 @@ class Assistant:
             "Ministry of the Interior)."
         )
         if union is not None and union.contact is not None:
-            return general + " " + t.gettext(
-                "For EU-level union actions, write to {email}."
-            ).format(email=union.contact.email)
+            return (
+                general
+                + " "
+                + t.gettext("For EU-level union actions, write to {email}.").format(
+                    email=union.contact.email
+                )
+            )
         return general
 
     def _mentions_unknown_year(self, folded: str) -> bool:
@@ -275,7 +345,9 @@ class Assistant:
             # "How much is there for return projects?" asks about one objective of a call.
             with_objectives = [c for c in candidates if mentioned[c.id]]
             if with_objectives:
-                return self._objective_reply(t, with_objectives[0], mentioned[with_objectives[0].id])
+                return self._objective_reply(
+                    t, with_objectives[0], mentioned[with_objectives[0].id]
+                )
         if topic in ("actions", "objectives"):
             specific = self._specific_passage(t, text, intent, named)
             if specific is not None:
@@ -285,10 +357,8 @@ class Assistant:
             return self._decline(t, named[0], topic)
         if not having:
             return None
-        if topic in _LONG_TOPICS or named:
-            having = having[: len(named) or 1]
-        else:
-            having = having[:4]
+        # Long listings for one call only; short facts for up to four calls side by side.
+        having = having[: len(named) or 1] if topic in _LONG_TOPICS or named else having[:4]
         body: list[str] = []
         for call in having:
             body.extend(self._render_topic(t, call, topic))
@@ -296,18 +366,29 @@ class Assistant:
             unknown = [c for c in candidates if c.kind == "call" and c.deadline is None]
             for call in unknown:
                 body.append(self._status_line(t, call))
-        sources = [self._ref(call.source_of(f), None) for call in having
-                   for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f)]
+        sources = [
+            self._ref(call.source_of(f), None)
+            for call in having
+            for f in _TOPIC_FIELDS.get(topic, (topic,))
+            if _field_set(call, f)
+        ]
         if not sources:
             sources = [self._ref(call.source, None) for call in having]
-        return Reply(t.lang, True, tuple(body), tuple(dict.fromkeys(sources)), kind="fact",
-                     calls=tuple(c.id for c in having))
+        return Reply(
+            t.lang,
+            True,
+            tuple(body),
+            tuple(dict.fromkeys(sources)),
+            kind="fact",
+            calls=tuple(c.id for c in having),
+        )
 
     def _off_topic(self, text: str) -> bool:
         """Whether most of what the question talks about never occurs in our sources."""
         lang = detect_language(text).lang
-        words = [w for w in self.kb.indexes[lang].analyzer.words(text)
-                 if len(w) > 2 and not w.isdigit()]
+        words = [
+            w for w in self.kb.indexes[lang].analyzer.words(text) if len(w) > 2 and not w.isdigit()
+        ]
         unknown = [w for w in words if not self._is_known(w, lang)]
         return len(unknown) >= 2 and len(unknown) >= 0.5 * len(words)
 
@@ -340,8 +421,11 @@ class Assistant:
         lang = detect_language(text).lang
         analyzer = self.kb.indexes[lang].analyzer
         title_words = {w for call in named for w in analyzer.words(call.title.get(lang))}
-        words = [w for w in analyzer.words(rest)
-                 if w not in _NAME_WORDS and w not in title_words and not w.isdigit() and len(w) > 2]
+        words = [
+            w
+            for w in analyzer.words(rest)
+            if w not in _NAME_WORDS and w not in title_words and not w.isdigit() and len(w) > 2
+        ]
         if len(words) < 4:
             return None
         hits = [h for h in self.kb.search(text, t.lang, k=3) if _good(h) and h.matched_stems >= 3]
@@ -369,11 +453,18 @@ class Assistant:
 
     def _objective_reply(self, t: Translator, call: CallFacts, numbers: list[int]) -> Reply:
         body = [t.gettext("{call}:").format(call=call.title.get(t.lang))]
-        body.extend(self._objective_blocks(t, call, [o for o in call.objectives
-                                                     if o.number in numbers]))
+        body.extend(
+            self._objective_blocks(t, call, [o for o in call.objectives if o.number in numbers])
+        )
         body.append(self._status_line(t, call, short=True))
-        return Reply(t.lang, True, tuple(body), (self._ref(call.source_of("objectives"), None),),
-                     kind="fact", calls=(call.id,))
+        return Reply(
+            t.lang,
+            True,
+            tuple(body),
+            (self._ref(call.source_of("objectives"), None),),
+            kind="fact",
+            calls=(call.id,),
+        )
 
     def _summary_reply(self, t: Translator, text: str, named: list[CallFacts]) -> Reply | None:
         """'What is AMIF?', 'Vad är utlysningen 2024?': the name and purpose of a call."""
@@ -381,12 +472,21 @@ class Assistant:
         if not calls or not self._only_names(text, calls[0]):
             return None
         call = calls[0]
-        body = [t.gettext("{call}: {summary}").format(
-            call=call.title.get(t.lang), summary=call.summary.get(t.lang))]
+        body = [
+            t.gettext("{call}: {summary}").format(
+                call=call.title.get(t.lang), summary=call.summary.get(t.lang)
+            )
+        ]
         if call.kind == "call":
             body.append(self._status_line(t, call, short=True))
-        return Reply(t.lang, True, tuple(body), (self._ref(call.source, None),), kind="fact",
-                     calls=(call.id,))
+        return Reply(
+            t.lang,
+            True,
+            tuple(body),
+            (self._ref(call.source, None),),
+            kind="fact",
+            calls=(call.id,),
+        )
 
     def _only_names(self, text: str, call: CallFacts) -> bool:
         """Whether the question has no content beyond naming the call (and AMIF)."""
@@ -394,8 +494,11 @@ class Assistant:
         for alias in sorted({*call.aliases, fold(call.id)}, key=len, reverse=True):
             folded = re.sub(r"(?<![\w-])" + re.escape(fold(alias)) + r"(?![\w-])", " ", folded)
         lang = detect_language(text).lang
-        rest = [w for w in self.kb.indexes[lang].analyzer.words(folded)
-                if w not in _NAME_WORDS and not w.isdigit()]
+        rest = [
+            w
+            for w in self.kb.indexes[lang].analyzer.words(folded)
+            if w not in _NAME_WORDS and not w.isdigit()
+        ]
         return not rest
 
     def _render_topic(self, t: Translator, call: CallFacts, topic: str) -> list[str]:
@@ -404,13 +507,20 @@ class Assistant:
         lines: list[str] = []
         if topic == "budget":
             if call.budget is not None:
-                lines.append(t.gettext("{call}: the total budget is {amount}.").format(
-                    call=name, amount=t.format_money(call.budget.amount)))
+                lines.append(
+                    t.gettext("{call}: the total budget is {amount}.").format(
+                        call=name, amount=t.format_money(call.budget.amount)
+                    )
+                )
             lines.extend(self._objective_amounts(t, call))
         elif topic == "grant" and call.grant_min and call.grant_max:
-            lines.append(t.gettext("{call}: a grant is between {low} and {high}.").format(
-                call=name, low=t.format_money(call.grant_min.amount),
-                high=t.format_money(call.grant_max.amount)))
+            lines.append(
+                t.gettext("{call}: a grant is between {low} and {high}.").format(
+                    call=name,
+                    low=t.format_money(call.grant_min.amount),
+                    high=t.format_money(call.grant_max.amount),
+                )
+            )
             if call.funding_rate:
                 lines.append(self._funding_rate(t, call))
         elif topic == "funding_rate":
@@ -418,48 +528,72 @@ class Assistant:
                 lines.append(self._funding_rate(t, call))
             if call.co_financing:
                 co = call.co_financing
-                lines.append(t.gettext(
-                    "{call}: the EU grant usually covers at most {usual} of a project's total "
-                    "costs; it can be raised to {raised} ({condition})."
-                ).format(call=name, usual=t.format_percent(co.usual_max),
-                         raised=t.format_percent(co.raised_max),
-                         condition=co.raised_when.get(lang)))
+                lines.append(
+                    t.gettext(
+                        "{call}: the EU grant usually covers at most {usual} of a project's total "
+                        "costs; it can be raised to {raised} ({condition})."
+                    ).format(
+                        call=name,
+                        usual=t.format_percent(co.usual_max),
+                        raised=t.format_percent(co.raised_max),
+                        condition=co.raised_when.get(lang),
+                    )
+                )
         elif topic == "deadline":
             lines.append(self._deadline_line(t, call))
             if call.kind == "call":
                 lines.append(self._status_line(t, call, short=True))
         elif topic == "duration" and call.duration_months:
-            lines.append(t.ngettext(
-                "{call}: projects initially run for {n} month.",
-                "{call}: projects initially run for {n} months.", call.duration_months,
-            ).format(call=name, n=call.duration_months))
+            lines.append(
+                t.ngettext(
+                    "{call}: projects initially run for {n} month.",
+                    "{call}: projects initially run for {n} months.",
+                    call.duration_months,
+                ).format(call=name, n=call.duration_months)
+            )
         elif topic == "contact" and call.contact:
-            lines.append(t.gettext("{call}: {contact}").format(
-                call=name, contact=call.contact.text.get(lang)))
+            lines.append(
+                t.gettext("{call}: {contact}").format(
+                    call=name, contact=call.contact.text.get(lang)
+                )
+            )
             if call.contact.email:
                 lines.append(t.gettext("E-mail: {email}").format(email=call.contact.email))
         elif topic == "applicants" and call.applicants:
             lines.extend(self._applicants(t, call))
         elif topic == "countries" and call.countries:
-            lines.append(t.gettext("{call}: {rule}").format(
-                call=name, rule=call.countries.text.get(lang)))
+            lines.append(
+                t.gettext("{call}: {rule}").format(call=name, rule=call.countries.text.get(lang))
+            )
             if call.countries.excluded:
-                names = [Locale.parse(_babel_lang(lang)).territories.get(c, c)
-                         for c in call.countries.excluded]
-                lines.append(t.gettext(
-                    "Organisations established in {countries} cannot take part."
-                ).format(countries=", ".join(names)))
+                names = [
+                    Locale.parse(_babel_lang(lang)).territories.get(c, c)
+                    for c in call.countries.excluded
+                ]
+                lines.append(
+                    t.gettext("Organisations established in {countries} cannot take part.").format(
+                        countries=", ".join(names)
+                    )
+                )
         elif topic == "consortium" and call.consortium:
-            lines.append(t.gettext(
-                "{call}: you need a consortium of at least {entities} entities from at least "
-                "{countries} different eligible countries."
-            ).format(call=name, entities=call.consortium.min_entities,
-                     countries=call.consortium.min_countries))
+            lines.append(
+                t.gettext(
+                    "{call}: you need a consortium of at least {entities} entities from at least "
+                    "{countries} different eligible countries."
+                ).format(
+                    call=name,
+                    entities=call.consortium.min_entities,
+                    countries=call.consortium.min_countries,
+                )
+            )
         elif topic == "target_group" and call.target_group:
-            lines.append(t.gettext("{call}: {text}").format(
-                call=name, text=call.target_group.get(lang)))
+            lines.append(
+                t.gettext("{call}: {text}").format(call=name, text=call.target_group.get(lang))
+            )
         elif topic == "priorities" and call.priorities:
-            lines.append(t.gettext("{call} funds actions with these priorities:").format(call=name))
+            lines.append(
+                t.gettext("{call} funds actions with these priorities:").format(call=name)
+            )
             lines.append(_bullets([p.text.get(lang) for p in call.priorities]))
         elif topic == "actions" and (call.actions or _measures(call)):
             if call.actions:
@@ -474,32 +608,42 @@ class Assistant:
             lines.append(_bullets([x.get(lang) for x in call.not_funded]))
         elif topic == "how_to_apply" and call.how_to_apply:
             lines.append(t.gettext("How to apply ({call}):").format(call=name))
-            lines.append("\n".join(f"{i}. {s.get(lang)}" for i, s in enumerate(call.how_to_apply, 1)))
+            lines.append(
+                "\n".join(f"{i}. {s.get(lang)}" for i, s in enumerate(call.how_to_apply, 1))
+            )
         elif topic == "history" and call.history:
             lines.append(call.history.get(lang))
         elif topic == "network" and call.network:
             lines.append(call.network.get(lang))
         elif topic == "management" and call.management:
             m = call.management
-            lines.append(t.gettext("{call}: {share} of the budget is in shared management.").format(
-                call=name, share=t.format_percent(m.shared)))
+            lines.append(
+                t.gettext("{call}: {share} of the budget is in shared management.").format(
+                    call=name, share=t.format_percent(m.shared)
+                )
+            )
             lines.append(f"{m.shared_text.get(lang)} {m.direct_text.get(lang)}")
         return lines
 
     def _funding_rate(self, t: Translator, call: CallFacts) -> str:
         assert call.funding_rate is not None
         return t.gettext("{call}: the grant covers {rate} {basis}.").format(
-            call=call.title.get(t.lang), rate=t.format_percent(call.funding_rate.rate),
-            basis=call.funding_rate.basis.get(t.lang))
+            call=call.title.get(t.lang),
+            rate=t.format_percent(call.funding_rate.rate),
+            basis=call.funding_rate.basis.get(t.lang),
+        )
 
     def _objective_amounts(self, t: Translator, call: CallFacts) -> list[str]:
         lines = []
         for obj in call.objectives:
             if obj.amount is not None:
-                lines.append(t.gettext(
-                    "Specific objective {number} ({title}): {amount} available."
-                ).format(number=obj.number, title=obj.title.get(t.lang),
-                         amount=t.format_money(obj.amount.amount)))
+                lines.append(
+                    t.gettext("Specific objective {number} ({title}): {amount} available.").format(
+                        number=obj.number,
+                        title=obj.title.get(t.lang),
+                        amount=t.format_money(obj.amount.amount),
+                    )
+                )
         if len(lines) > 1:
             total = sum(o.amount.amount for o in call.objectives if o.amount is not None)
             lines.append(t.gettext("In all: {amount}.").format(amount=t.format_money(total)))
@@ -511,14 +655,16 @@ class Assistant:
         out = [t.gettext("Specific objectives of {call}:").format(call=call.title.get(t.lang))]
         return out + self._objective_blocks(t, call, list(call.objectives))
 
-    def _objective_blocks(self, t: Translator, call: CallFacts, objectives: list[Objective]
-                          ) -> list[str]:
+    def _objective_blocks(
+        self, t: Translator, call: CallFacts, objectives: list[Objective]
+    ) -> list[str]:
         out = []
         for obj in objectives:
             head = f"{obj.number}. {obj.title.get(t.lang)}"
             if obj.amount is not None:
                 head += " – " + t.gettext("{amount} available").format(
-                    amount=t.format_money(obj.amount.amount))
+                    amount=t.format_money(obj.amount.amount)
+                )
             parts = [head, *(f"   • {m.text.get(t.lang)}" for m in obj.measures)]
             if obj.note is not None:
                 parts.append(f"   {obj.note.get(t.lang)}")
@@ -538,11 +684,17 @@ class Assistant:
             rules.append(t.gettext("be non-profit"))
         lines = []
         if rules:
-            lines.append(t.gettext("{call}: an applicant must {rules}.").format(
-                call=name, rules=", ".join(rules)))
+            lines.append(
+                t.gettext("{call}: an applicant must {rules}.").format(
+                    call=name, rules=", ".join(rules)
+                )
+            )
         if a.types:
-            lines.append(t.gettext("{call}: eligible organisations include:").format(call=name)
-                         + "\n" + _bullets([x.get(t.lang) for x in a.types]))
+            lines.append(
+                t.gettext("{call}: eligible organisations include:").format(call=name)
+                + "\n"
+                + _bullets([x.get(t.lang) for x in a.types])
+            )
         return lines
 
     def _deadline_line(self, t: Translator, call: CallFacts) -> str:
@@ -553,13 +705,18 @@ class Assistant:
         zone = t.gettext(_ZONE_NAMES.get(d.tz.key, d.tz.key))
         if call.opens is not None and d.time is None:
             return t.gettext("{call}: application period from {start} to {end}.").format(
-                call=name, start=t.format_date(call.opens.date), end=t.format_date(d.date))
+                call=name, start=t.format_date(call.opens.date), end=t.format_date(d.date)
+            )
         if d.time is not None:
             return t.gettext("{call}: the deadline is {date} at {time} ({zone}).").format(
-                call=name, date=t.format_date(d.date), time=t.format_time(d.moment(), d.tz),
-                zone=zone)
+                call=name,
+                date=t.format_date(d.date),
+                time=t.format_time(d.moment(), d.tz),
+                zone=zone,
+            )
         return t.gettext("{call}: the deadline is {date}.").format(
-            call=name, date=t.format_date(d.date))
+            call=name, date=t.format_date(d.date)
+        )
 
     def _status_line(self, t: Translator, call: CallFacts, short: bool = False) -> str:
         """Whether the call is open, upcoming or closed now; short when the call was just named."""
@@ -570,21 +727,27 @@ class Assistant:
             left = call.time_left(now)
             if left is not None:
                 return t.gettext("{call} is open; it closes {when}.").format(
-                    call=name, when=t.format_timedelta(left))
+                    call=name, when=t.format_timedelta(left)
+                )
         if status is CallStatus.UPCOMING and call.opens is not None:
             return t.gettext("{call} has not opened yet; it opens {when}.").format(
-                call=name, when=t.format_timedelta(call.opens.start() - now))
+                call=name, when=t.format_timedelta(call.opens.start() - now)
+            )
         if status is CallStatus.UNKNOWN:
-            where = call.url or (call.contact.email if call.contact and call.contact.email else None)
-            text = t.gettext("{call}: our sources give no deadline, so I cannot say whether it is "
-                             "open.").format(call=name)
+            where = call.url or (
+                call.contact.email if call.contact and call.contact.email else None
+            )
+            text = t.gettext(
+                "{call}: our sources give no deadline, so I cannot say whether it is open."
+            ).format(call=name)
             if where:
                 text += " " + t.gettext("Check {where}.").format(where=where)
             return text
         if short:
             return t.gettext("Status: {status}.").format(status=t.gettext(_STATUS_TEXT[status]))
         return t.gettext("Status of {call}: {status}.").format(
-            call=name, status=t.gettext(_STATUS_TEXT[status]))
+            call=name, status=t.gettext(_STATUS_TEXT[status])
+        )
 
     def status_text(self, call: CallFacts, lang: str) -> str:
         """The localized status word of a call now (for listings)."""
@@ -610,22 +773,28 @@ class Assistant:
         best = hits[0]
         chosen = [best]
         for hit in hits[1:]:
-            if hit.score >= SECOND_PASSAGE_RATIO * best.score and hit.passage.key != best.passage.key:
+            if (
+                hit.score >= SECOND_PASSAGE_RATIO * best.score
+                and hit.passage.key != best.passage.key
+            ):
                 chosen.append(hit)
                 break
         body: list[str] = []
         if foreign:
-            body.append(t.gettext(
-                "I found this only in a source in {language}:"
-            ).format(language=LANGUAGE_NAMES[best.passage.lang]))
+            body.append(
+                t.gettext("I found this only in a source in {language}:").format(
+                    language=LANGUAGE_NAMES[best.passage.lang]
+                )
+            )
         body.extend(h.passage.text for h in chosen)
         calls = self._calls_of(chosen)
         for call in calls:
             if call.kind == "call":
                 body.append(self._status_line(t, call))
         refs = tuple(dict.fromkeys(self._ref(h.passage.source.id, h.score) for h in chosen))
-        return Reply(t.lang, True, tuple(body), refs, kind="passage",
-                     calls=tuple(c.id for c in calls))
+        return Reply(
+            t.lang, True, tuple(body), refs, kind="passage", calls=tuple(c.id for c in calls)
+        )
 
     def _calls_of(self, hits: list[PassageHit]) -> list[CallFacts]:
         ids = {h.passage.source.id for h in hits}
@@ -633,28 +802,40 @@ class Assistant:
 
     def _ref(self, doc_id: str, score: float | None) -> SourceRef:
         src: Source = self.kb.sources[doc_id]
-        return SourceRef(src.id, src.title, src.publisher, src.url,
-                         None if score is None else round(score, 3))
+        return SourceRef(
+            src.id, src.title, src.publisher, src.url, None if score is None else round(score, 3)
+        )
 
     def call_overview(self, call: CallFacts, lang: str) -> Reply:
         """The key facts of one call: what it funds, money, dates, who may apply, contact."""
         t = translator(lang)
         ref = f" [{call.reference}]" if call.reference else ""
         body = [f"{call.title.get(t.lang)}{ref}", call.summary.get(t.lang)]
-        topics = ("deadline", "budget", "grant", "duration", "applicants", "countries",
-                  "consortium", "contact")
+        topics = (
+            "deadline",
+            "budget",
+            "grant",
+            "duration",
+            "applicants",
+            "countries",
+            "consortium",
+            "contact",
+        )
         used: list[str] = []
         prefix = f"{call.title.get(t.lang)}: "
         for topic in topics:
             if _has_topic(call, topic):
                 # The title heads the overview, so each line drops its "<call>: " lead-in.
-                body.extend(_capitalize(line.removeprefix(prefix))
-                            for line in self._render_topic(t, call, topic))
+                body.extend(
+                    _capitalize(line.removeprefix(prefix))
+                    for line in self._render_topic(t, call, topic)
+                )
                 used.extend(f for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f))
         if call.kind == "call" and call.deadline is None:
             body.append(self._status_line(t, call))
         sources = tuple(dict.fromkeys(self._ref(call.source_of(f), None) for f in used)) or (
-            self._ref(call.source, None),)
+            self._ref(call.source, None),
+        )
         return Reply(t.lang, True, tuple(body), sources, kind="call", calls=(call.id,))
 
     # ----- listings ----------------------------------------------------------------------------
@@ -667,15 +848,29 @@ class Assistant:
             if call.kind != "call":
                 continue
             ref = f" [{call.reference}]" if call.reference else ""
-            body.append(f"• {call.title.get(t.lang)}{ref}\n  {self._deadline_line(t, call)}\n  "
-                        f"{self._status_line(t, call)}")
-        refs = tuple(dict.fromkeys(self._ref(c.source, None) for c in self.kb.calls
-                                   if c.kind == "call"))
+            body.append(
+                f"• {call.title.get(t.lang)}{ref}\n  {self._deadline_line(t, call)}\n  "
+                f"{self._status_line(t, call)}"
+            )
+        refs = tuple(
+            dict.fromkeys(self._ref(c.source, None) for c in self.kb.calls if c.kind == "call")
+        )
         return Reply(t.lang, True, tuple(body), refs, kind="calls")
 
 
-_LONG_TOPICS = {"priorities", "actions", "objectives", "how_to_apply", "history", "network",
-                "not_funded", "applicants", "management", "countries", "target_group"}
+_LONG_TOPICS = {
+    "priorities",
+    "actions",
+    "objectives",
+    "how_to_apply",
+    "history",
+    "network",
+    "not_funded",
+    "applicants",
+    "management",
+    "countries",
+    "target_group",
+}
 
 
 def _good(hit: PassageHit) -> bool:

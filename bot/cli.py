@@ -91,16 +91,20 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     except KnowledgeError as exc:
         print(f"error: the knowledge store does not load after ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{len(results) - failed} of {len(results)} files ingested into "
-          f"{settings.data_dir / 'documents'}")
+    print(
+        f"{len(results) - failed} of {len(results)} files ingested into "
+        f"{settings.data_dir / 'documents'}"
+    )
     return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
     if not settings.token:
-        print("error: TELEGRAM_BOT_TOKEN is not set; `amif-bot chat` runs without it",
-              file=sys.stderr)
+        print(
+            "error: TELEGRAM_BOT_TOKEN is not set; `amif-bot chat` runs without it",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from bot.telegram_app import run_bot
 

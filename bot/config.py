@@ -14,7 +14,7 @@ TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable, never its secret value."""
+    """A setting is missing or malformed; the message names the variable, never its value."""
 
 
 def _default_data_dir() -> Path:
@@ -62,7 +62,8 @@ class Settings:
         token = get("TELEGRAM_BOT_TOKEN")
         if token is not None and not TOKEN_PATTERN.match(token):
             raise ConfigError(
-                "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as given by @BotFather"
+                "TELEGRAM_BOT_TOKEN is malformed: expected '<digits>:<secret>' as given by "
+                "@BotFather"
             )
         secret = get("WEBHOOK_SECRET")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.dialogs import (
     Ask,
@@ -27,6 +27,8 @@ from bot.dialogs import (
 )
 from bot.storage import Storage, StorageKey
 from i18n import Translator
+
+DEFAULT_TTL = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ class EligibilitySessions:
         checks: dict[str, CheckSpec],
         store: Storage,
         clock: Callable[[], datetime] = _now,
+        ttl: timedelta = DEFAULT_TTL,
     ) -> None:
         self.checks = checks
         self.store = store
         self.clock = clock
+        self.ttl = ttl
 
     def find_check(self, ident: str) -> CheckSpec | None:
         """A check by its id or by the id/reference of the call it is for."""
@@ -75,6 +79,10 @@ class EligibilitySessions:
         stored = await self.store.load_dialog(key)
         if stored is None:
             return None
+        if self.clock() - stored.updated_at > self.ttl:
+            # Abandoned: the privacy promise is that unfinished checks do not linger.
+            await self.store.delete_dialog(key)
+            return None
         spec = self.checks.get(stored.check_id)
         try:
             state = DialogState.from_json(stored.state) if spec else None
@@ -85,8 +93,9 @@ class EligibilitySessions:
             return None
         return spec, state
 
-    async def handle(self, key: StorageKey, event: Event, t: Translator | None = None
-                     ) -> Step | None:
+    async def handle(
+        self, key: StorageKey, event: Event, t: Translator | None = None
+    ) -> Step | None:
         """Apply one event to the user's check and commit the result; None when there is none."""
         found = await self.active(key)
         if found is None:
@@ -98,6 +107,10 @@ class EligibilitySessions:
         elif not isinstance(outcome, Stale | Invalid) and outcome.state != state:
             await self.store.save_dialog(key, spec.id, outcome.state.to_json())
         return Step(spec, outcome)
+
+    async def expire(self) -> int:
+        """Delete every check untouched for longer than the time to live; how many."""
+        return await self.store.expire_dialogs(self.ttl)
 
     async def cancel(self, key: StorageKey) -> bool:
         """End the user's check; whether there was one."""

@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -26,9 +27,9 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
+from bot.config import Settings
 from bot.dialogs import load_checks
 from bot.eligibility import EligibilitySessions
-from bot.config import Settings
 from bot.storage import SQLiteStorage
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start
 from handlers.common import BotApp, BotContext, Services
@@ -54,8 +55,10 @@ COMMANDS: list[tuple[str, str]] = [
 # stays silent (after one notice) so a flood from one user cannot crowd out everyone else.
 FLOOD_BURST = 8
 FLOOD_RATE = 1.0
-FLOOD_NOTICE = N_("You are sending messages very fast. I answer one at a time; please wait a "
-                  "moment before asking again.")
+FLOOD_NOTICE = N_(
+    "You are sending messages very fast. I answer one at a time; please wait a "
+    "moment before asking again."
+)
 
 
 class RedactingFilter(logging.Filter):
@@ -133,7 +136,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and key in self._locks and not lock._waiters:  # noqa: SLF001
+            if not lock.locked() and key in self._locks and not lock._waiters:
                 del self._locks[key]
 
     async def _notice(self, update: Update, user_id: int) -> None:
@@ -147,9 +150,10 @@ class FairUpdateProcessor(BaseUpdateProcessor):
             return
         lang = user.language_code if user else None
         try:
-            await self.application.bot.send_message(chat.id, translator(lang or "en").gettext(
-                FLOOD_NOTICE))
-        except Exception as exc:  # noqa: BLE001 - a notice is best effort
+            await self.application.bot.send_message(
+                chat.id, translator(lang or "en").gettext(FLOOD_NOTICE)
+            )
+        except Exception as exc:
             log.warning("flood notice not delivered: %s", type(exc).__name__)
 
     async def initialize(self) -> None:
@@ -185,8 +189,12 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(eligibility.unknown_button))
     # 3. Unknown commands get help; non-text messages get a hint of what works.
     app.add_handler(MessageHandler(filters.COMMAND, media.unknown_command))
-    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL & (
-        private | filters.REPLY), media.unsupported_message))
+    app.add_handler(
+        MessageHandler(
+            ~filters.TEXT & ~filters.StatusUpdate.ALL & (private | filters.REPLY),
+            media.unsupported_message,
+        )
+    )
     # 4. Free text (new or edited): questions, or typed answers of an eligibility check.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.answer_question))
     app.add_error_handler(errors.on_error)
@@ -200,13 +208,32 @@ async def set_command_menus(app: BotApp) -> None:
         await app.bot.set_my_commands(commands, language_code=lang)
 
 
+EXPIRY_INTERVAL_S = 3600.0
+
+
+async def _expire_forever(services: Services) -> None:
+    """Delete abandoned checks at start-up and then every hour."""
+    while True:
+        try:
+            removed = await services.sessions.expire()
+            if removed:
+                log.info("expired %d abandoned eligibility checks", removed)
+        except Exception as exc:
+            log.warning("expiring checks failed: %s", type(exc).__name__)
+        await asyncio.sleep(EXPIRY_INTERVAL_S)
+
+
 async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
     await set_command_menus(app)
+    app.bot_data["expiry_task"] = asyncio.get_running_loop().create_task(_expire_forever(services))
 
 
 async def _close_store(app: BotApp) -> None:
+    task = app.bot_data.pop("expiry_task", None)
+    if task is not None:
+        task.cancel()
     await app.bot_data["services"].store.close()
 
 
@@ -229,8 +256,12 @@ def build_application(
         .token(settings.token)
         .context_types(context_types)
         .concurrent_updates(processor)
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
     )
     # run_polling/run_webhook run post_init inside their own event loop, so the SQLite store is
     # opened there; tests that drive the Application themselves open the store beforehand.
@@ -241,7 +272,7 @@ def build_application(
     if rate_limiter:
         # Waits out a 429's retry_after and retries, and keeps us under 30 msg/s overall and
         # 20/min per group.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
     if settings.api_base_file_url:
@@ -250,7 +281,7 @@ def build_application(
         builder = builder.request(request)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
-    app: BotApp = builder.build()  # type: ignore[assignment]
+    app: BotApp = builder.build()
     processor.application = app
     app.bot_data["services"] = services
     register_handlers(app)
@@ -263,7 +294,9 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     assistant = Assistant(kb, clock) if clock else Assistant(kb)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = SQLiteStorage(settings.database_path)
-    sessions = EligibilitySessions(load_checks(), store, assistant.clock)
+    sessions = EligibilitySessions(
+        load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)
+    )
     return Services(settings, assistant, store, sessions)
 
 
@@ -271,8 +304,10 @@ def run_bot(settings: Settings) -> int:
     """Open the store, run the bot until stopped (polling, or a webhook when configured)."""
     install_log_redaction(settings)
     if settings.webhook_url and not settings.webhook_secret:
-        log.error("WEBHOOK_URL is set but WEBHOOK_SECRET is not: refusing to start a webhook "
-                  "that anyone could post to")
+        log.error(
+            "WEBHOOK_URL is set but WEBHOOK_SECRET is not: refusing to start a webhook "
+            "that anyone could post to"
+        )
         return 2
     services = create_services(settings)
     app = build_application(services, manage_store=True)

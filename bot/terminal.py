@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import TextIO
 
 from bot.assistant import Assistant
@@ -99,10 +100,12 @@ class TerminalChat:
             step = await self.sessions.handle(TERMINAL_KEY, event, t)
             if step is not None:
                 return self._render(step)
-            return t.gettext("There is no eligibility check in progress. Send /eligibility to "
-                             "start one.")
+            return t.gettext(
+                "There is no eligibility check in progress. Send /eligibility to start one."
+            )
         return t.gettext("I don't know the command {command}.").format(command="/" + command) + (
-            "\n\n" + t.gettext(HELP))
+            "\n\n" + t.gettext(HELP)
+        )
 
     async def _eligibility(self, arg: str) -> str:
         t = translator(self.lang or "en")
@@ -113,12 +116,15 @@ class TerminalChat:
             step = await self.sessions.handle(TERMINAL_KEY, Show(), t)
             if step is not None:
                 return t.gettext("You have a check in progress; here is where you left off.") + (
-                    "\n\n" + self._render(step))
+                    "\n\n" + self._render(step)
+                )
         if spec is not None:
             return await self._begin(spec)
         self._choosing = "check"
-        options = [f"{i}. {render_text(s.title, t)}"
-                   for i, s in enumerate(self.sessions.checks.values(), 1)]
+        options = [
+            f"{i}. {render_text(s.title, t)}"
+            for i, s in enumerate(self.sessions.checks.values(), 1)
+        ]
         return t.gettext("Which call do you want to check?") + "\n" + "\n".join(options)
 
     def _check_by_number(self, text: str) -> object:
@@ -143,7 +149,7 @@ class TerminalChat:
             return None
         t = translator(self.lang or detect_language(text).lang)
         step = await self.sessions.handle(TERMINAL_KEY, Typed(text), t)
-        if step is None or isinstance(step.outcome, Done) and step.outcome.state == active[1]:
+        if step is None or (isinstance(step.outcome, Done) and step.outcome.state == active[1]):
             return None  # a finished check: the line is a question
         return self._render(step)
 
@@ -169,7 +175,13 @@ class TerminalChat:
     async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         async with SQLiteStorage(self.settings.database_path) as store:
-            self.sessions = EligibilitySessions(load_checks(), store, self.assistant.clock)
+            self.sessions = EligibilitySessions(
+                load_checks(),
+                store,
+                self.assistant.clock,
+                timedelta(hours=self.settings.dialog_ttl_hours),
+            )
+            await self.sessions.expire()
             t = translator(self.lang or "en")
             if interactive:
                 out.write(t.gettext(HELP) + "\n\n> ")
@@ -194,6 +206,16 @@ def _language_choice(text: str) -> str | None:
     if text.isdigit() and 1 <= int(text) <= len(LANGUAGES):
         return LANGUAGES[int(text) - 1]
     by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
-    by_name.update({"engelska": "en", "englanti": "en", "svenska": "sv", "swedish": "sv",
-                    "ruotsi": "sv", "finska": "fi", "finnish": "fi", "suomi": "fi"})
+    by_name.update(
+        {
+            "engelska": "en",
+            "englanti": "en",
+            "svenska": "sv",
+            "swedish": "sv",
+            "ruotsi": "sv",
+            "finska": "fi",
+            "finnish": "fi",
+            "suomi": "fi",
+        }
+    )
     return normalize_language(text) or by_name.get(text)

@@ -13,8 +13,11 @@ CALL = "call"
 
 def calls_keyboard(context: BotContext, lang: str) -> InlineKeyboardMarkup:
     """One button per call."""
-    rows = [[InlineKeyboardButton(c.title.get(lang), callback_data=encode(CALL, c.id))]
-            for c in context.services.assistant.kb.calls if c.kind == "call"]
+    rows = [
+        [InlineKeyboardButton(c.title.get(lang), callback_data=encode(CALL, c.id))]
+        for c in context.services.assistant.kb.calls
+        if c.kind == "call"
+    ]
     return InlineKeyboardMarkup(rows)
 
 
@@ -31,8 +34,9 @@ async def call_command(update: Update, context: BotContext) -> None:
         await send_call(update, context, " ".join(context.args))
         return
     t = await user_translator(update, context)
-    await send_html(update, context, text_to_html(t.gettext("Which call?")),
-                    calls_keyboard(context, t.lang))
+    await send_html(
+        update, context, text_to_html(t.gettext("Which call?")), calls_keyboard(context, t.lang)
+    )
 
 
 async def call_button(update: Update, context: BotContext) -> None:
@@ -52,8 +56,15 @@ async def send_call(update: Update, context: BotContext, ident: str) -> None:
     assistant = context.services.assistant
     call = assistant.kb.call(ident)
     if call is None:
-        await send_html(update, context, text_to_html(
-            t.gettext("I don't know a call with the reference {ref}. These are the ones I know:")
-            .format(ref=ident[:64])), calls_keyboard(context, t.lang))
+        await send_html(
+            update,
+            context,
+            text_to_html(
+                t.gettext(
+                    "I don't know a call with the reference {ref}. These are the ones I know:"
+                ).format(ref=ident[:64])
+            ),
+            calls_keyboard(context, t.lang),
+        )
         return
     await send_html(update, context, reply_to_html(assistant.call_overview(call, t.lang)))

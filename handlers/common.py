@@ -65,8 +65,9 @@ async def user_language(update: Update, context: BotContext, text: str | None = 
     return from_client or "en"
 
 
-async def user_translator(update: Update, context: BotContext, text: str | None = None
-                          ) -> Translator:
+async def user_translator(
+    update: Update, context: BotContext, text: str | None = None
+) -> Translator:
     """The translator for the user's reply language."""
     return translator(await user_language(update, context, text))
 
@@ -114,7 +115,10 @@ async def send_html(
     for index, text in enumerate(messages):
         markup = keyboard if index == len(messages) - 1 else None
         last = await context.bot.send_message(
-            chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
             message_thread_id=_thread(update),
         )
     return last

@@ -68,30 +68,39 @@ def _source_names(context: BotContext) -> dict[str, str]:
     return {k: s.title for k, s in context.services.assistant.kb.sources.items()}
 
 
-def render_step(step: Step, t: Translator, context: BotContext
-                ) -> tuple[list[str], InlineKeyboardMarkup | None]:
+def render_step(
+    step: Step, t: Translator, context: BotContext
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
     """HTML messages and keyboard for an engine outcome."""
     outcome = step.outcome
     spec = step.spec
     if isinstance(outcome, Stale):
         return render_step(Step(spec, outcome.current), t, context)
     if isinstance(outcome, Cancelled):
-        return text_to_html(t.gettext("The eligibility check is cancelled. Nothing of it is "
-                                      "kept.")), None
+        return text_to_html(
+            t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
+        ), None
     if isinstance(outcome, Done):
         text = render_verdict(outcome.verdict, t, source_names=_source_names(context))
-        keyboard = InlineKeyboardMarkup([[
-            _button(t.gettext(BACK_LABEL), spec.id, VERDICT_STEP, OPTION_BACK),
-            _button(t.gettext(RESTART_LABEL), spec.id, VERDICT_STEP, OPTION_RESTART),
-        ]])
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    _button(t.gettext(BACK_LABEL), spec.id, VERDICT_STEP, OPTION_BACK),
+                    _button(t.gettext(RESTART_LABEL), spec.id, VERDICT_STEP, OPTION_RESTART),
+                ]
+            ]
+        )
         return _plain_messages(text), keyboard
     ask = outcome.ask if isinstance(outcome, Invalid) else outcome
     assert isinstance(ask, Ask)
     # Long option labels (the call's priorities) are listed in full in the text and the
     # buttons carry their numbers; short ones are the buttons themselves.
     numbered = any(len(option_label(o, t)) > LONG_LABEL for o in ask.options)
-    text = (render_invalid(outcome, t, numbered_options=numbered)
-            if isinstance(outcome, Invalid) else render_ask(ask, t, numbered_options=numbered))
+    text = (
+        render_invalid(outcome, t, numbered_options=numbered)
+        if isinstance(outcome, Invalid)
+        else render_ask(ask, t, numbered_options=numbered)
+    )
     if ask.progress.n == 1 and not ask.state.log and spec.intro:
         text = t.gettext(spec.intro) + "\n\n" + text
     rows: list[list[InlineKeyboardButton]] = []
@@ -124,20 +133,30 @@ def _shorten(label: str, limit: int) -> str:
 
 def _plain_messages(text: str) -> list[str]:
     blocks = [html.escape(part, quote=False) for part in text.split("\n\n") if part.strip()]
-    return pack(blocks, MAX_MESSAGE) if all(utf16_len(b) <= MAX_MESSAGE for b in blocks) else (
-        text_to_html(text))
+    return (
+        pack(blocks, MAX_MESSAGE)
+        if all(utf16_len(b) <= MAX_MESSAGE for b in blocks)
+        else (text_to_html(text))
+    )
 
 
 def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_shorten(label, 60), callback_data=encode_callback(check, step,
-                                                                                  option))
+    return InlineKeyboardButton(
+        _shorten(label, 60), callback_data=encode_callback(check, step, option)
+    )
 
 
 def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(render_text(spec.title, t), callback_data=encode(CHOOSE, spec.id))]
-        for spec in context.services.sessions.checks.values()
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    render_text(spec.title, t), callback_data=encode(CHOOSE, spec.id)
+                )
+            ]
+            for spec in context.services.sessions.checks.values()
+        ]
+    )
 
 
 async def _send_step(update: Update, context: BotContext, step: Step, t: Translator) -> None:
@@ -151,10 +170,17 @@ async def _private_only(update: Update, context: BotContext, payload: str) -> bo
         return False
     t = await user_translator(update, context)
     link = f"https://t.me/{context.bot.username}?start={payload}"
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(
-        t.gettext("Continue in a private chat"), url=link)]])
-    await send_html(update, context, text_to_html(t.gettext(
-        "Eligibility checks are personal, so let us do this in a private chat.")), keyboard)
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("Continue in a private chat"), url=link)]]
+    )
+    await send_html(
+        update,
+        context,
+        text_to_html(
+            t.gettext("Eligibility checks are personal, so let us do this in a private chat.")
+        ),
+        keyboard,
+    )
     return True
 
 
@@ -173,15 +199,24 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
     if active is not None and (spec is None or spec.id == active[0].id):
         step = await sessions.handle(key, Show(), t)
         if step is not None:
-            await send_html(update, context, text_to_html(t.gettext(
-                "You have a check in progress; here is where you left off.")))
+            await send_html(
+                update,
+                context,
+                text_to_html(
+                    t.gettext("You have a check in progress; here is where you left off.")
+                ),
+            )
             await _send_step(update, context, step, t)
             return
     if spec is None and len(sessions.checks) == 1:
         spec = next(iter(sessions.checks.values()))
     if spec is None:
-        await send_html(update, context, text_to_html(t.gettext(
-            "Which call do you want to check?")), _choose_keyboard(context, t))
+        await send_html(
+            update,
+            context,
+            text_to_html(t.gettext("Which call do you want to check?")),
+            _choose_keyboard(context, t),
+        )
         return
     await _send_step(update, context, await sessions.begin(key, spec.id), t)
 
@@ -223,8 +258,9 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
     check, step_id, option = decoded
     active = await context.services.sessions.active(key)
     if active is None or active[0].id != check:
-        await query.answer(t.gettext("This check has ended. Send /eligibility to start a new "
-                                     "one."))
+        await query.answer(
+            t.gettext("This check has ended. Send /eligibility to start a new one.")
+        )
         return
     event = Show() if option == SHOW else Pressed(step_id, option)
     step = await context.services.sessions.handle(key, event, t)
@@ -232,16 +268,18 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     if isinstance(step.outcome, Stale):
-        await query.answer(t.gettext("This check has moved on; please answer the latest "
-                                     "question."))
+        await query.answer(
+            t.gettext("This check has moved on; please answer the latest question.")
+        )
         return
     await query.answer()
     messages, keyboard = render_step(step, t, context)
     # Edit the question in place instead of adding a message per step.
     if len(messages) == 1 and query.message is not None:
         try:
-            await query.edit_message_text(messages[0], parse_mode=ParseMode.HTML,
-                                          reply_markup=keyboard)
+            await query.edit_message_text(
+                messages[0], parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
@@ -275,14 +313,21 @@ async def _typed_event(update: Update, context: BotContext, event: Back | Cancel
     t = await user_translator(update, context)
     step = await context.services.sessions.handle(key, event, t)
     if step is None:
-        await send_html(update, context, text_to_html(t.gettext(
-            "There is no eligibility check in progress. Send /eligibility to start one.")))
+        await send_html(
+            update,
+            context,
+            text_to_html(
+                t.gettext(
+                    "There is no eligibility check in progress. Send /eligibility to start one."
+                )
+            ),
+        )
         return
     await _send_step(update, context, step, t)
 
 
 def _looks_like_question(text: str) -> bool:
-    return "?" in text and len(text.split()) >= 3 or len(text.split()) > 12
+    return ("?" in text and len(text.split()) >= 3) or len(text.split()) > 12
 
 
 async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
@@ -306,13 +351,21 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
         # A real question in the middle of a check: answer it and offer to go on.
         reply = context.services.assistant.answer(text, t.lang)
         await send_html(update, context, reply_to_html(reply))
-        keyboard = InlineKeyboardMarkup([[_button(
-            t.gettext("Continue the check"), step.spec.id, step.outcome.ask.step, SHOW)]])
-        await send_html(update, context, text_to_html(t.gettext(
-            "Your eligibility check is paused at {progress}.").format(
-                progress=t.gettext("step {n} of {total}").format(
-                    n=step.outcome.ask.progress.n, total=step.outcome.ask.progress.total))),
-            keyboard)
+        keyboard = InlineKeyboardMarkup(
+            [[_button(t.gettext("Continue the check"), step.spec.id, step.outcome.ask.step, SHOW)]]
+        )
+        await send_html(
+            update,
+            context,
+            text_to_html(
+                t.gettext("Your eligibility check is paused at {progress}.").format(
+                    progress=t.gettext("step {n} of {total}").format(
+                        n=step.outcome.ask.progress.n, total=step.outcome.ask.progress.total
+                    )
+                )
+            ),
+            keyboard,
+        )
         return True
     await _send_step(update, context, step, t)
     return True

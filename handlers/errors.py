@@ -17,19 +17,27 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, NetworkError | TimedOut | RetryAfter):
-        log.warning("telegram unreachable while handling update %s: %s", update_id,
-                    type(error).__name__)
+        log.warning(
+            "telegram unreachable while handling update %s: %s", update_id, type(error).__name__
+        )
         return
-    log.error("failure while handling update %s: %s", update_id, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if error else None)
-    if not isinstance(update, Update) or update.effective_chat is None or isinstance(
-        error, Forbidden
+    log.error(
+        "failure while handling update %s: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if (
+        not isinstance(update, Update)
+        or update.effective_chat is None
+        or isinstance(error, Forbidden)
     ):
         return
     try:
         t = await user_translator(update, context)
-        await context.bot.send_message(update.effective_chat.id, t.gettext(
-            "Sorry, something went wrong on my side. Please try again in a moment."))
-    except Exception as exc:  # noqa: BLE001 - the apology is best effort; never loop on errors
-        log.warning("could not send the apology for update %s: %s", update_id,
-                    type(exc).__name__)
+        await context.bot.send_message(
+            update.effective_chat.id,
+            t.gettext("Sorry, something went wrong on my side. Please try again in a moment."),
+        )
+    except Exception as exc:
+        log.warning("could not send the apology for update %s: %s", update_id, type(exc).__name__)

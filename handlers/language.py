@@ -14,10 +14,14 @@ LANG = "lang"
 async def language_command(update: Update, context: BotContext) -> None:
     """Offer the three languages."""
     t = await user_translator(update, context)
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=encode(LANG, code))
-        for code in LANGUAGES
-    ]])
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=encode(LANG, code))
+                for code in LANGUAGES
+            ]
+        ]
+    )
     await send_html(update, context, [t.gettext("Choose your language:")], keyboard)
 
 

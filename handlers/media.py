@@ -14,9 +14,17 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
     if is_group(update) and not addressed_to_bot(update, context):
         return
     t = await user_translator(update, context)
-    await send_html(update, context, text_to_html(t.gettext(
-        "I can only read text messages. Type your question about AMIF calls, or send /help to "
-        "see what I can do.")))
+    await send_html(
+        update,
+        context,
+        text_to_html(
+            t.gettext(
+                "I can only read text messages. Type your question about AMIF calls, or send "
+                "/help to "
+                "see what I can do."
+            )
+        ),
+    )
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

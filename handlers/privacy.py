@@ -46,7 +46,9 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     t = await user_translator(update, context)
     data = await context.services.store.export_user(user.id)
     if not _has_rows(data):
-        await send_html(update, context, text_to_html(t.gettext("I have no data stored about you.")))
+        await send_html(
+            update, context, text_to_html(t.gettext("I have no data stored about you."))
+        )
         return
     dump = json.dumps(data, ensure_ascii=False, indent=1, default=str)
     head = html.escape(t.gettext("This is everything I have stored about you:"), quote=False)
@@ -65,13 +67,27 @@ def _has_rows(data: object) -> bool:
 async def forget_command(update: Update, context: BotContext) -> None:
     """Ask for confirmation before deleting the user's data."""
     t = await user_translator(update, context)
-    keyboard = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t.gettext("Delete my data"), callback_data=encode(FORGET, "yes")),
-        InlineKeyboardButton(t.gettext("Cancel"), callback_data=encode(FORGET, "no")),
-    ]])
-    await send_html(update, context, text_to_html(t.gettext(
-        "This deletes everything I have stored about you: your language choice and any "
-        "eligibility check in progress. Delete it?")), keyboard)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Delete my data"), callback_data=encode(FORGET, "yes")
+                ),
+                InlineKeyboardButton(t.gettext("Cancel"), callback_data=encode(FORGET, "no")),
+            ]
+        ]
+    )
+    await send_html(
+        update,
+        context,
+        text_to_html(
+            t.gettext(
+                "This deletes everything I have stored about you: your language choice and any "
+                "eligibility check in progress. Delete it?"
+            )
+        ),
+        keyboard,
+    )
 
 
 async def forget_button(update: Update, context: BotContext) -> None:

@@ -9,8 +9,8 @@ from handlers.common import (
     BotContext,
     addressed_to_bot,
     send_html,
-    strip_mention,
     stored_language,
+    strip_mention,
     user_language,
 )
 from handlers.render import reply_to_html

@@ -33,8 +33,11 @@ def _split_plain(text: str, limit: int) -> list[str]:
     chunks: list[str] = []
     current = ""
     for part in parts:
-        candidate = f"{current} {part}".strip() if current and not current.endswith("\n") else (
-            current + part)
+        candidate = (
+            f"{current} {part}".strip()
+            if current and not current.endswith("\n")
+            else (current + part)
+        )
         if utf16_len(html.escape(candidate, quote=False)) <= limit:
             current = candidate
             continue
@@ -59,8 +62,10 @@ def source_lines_html(reply: Reply) -> list[str]:
         if src.url:
             title = f'<a href="{html.escape(src.url, quote=True)}">{title}</a>'
         lines.append(
-            "📄 " + t.gettext("Source: {title} ({publisher})").format(
-                title=title, publisher=html.escape(src.publisher, quote=False))
+            "📄 "
+            + t.gettext("Source: {title} ({publisher})").format(
+                title=title, publisher=html.escape(src.publisher, quote=False)
+            )
         )
     return lines
 
@@ -95,7 +100,10 @@ def reply_to_html(reply: Reply, limit: int = MAX_MESSAGE) -> list[str]:
 
 def text_to_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Plain text (paragraphs separated by blank lines) as escaped HTML messages."""
-    blocks = [html.escape(piece, quote=False)
-              for paragraph in text.split("\n\n") if paragraph.strip()
-              for piece in _split_plain(paragraph, limit)]
+    blocks = [
+        html.escape(piece, quote=False)
+        for paragraph in text.split("\n\n")
+        if paragraph.strip()
+        for piece in _split_plain(paragraph, limit)
+    ]
     return pack(blocks, limit) or [html.escape(text or "…", quote=False)]

@@ -33,12 +33,22 @@ ASK_HINT = N_(
 
 def menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
     """The start menu: the common first steps."""
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(t.gettext("Ask a question"), callback_data=encode(MENU, "ask")),
-         InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls"))],
-        [InlineKeyboardButton(t.gettext("Eligibility check"), callback_data=encode(MENU, "elig")),
-         InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang"))],
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("Ask a question"), callback_data=encode(MENU, "ask")
+                ),
+                InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls")),
+            ],
+            [
+                InlineKeyboardButton(
+                    t.gettext("Eligibility check"), callback_data=encode(MENU, "elig")
+                ),
+                InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang")),
+            ],
+        ]
+    )
 
 
 async def start(update: Update, context: BotContext) -> None:

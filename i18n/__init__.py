@@ -20,7 +20,6 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
-from babel.dates import format_datetime as _babel_datetime
 from babel.dates import format_time as _babel_time
 from babel.dates import format_timedelta as _babel_timedelta
 from babel.messages.mofile import write_mo
@@ -89,7 +88,7 @@ def _mo_bytes(po_path: Path) -> bytes:
 
 
 def compile_all() -> list[Path]:
-    """Compile every catalog to .mo files (used by the Dockerfile); returns the .po files compiled."""
+    """Compile every catalog to .mo files (the Dockerfile does); return the .po files."""
     done = []
     for lang in LANGUAGES:
         for po in _po_files(lang):
@@ -132,7 +131,7 @@ class Translator:
         return format_decimal(value, locale=self.locale, decimal_quantization=False)
 
     def format_money(self, amount: int | float | Decimal, currency: str = "EUR") -> str:
-        """Format money: whole amounts without decimals; billions in words ('9.88 billion euro')."""
+        """Money: whole amounts without decimals, billions in words ('9.88 billion euro')."""
         value = Decimal(str(amount))
         if abs(value) >= _BILLION:
             words = format_compact_decimal(
@@ -180,4 +179,3 @@ def translator(lang: str) -> Translator:
 def all_translators() -> Iterator[Translator]:
     """Every supported language's translator, in LANGUAGES order."""
     return (translator(lang) for lang in LANGUAGES)
-

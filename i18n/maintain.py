@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
@@ -23,10 +22,27 @@ POT = LOCALES_DIR / "messages.pot"
 def extract() -> None:
     """Write messages.pot from the Python sources."""
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "pyproject.toml",
-         "-k", "N_", "--no-location", "--sort-output", "--project=amif-assistant",
-         "-o", str(POT), "bot", "handlers", "i18n", "knowledge"],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-k",
+            "N_",
+            "--no-location",
+            "--sort-output",
+            "--project=amif-assistant",
+            "-o",
+            str(POT),
+            "bot",
+            "handlers",
+            "i18n",
+            "knowledge",
+        ],
+        cwd=ROOT,
+        check=True,
     )
 
 
@@ -52,14 +68,24 @@ def update() -> None:
             if not message.id:
                 continue
             message.flags.discard("fuzzy")
-            if lang == "en":
-                if isinstance(message.id, tuple) and not all(message.string):
-                    message.string = message.id
-                elif not message.string:
-                    message.string = message.id
+            untranslated = (
+                not all(message.string or ())
+                if isinstance(message.id, tuple)
+                else not message.string
+            )
+            if lang == "en" and untranslated:
+                message.string = message.id
+
         with po_path.open("wb") as fh:
-            write_po(fh, catalog, omit_header=False, no_location=True, sort_output=True,
-                     ignore_obsolete=True, width=99)
+            write_po(
+                fh,
+                catalog,
+                omit_header=False,
+                no_location=True,
+                sort_output=True,
+                ignore_obsolete=True,
+                width=99,
+            )
 
 
 if __name__ == "__main__":

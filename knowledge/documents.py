@@ -176,7 +176,8 @@ def load_documents(folders: Iterable[tuple[Path, bool]]) -> list[Document]:
                 continue
             if doc.source.id in ids:
                 raise KnowledgeError(
-                    f"{path}: document id '{doc.source.id}' is already used by {ids[doc.source.id]}"
+                    f"{path}: document id '{doc.source.id}' is already used by "
+                    f"{ids[doc.source.id]}"
                 )
             ids[doc.source.id] = path
             documents.append(doc)

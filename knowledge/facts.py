@@ -348,8 +348,9 @@ def _objective(r: _Reader, name: str, value: Any) -> Objective:
 
 
 def _grant(r: _Reader) -> tuple[Money, Money]:
-    low, high = _money(r.child("min", r.raw("min", True))), _money(
-        r.child("max", r.raw("max", True))
+    low, high = (
+        _money(r.child("min", r.raw("min", True))),
+        _money(r.child("max", r.raw("max", True))),
     )
     if low.amount > high.amount:
         raise r.fail("min", "must not exceed max")
@@ -370,7 +371,9 @@ def _parse(path: Path, data: Any) -> CallFacts:
     if not isinstance(field_sources, Mapping):
         raise r.fail("field_sources", "must be a mapping of field name to document id")
     grant = r.optional("grant", _grant)
-    funding = r.optional("funding_rate", lambda c: FundingRate(r.rate(c, "rate"), c.req_l10n("basis")))
+    funding = r.optional(
+        "funding_rate", lambda c: FundingRate(r.rate(c, "rate"), c.req_l10n("basis"))
+    )
     duration = r.raw("duration_months")
     published = r.raw("published")
     if published is not None and not isinstance(published, date):
@@ -469,14 +472,18 @@ def load_facts_file(path: Path) -> CallFacts:
     return _parse(path, data)
 
 
-def load_facts(folder: Path = BUILTIN_FACTS_DIR, source_ids: set[str] | None = None) -> list[CallFacts]:
+def load_facts(
+    folder: Path = BUILTIN_FACTS_DIR, source_ids: set[str] | None = None
+) -> list[CallFacts]:
     """Load every *.yaml facts file in folder; ids unique; sources must name known documents."""
     calls: list[CallFacts] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.yaml")):
         facts = load_facts_file(path)
         if facts.id in seen:
-            raise KnowledgeError(f"{path}: field 'id': '{facts.id}' is already used by {seen[facts.id]}")
+            raise KnowledgeError(
+                f"{path}: field 'id': '{facts.id}' is already used by {seen[facts.id]}"
+            )
         seen[facts.id] = path
         if source_ids is not None:
             for name, doc in [("source", facts.source), *facts.field_sources.items()]:

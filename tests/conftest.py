@@ -10,18 +10,18 @@ from pathlib import Path
 # suite turns warnings into errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-import pytest  # noqa: E402
-from telegram import Update  # noqa: E402
+import pytest
+from telegram import Update
 
-from bot.assistant import Assistant  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.dialogs import load_checks  # noqa: E402
-from bot.eligibility import EligibilitySessions  # noqa: E402
-from bot.storage import SQLiteStorage  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from handlers.common import BotApp, Services  # noqa: E402
-from knowledge.base import KnowledgeBase  # noqa: E402
-from tests.fake_telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser  # noqa: E402
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.dialogs import load_checks
+from bot.eligibility import EligibilitySessions
+from bot.storage import SQLiteStorage
+from bot.telegram_app import build_application
+from handlers.common import BotApp, Services
+from knowledge.base import KnowledgeBase
+from tests.fake_telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -78,8 +78,13 @@ def checks() -> dict:
     return load_checks()
 
 
-async def make_harness(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime],
-                       checks: dict, **settings: object) -> tuple[Harness, SQLiteStorage]:
+async def make_harness(
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    clock: Callable[[], datetime],
+    checks: dict,
+    **settings: object,
+) -> tuple[Harness, SQLiteStorage]:
     """Build and initialize an application over a fresh store (caller shuts both down)."""
     core = FakeTelegram()
     config = Settings(data_dir=tmp_path, token=core.token, **settings)  # type: ignore[arg-type]
@@ -87,15 +92,15 @@ async def make_harness(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], da
     await store.open()
     assistant = Assistant(kb, clock)
     services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
-    app = build_application(services, request=FakeRequest(core),
-                            updates_request=FakeRequest(core))
+    app = build_application(services, request=FakeRequest(core), updates_request=FakeRequest(core))
     await app.initialize()
     return Harness(core, app, store, services), store
 
 
 @pytest.fixture
-async def tg(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
-             ) -> AsyncIterator[Harness]:
+async def tg(
+    tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
+) -> AsyncIterator[Harness]:
     """A running bot (initialized Application) with a fake Telegram behind it."""
     harness, store = await make_harness(tmp_path, kb, clock, checks)
     try:

@@ -21,8 +21,12 @@ def test_swedish_question_gets_swedish_reply_with_babel_formatting(assistant: As
 
 
 def test_every_answer_names_a_source(assistant: Assistant) -> None:
-    for question in ["What is the deadline of the 2020 call?", "Mikä on AMIF:n budjetti?",
-                     "Vilka prioriteringar har utlysningen 2024?", "What is the EMN?"]:
+    for question in [
+        "What is the deadline of the 2020 call?",
+        "Mikä on AMIF:n budjetti?",
+        "Vilka prioriteringar har utlysningen 2024?",
+        "What is the EMN?",
+    ]:
         reply = assistant.answer(question)
         assert reply.answered and reply.sources, question
 
@@ -62,7 +66,8 @@ def test_question_only_answered_in_another_language_says_so(tmp_path: Path) -> N
         "---\nid: op-kalevala\ntitle: Kalevalagården\npublisher: operator upload\n"
         "language: sv\nurl: no public URL known\n---\n\n## sv: p001\n"
         "Kalevalagården i Vasa ger AMIF-rådgivning varje tisdag för föreningar.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     kb = KnowledgeBase.load(tmp_path)
     reply = Assistant(kb).answer("Where is Kalevalagården?", "en")
     assert reply.lang == "en" and reply.answered

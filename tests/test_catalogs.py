@@ -62,9 +62,25 @@ def test_same_message_ids_in_every_language() -> None:
 def test_catalog_covers_every_message_in_the_code(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "pyproject.toml",
-         "-k", "N_", "-o", str(pot), "bot", "handlers", "i18n", "knowledge"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "-k",
+            "N_",
+            "-o",
+            str(pot),
+            "bot",
+            "handlers",
+            "i18n",
+            "knowledge",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as fh:
         in_code = {m.id for m in read_po(fh) if m.id}

@@ -11,15 +11,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(args: list[str], data_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], data_dir: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, input=stdin,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_ask_json_answers_with_sources(tmp_path: Path) -> None:
-    out = run(["ask", "--json", "What is the funding rate of the 2024 trafficking call?"], tmp_path)
+    out = run(
+        ["ask", "--json", "What is the funding rate of the 2024 trafficking call?"], tmp_path
+    )
     assert out.returncode == 0, out.stderr
     reply = json.loads(out.stdout)
     assert set(reply) == {"lang", "answered", "text", "sources"}
@@ -30,8 +40,9 @@ def test_ask_json_answers_with_sources(tmp_path: Path) -> None:
 
 
 def test_ask_lang_overrides_detection(tmp_path: Path) -> None:
-    out = run(["ask", "--json", "--lang", "fi", "What is the funding rate of the 2024 call?"],
-              tmp_path)
+    out = run(
+        ["ask", "--json", "--lang", "fi", "What is the funding rate of the 2024 call?"], tmp_path
+    )
     reply = json.loads(out.stdout)
     assert reply["lang"] == "fi"
     assert "90 %" in reply["text"].replace("\u00a0", " ")
@@ -42,7 +53,7 @@ def test_ask_reads_stdin_one_answer_per_line_in_order(tmp_path: Path) -> None:
     out = run(["ask", "--json"], tmp_path, questions.encode())
     assert out.returncode == 0, out.stderr
     replies = [json.loads(line) for line in out.stdout.decode().splitlines()]
-    assert [r["lang"] for r in replies][0] == "sv"
+    assert replies[0]["lang"] == "sv"
     assert len(replies) == 4
     assert replies[0]["answered"] and "90 %" in replies[0]["text"].replace("\u00a0", " ")
     assert replies[1]["answered"] is False  # the empty line gets a clear message, in order
@@ -82,8 +93,9 @@ def test_chat_reads_piped_input_and_ends_cleanly(tmp_path: Path) -> None:
     assert "/nonsense" in text
 
 
-def test_ingest_of_the_seeds_makes_their_raw_text_answerable(tmp_path: Path, seeds_dir: Path
-                                                             ) -> None:
+def test_ingest_of_the_seeds_makes_their_raw_text_answerable(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
     question = "Where does the 2025 IMISCOE spring conference take place?"
     before = json.loads(run(["ask", "--json", question], tmp_path).stdout)
     assert before["answered"] is False
@@ -98,7 +110,9 @@ def test_ingest_of_the_seeds_makes_their_raw_text_answerable(tmp_path: Path, see
 
 def test_ingest_bad_files_fails_clearly_and_keeps_what_is_stored(tmp_path: Path) -> None:
     good = tmp_path / "notes.txt"
-    good.write_text("The Kalevala helpdesk answers AMIF questions on Tuesdays.\n", encoding="utf-8")
+    good.write_text(
+        "The Kalevala helpdesk answers AMIF questions on Tuesdays.\n", encoding="utf-8"
+    )
     data = tmp_path / "data"
     assert run(["ingest", str(good)], data).returncode == 0
     bad = tmp_path / "broken.pdf"
@@ -109,8 +123,9 @@ def test_ingest_bad_files_fails_clearly_and_keeps_what_is_stored(tmp_path: Path)
     assert out.returncode == 1
     assert b"Traceback" not in out.stderr
     assert b"broken.pdf" in out.stderr and b"image.png" in out.stderr
-    answer = json.loads(run(["ask", "--json", "When does the Kalevala helpdesk answer?"],
-                            data).stdout)
+    answer = json.loads(
+        run(["ask", "--json", "When does the Kalevala helpdesk answer?"], data).stdout
+    )
     assert answer["answered"] and "Tuesdays" in answer["text"]
 
 

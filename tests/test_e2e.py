@@ -24,8 +24,14 @@ async def test_a_user_session_against_the_real_process(tmp_path: Path) -> None:
         }
         env.pop("WEBHOOK_URL", None)
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             user = core.user("Maja", language_code="en")
@@ -57,7 +63,10 @@ async def test_a_user_session_against_the_real_process(tmp_path: Path) -> None:
             print("USER SEES:", chat.last_text)
             assert "raderat" in chat.last_text
             assert {c.params.get("language_code") for c in core.calls_to("setMyCommands")} >= {
-                "sv", "fi", "en"}
+                "sv",
+                "fi",
+                "en",
+            }
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)

@@ -48,8 +48,9 @@ async def test_stale_button_changes_nothing(tg: Harness) -> None:
     await chat.click("Yes")
     stored = await tg.store.load_dialog(_key(chat))
     # The first question's message was edited into the second; an old copy of the keyboard:
-    update = tg.core.callback_update(tg.core.message(chat.chat, first.message_id),
-                                     button=chat.last_buttons[0])
+    update = tg.core.callback_update(
+        tg.core.message(chat.chat, first.message_id), button=chat.last_buttons[0]
+    )
     update["callback_query"]["data"] = "elig:thb24:legal:n"
     await tg.feed(update)
     assert tg.core.is_answered(update["callback_query"]["id"])
@@ -63,9 +64,9 @@ def _key(chat):
     return StorageKey(chat.chat.id, chat.user.id)
 
 
-async def test_check_survives_a_restart_of_the_bot(tmp_path: Path, kb: KnowledgeBase,
-                                                   clock: Callable[[], datetime],
-                                                   checks: dict) -> None:
+async def test_check_survives_a_restart_of_the_bot(
+    tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
+) -> None:
     first, store = await make_harness(tmp_path, kb, clock, checks)
     user = first.core.user("Ola")
     chat = first.driver(user)
@@ -108,3 +109,24 @@ async def test_many_users_check_at_once_without_crossing(tg: Harness) -> None:
         stored = await tg.store.load_dialog(_key(chat))
         assert stored is not None
         assert ("true" if i % 2 else "false") in stored.state
+
+
+async def test_abandoned_check_expires(tmp_path: Path, kb: KnowledgeBase, checks: dict) -> None:
+    from datetime import UTC, timedelta
+
+    now = [datetime(2026, 11, 24, 12, tzinfo=UTC)]
+    harness, store = await make_harness(tmp_path, kb, lambda: now[0], checks)
+    try:
+        chat = harness.driver()
+        await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+        assert await store.load_dialog(_key(chat)) is not None
+        now[0] += timedelta(hours=71)
+        assert await harness.services.sessions.active(_key(chat)) is not None
+        now[0] += timedelta(hours=73)
+        assert await harness.services.sessions.expire() == 1
+        assert await store.load_dialog(_key(chat)) is None
+        await chat.send("/eligibility")
+        assert "left off" not in chat.last_text
+    finally:
+        await harness.app.shutdown()
+        await store.close()

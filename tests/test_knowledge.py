@@ -18,7 +18,10 @@ def test_shipped_knowledge_loads_with_every_required_fact(kb: KnowledgeBase) -> 
     thb = kb.call("amif-2024-tf2-ag-thb")
     assert thb is not None and thb.budget and thb.grant_min and thb.grant_max
     assert (thb.budget.amount, thb.grant_min.amount, thb.grant_max.amount) == (
-        6_000_000, 500_000, 1_000_000)
+        6_000_000,
+        500_000,
+        1_000_000,
+    )
     assert thb.funding_rate and float(thb.funding_rate.rate) == 0.9
     assert thb.duration_months == 24
     assert thb.countries and thb.countries.excluded == ("DK",) and thb.countries.associated
@@ -26,7 +29,9 @@ def test_shipped_knowledge_loads_with_every_required_fact(kb: KnowledgeBase) -> 
     assert thb.contact and thb.contact.email == "home-amif-union-actions@ec.europa.eu"
     assert len(thb.priorities) >= 6
     old = kb.call("EU-2020-THB")
-    assert old and old.deadline and old.deadline.moment() == datetime(2021, 2, 16, 16, 0, tzinfo=UTC)
+    assert (
+        old and old.deadline and old.deadline.moment() == datetime(2021, 2, 16, 16, 0, tzinfo=UTC)
+    )
     fi = kb.call("FI-AMIF-2023-AUTUMN")
     assert fi and fi.opens and fi.deadline
     assert [float(o.amount.amount) for o in fi.objectives if o.amount] == [2e6, 7.8e6, 1e6]
@@ -54,8 +59,9 @@ def test_every_passage_is_in_english_and_swedish_with_its_source(kb: KnowledgeBa
         (datetime(2021, 2, 16, 16, 1, tzinfo=UTC), CallStatus.CLOSED),
     ],
 )
-def test_deadline_respects_its_time_zone(kb: KnowledgeBase, now: datetime, status: CallStatus
-                                        ) -> None:
+def test_deadline_respects_its_time_zone(
+    kb: KnowledgeBase, now: datetime, status: CallStatus
+) -> None:
     call = kb.call("EU-2020-THB")
     assert call is not None and call.status(now) is status
 
@@ -85,8 +91,9 @@ def _copy_facts(tmp_path: Path) -> Path:
         ("kind: call", "kind: tender", "kind"),
     ],
 )
-def test_broken_facts_file_names_file_and_field(tmp_path: Path, old: str, new: str, field: str
-                                                ) -> None:
+def test_broken_facts_file_names_file_and_field(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
     folder = _copy_facts(tmp_path)
     for path in folder.glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
@@ -99,13 +106,15 @@ def test_broken_facts_file_names_file_and_field(tmp_path: Path, old: str, new: s
     pytest.fail(f"no shipped facts file contains {old!r}")
 
 
-def test_missing_translation_and_unknown_source_are_errors(tmp_path: Path, kb: KnowledgeBase
-                                                          ) -> None:
+def test_missing_translation_and_unknown_source_are_errors(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
     folder = _copy_facts(tmp_path)
     path = folder / "amif-2024-tf2-ag-thb.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("source: welcomeurope-2024-thb-call", "source: nowhere", 1),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace("source: welcomeurope-2024-thb-call", "source: nowhere", 1), encoding="utf-8"
+    )
     with pytest.raises(KnowledgeError, match="unknown document id 'nowhere'"):
         load_facts(folder, set(kb.sources))
     path.write_text(text.replace("    fi: ", "    fr: ", 1), encoding="utf-8")
@@ -116,13 +125,17 @@ def test_missing_translation_and_unknown_source_are_errors(tmp_path: Path, kb: K
 def test_broken_document_names_file_and_field(tmp_path: Path) -> None:
     src = BUILTIN_DOCUMENTS_DIR / "eu-2020-thb-call.md"
     broken = tmp_path / "broken.md"
-    broken.write_text(src.read_text(encoding="utf-8").replace("language: en", "language: de"),
-                      encoding="utf-8")
+    broken.write_text(
+        src.read_text(encoding="utf-8").replace("language: en", "language: de"), encoding="utf-8"
+    )
     with pytest.raises(KnowledgeError, match=r"broken\.md: field 'language'"):
         load_document(broken)
     no_sv = tmp_path / "no_sv.md"
-    no_sv.write_text("---\nid: x\ntitle: X\npublisher: P\nlanguage: en\nurl: no public URL known\n"
-                     "---\n\n## en: only\nEnglish only.\n", encoding="utf-8")
+    no_sv.write_text(
+        "---\nid: x\ntitle: X\npublisher: P\nlanguage: en\nurl: no public URL known\n"
+        "---\n\n## en: only\nEnglish only.\n",
+        encoding="utf-8",
+    )
     with pytest.raises(KnowledgeError, match="lacks language"):
         load_document(no_sv)
 

@@ -1,4 +1,4 @@
-"""The question set: every answer must carry its facts and cite its source; declines must decline."""
+"""The question set: answers carry their facts and cite their source; declines decline."""
 
 import re
 from pathlib import Path

@@ -5,9 +5,9 @@ import logging
 
 import pytest
 
+from bot.assistant import Reply
 from bot.telegram_app import FLOOD_BURST, set_command_menus
 from handlers.render import MAX_MESSAGE, reply_to_html, utf16_len
-from bot.assistant import Reply
 from tests.conftest import Harness
 
 
@@ -28,8 +28,9 @@ async def test_deep_link_chooses_the_language(tg: Harness) -> None:
     assert "Lähde" in chat.last_text
 
 
-async def test_swedish_question_gets_cited_swedish_answer_without_link_preview(tg: Harness
-                                                                              ) -> None:
+async def test_swedish_question_gets_cited_swedish_answer_without_link_preview(
+    tg: Harness,
+) -> None:
     chat = tg.driver()
     await chat.send("Kan en dansk organisation söka i utlysningen 2024?")
     message = chat.last_message
@@ -112,8 +113,9 @@ async def test_forged_and_stale_buttons_are_answered_and_change_nothing(tg: Harn
     await chat.send("/language")
     menu = chat.last_keyboard_message
     for forged in ("lang:xx", "zzz:1", "elig:nope:x:y", "echk:nope"):
-        update = tg.core.callback_update(tg.core.message(chat.chat, menu.message_id),
-                                         button="Suomi")
+        update = tg.core.callback_update(
+            tg.core.message(chat.chat, menu.message_id), button="Suomi"
+        )
         update["callback_query"]["data"] = forged
         await tg.feed(update)
         assert tg.core.is_answered(update["callback_query"]["id"]), forged
@@ -144,7 +146,8 @@ async def test_long_replies_are_split_at_paragraphs_and_accepted(tg: Harness) ->
     for text in messages:
         await tg.app.bot.send_message(chat.id, text)
     assert "<b>&</b>" in tg.core.sent(chat)[-1].text or "&" in "".join(
-        m.text for m in tg.core.sent(chat))
+        m.text for m in tg.core.sent(chat)
+    )
 
 
 async def test_a_429_is_waited_out_and_the_reply_delivered_once(tg: Harness) -> None:
@@ -174,8 +177,10 @@ async def test_handler_failure_gets_a_polite_reply_and_no_text_in_the_log(
 async def test_a_flooding_user_cannot_starve_another(tg: Harness) -> None:
     flooder = tg.driver(tg.core.user("Flood"))
     calm = tg.driver(tg.core.user("Calm"))
-    burst = [tg.feed(tg.core.text_update(f"hej {i}", user=flooder.user, chat=flooder.chat))
-             for i in range(40)]
+    burst = [
+        tg.feed(tg.core.text_update(f"hej {i}", user=flooder.user, chat=flooder.chat))
+        for i in range(40)
+    ]
     await asyncio.gather(*burst, calm.send("What is the funding rate of the 2024 call?"))
     assert "90%" in calm.last_text
     flooder_msgs = tg.core.sent(flooder.chat)
@@ -185,5 +190,6 @@ async def test_a_flooding_user_cannot_starve_another(tg: Harness) -> None:
 
 async def test_command_menus_are_set_per_language(tg: Harness) -> None:
     await set_command_menus(tg.app)
-    assert {"sv", "fi", "en"} <= {c.params.get("language_code") for c in
-                                   tg.core.calls_to("setMyCommands")}
+    assert {"sv", "fi", "en"} <= {
+        c.params.get("language_code") for c in tg.core.calls_to("setMyCommands")
+    }
