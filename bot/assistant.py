@@ -208,6 +208,7 @@ class Assistant:
         self.clock = clock
         self._known_terms: dict[str, frozenset[str]] = {}
         self._known_words = self._vocabulary()
+        self._known_years = {w for w in self._known_words if re.fullmatch(r"(19|20)\d\d", w)}
 
     def _vocabulary(self) -> frozenset[str]:
         words: set[str] = set()
@@ -326,10 +327,6 @@ class Assistant:
     def _mentions_unknown_year(self, folded: str) -> bool:
         years = set(re.findall(r"\b(19\d\d|20\d\d)\b", folded))
         return bool(years - self._known_years) if years else False
-
-    @property
-    def _known_years(self) -> set[str]:
-        return {w for w in self._known_words if re.fullmatch(r"(19|20)\d\d", w)}
 
     # ----- structured facts --------------------------------------------------------------------
 
