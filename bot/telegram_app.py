@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -85,11 +86,77 @@ def install_log_redaction(settings: Settings) -> None:
     for handler in root.handlers:
         handler.addFilter(redactor)
     root.addFilter(redactor)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # PTB logs whole updates (users' messages) at DEBUG; keep its loggers at INFO or above.
-    ptb = logging.getLogger("telegram")
-    ptb.setLevel(max(ptb.getEffectiveLevel(), logging.INFO))
+    quiet_library_loggers()
+
+
+def quiet_library_loggers() -> None:
+    """Libraries that would log secrets or users' messages speak only at INFO or above.
+
+    httpx logs every request URL, which holds the token; PTB logs whole updates at DEBUG.
+    """
+    for name, floor in (
+        ("httpx", logging.WARNING),
+        ("httpcore", logging.WARNING),
+        ("telegram", logging.INFO),
+    ):
+        library = logging.getLogger(name)
+        library.setLevel(max(library.getEffectiveLevel(), floor))
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """PTB's rate limiter (waits out 429s, keeps to 30 msg/s and 20/min per group), plus retries.
+
+    Telegram answering 5xx, a timeout or a dropped connection is retried with backoff, so a
+    reply still reaches the user. A retry of an edit or a callback answer that had in fact gone
+    through is recognised from Telegram's answer ("message is not modified", "query is too
+    old") and counted as done, so the user never sees it twice. A retried sendMessage after an
+    ambiguous timeout may arrive twice: the Bot API gives no way to tell, and a lost reply is
+    worse than a repeated one.
+    """
+
+    def __init__(self, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.retried = 0
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Any,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send through PTB's limiter, retrying transient network failures."""
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except BadRequest as exc:
+                if attempt and _already_done(endpoint, exc):
+                    return True
+                raise
+            except (TimedOut, NetworkError) as exc:
+                # Long polling has its own retry loop in PTB's Updater.
+                if attempt == self.network_retries or endpoint.lower() == "getupdates":
+                    raise
+                self.retried += 1
+                log.warning("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
+                await asyncio.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+def _already_done(endpoint: str, exc: BadRequest) -> bool:
+    text = str(exc).lower()
+    name = endpoint.lower()
+    if name.startswith("editmessage"):
+        return "not modified" in text
+    if name == "answercallbackquery":
+        return "query is too old" in text or "query id is invalid" in text
+    return False
 
 
 class FairUpdateProcessor(BaseUpdateProcessor):
@@ -244,6 +311,7 @@ def build_application(
     updates_request: BaseRequest | None = None,
     rate_limiter: bool = True,
     manage_store: bool = False,
+    retry_backoff: float = 0.5,
 ) -> BotApp:
     """Build the PTB Application around the services (a test may inject the HTTP seam)."""
     settings = services.settings
@@ -272,7 +340,8 @@ def build_application(
     if rate_limiter:
         # Waits out a 429's retry_after and retries, and keeps us under 30 msg/s overall and
         # 20/min per group.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=5))  # type: ignore[arg-type]
+        limiter = RetryingRateLimiter(backoff=retry_backoff, max_retries=5)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
     if settings.api_base_file_url:
@@ -281,6 +350,7 @@ def build_application(
         builder = builder.request(request)
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
+    quiet_library_loggers()
     app: BotApp = builder.build()
     processor.application = app
     app.bot_data["services"] = services

@@ -1,7 +1,8 @@
 """Shared fixtures: one knowledge base per test session, a fixed clock."""
 
+import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.config import Settings
 from bot.dialogs import load_checks
 from bot.eligibility import EligibilitySessions
 from bot.storage import SQLiteStorage
-from bot.telegram_app import build_application
+from bot.telegram_app import build_application, quiet_library_loggers
 from handlers.common import BotApp, Services
 from knowledge.base import KnowledgeBase
 from tests.fake_telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser
@@ -53,6 +54,42 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
+# Every user message the tests send; the whole run's log must contain none of them.
+USER_TEXTS: set[str] = set()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(record.getMessage())
+        except Exception:
+            self.lines.append(str(record.msg))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_guard() -> Iterator[None]:
+    """Capture the log of the whole run; neither the token nor users' texts may be in it."""
+    collector = _Collect()
+    quiet_library_loggers()  # the production logging policy, as run_bot applies it
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(collector)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(collector)
+        root.setLevel(old_level)
+    log = "\n".join(collector.lines)
+    assert FakeTelegram().token not in log, "the bot token reached the log"
+    leaked = [t for t in USER_TEXTS if t in log]
+    assert not leaked, f"user messages reached the log: {leaked[:3]}"
+
+
 @dataclass
 class Harness:
     """The real PTB Application wired to a fake Telegram, a real SQLite file and the assistant."""
@@ -64,6 +101,10 @@ class Harness:
 
     async def feed(self, update: dict) -> None:
         """Process one update the way polling would: through the app's update processor."""
+        message = update.get("message") or update.get("edited_message") or {}
+        text = message.get("text") if isinstance(message, dict) else None
+        if isinstance(text, str) and len(text.strip()) >= 12:
+            USER_TEXTS.add(text.strip()[:200])
         parsed = Update.de_json(update, self.app.bot)
         await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
 
@@ -83,16 +124,23 @@ async def make_harness(
     kb: KnowledgeBase,
     clock: Callable[[], datetime],
     checks: dict,
+    read_timeout: float = 5.0,
+    core: FakeTelegram | None = None,
     **settings: object,
 ) -> tuple[Harness, SQLiteStorage]:
     """Build and initialize an application over a fresh store (caller shuts both down)."""
-    core = FakeTelegram()
+    core = core or FakeTelegram()
     config = Settings(data_dir=tmp_path, token=core.token, **settings)  # type: ignore[arg-type]
     store = SQLiteStorage(tmp_path / "bot.sqlite3", clock=clock)
     await store.open()
     assistant = Assistant(kb, clock)
     services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
-    app = build_application(services, request=FakeRequest(core), updates_request=FakeRequest(core))
+    app = build_application(
+        services,
+        request=FakeRequest(core, read_timeout=read_timeout),
+        updates_request=FakeRequest(core, read_timeout=read_timeout),
+        retry_backoff=0.05,
+    )
     await app.initialize()
     return Harness(core, app, store, services), store
 

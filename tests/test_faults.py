@@ -1,0 +1,110 @@
+"""Faults of the Bot API: 429, 5xx, timeouts and dropped connections lose no reply."""
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from tests.conftest import Harness, make_harness
+
+QUESTION = "What is the funding rate of the 2024 call?"
+
+
+@pytest.fixture
+async def flaky(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict):
+    harness, store = await make_harness(tmp_path, kb, clock, checks, read_timeout=0.3)
+    try:
+        yield harness
+    finally:
+        await harness.app.shutdown()
+        await store.close()
+
+
+FAULTS: list[tuple[str, dict]] = [
+    ("429", {"status": 429, "retry_after": 1}),
+    ("500", {"status": 500}),
+    ("502", {"status": 502}),
+    ("timeout", {"hang": True}),
+    ("dropped", {"drop": True}),
+]
+
+
+def _inject(core, method: str, fault: dict, after_success: bool = False) -> None:
+    if fault.get("hang"):
+        core.hang_next(method, after_success=after_success)
+    elif fault.get("drop"):
+        core.drop_next(method, after_success=after_success)
+    else:
+        core.fail_next(
+            method,
+            fault["status"],
+            retry_after=fault.get("retry_after"),
+            after_success=after_success,
+        )
+
+
+@pytest.mark.parametrize(("name", "fault"), FAULTS, ids=[f[0] for f in FAULTS])
+async def test_reply_is_retried_and_delivered(flaky: Harness, name: str, fault: dict) -> None:
+    chat = flaky.driver()
+    _inject(flaky.core, "sendMessage", fault)
+    await chat.send(QUESTION)
+    replies = [m for m in flaky.core.sent(chat.chat) if "90%" in m.text]
+    assert len(replies) == 1, name
+
+
+@pytest.mark.parametrize(("name", "fault"), FAULTS[1:], ids=[f[0] for f in FAULTS[1:]])
+async def test_an_edit_that_went_through_is_not_repeated(
+    flaky: Harness, name: str, fault: dict
+) -> None:
+    chat = flaky.driver()
+    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+    question = chat.last_keyboard_message
+    for method in ("editMessageText", "answerCallbackQuery"):
+        _inject(flaky.core, method, fault, after_success=True)
+    await chat.click("Yes")
+    edited = flaky.core.message(chat.chat, question.message_id)
+    assert "Step 2 of 8" in edited.text
+    assert edited.edit_count == 1  # the retry saw "not modified" and stopped
+    assert not any(
+        m.message_id != question.message_id and "Step 2" in m.text
+        for m in flaky.core.sent(chat.chat)
+    )
+
+
+async def test_many_faults_no_reply_lost(flaky: Harness) -> None:
+    """A run with a random fault before one in three replies: every question answered once."""
+    rng = random.Random(7)
+    injected = delivered = 0
+    users = [flaky.driver(flaky.core.user(f"U{i}")) for i in range(6)]
+    for round_ in range(5):
+        for chat in users:
+            if rng.random() < 0.34:
+                _inject(flaky.core, "sendMessage", rng.choice(FAULTS)[1])
+                injected += 1
+            await chat.send(f"{QUESTION} ({round_})")
+    for chat in users:
+        delivered += sum("90%" in m.text for m in flaky.core.sent(chat.chat))
+    print(f"faults injected: {injected}, replies delivered: {delivered} of {5 * len(users)}")
+    assert injected > 0 and delivered == 5 * len(users)
+
+
+async def test_polling_resumes_after_get_updates_fails(flaky: Harness) -> None:
+    core = flaky.core
+    app = flaky.app
+    core.fail_next("getUpdates", 502, times=2)
+    core.drop_next("getUpdates")
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1, bootstrap_retries=0)
+    try:
+        chat = flaky.driver()
+        update = core.text_update(QUESTION, user=chat.user, chat=chat.chat)
+        core.push_update(update)
+        assert await core.wait_until(
+            lambda: any("90%" in m.text for m in core.sent(chat.chat)), timeout=20
+        )
+    finally:
+        await app.updater.stop()
+        await app.stop()
