@@ -6,6 +6,7 @@ next always describes a state that survives a crash or restart.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -76,6 +77,10 @@ class EligibilitySessions:
 
     async def active(self, key: StorageKey) -> tuple[CheckSpec, DialogState] | None:
         """The user's stored check, if any (an unreadable or retired one is dropped)."""
+        found = await self._load(key)
+        return None if found is None else (found[0], found[1])
+
+    async def _load(self, key: StorageKey) -> tuple[CheckSpec, DialogState, int | None] | None:
         stored = await self.store.load_dialog(key)
         if stored is None:
             return None
@@ -91,21 +96,32 @@ class EligibilitySessions:
         if spec is None or state is None or state.check != spec.id:
             await self.store.delete_dialog(key)
             return None
-        return spec, state
+        return spec, state, _last_update(stored.state)
 
     async def handle(
-        self, key: StorageKey, event: Event, t: Translator | None = None
+        self,
+        key: StorageKey,
+        event: Event,
+        t: Translator | None = None,
+        update_id: int | None = None,
     ) -> Step | None:
-        """Apply one event to the user's check and commit the result; None when there is none."""
-        found = await self.active(key)
+        """Apply one event to the user's check and commit the result; None when there is none.
+
+        Telegram delivers an update again when the bot died before confirming it; the stored
+        id of the last update applied makes such a repeat show the current step instead of
+        answering twice ("Finland" must not become a partner too).
+        """
+        found = await self._load(key)
         if found is None:
             return None
-        spec, state = found
+        spec, state, last = found
+        if update_id is not None and last is not None and update_id <= last:
+            return Step(spec, next_step(spec, state, Show(), now=self.clock(), t=t))
         outcome = next_step(spec, state, event, now=self.clock(), t=t)
         if isinstance(outcome, Cancelled):
             await self.store.delete_dialog(key)
         elif not isinstance(outcome, Stale | Invalid) and outcome.state != state:
-            await self.store.save_dialog(key, spec.id, outcome.state.to_json())
+            await self.store.save_dialog(key, spec.id, _with_update(outcome.state, update_id))
         return Step(spec, outcome)
 
     async def expire(self) -> int:
@@ -120,6 +136,22 @@ class EligibilitySessions:
         spec, state = found
         next_step(spec, state, Cancel(), now=self.clock())
         return await self.store.delete_dialog(key)
+
+
+def _with_update(state: DialogState, update_id: int | None) -> str:
+    """The state's JSON plus the id of the update that produced it (DialogState ignores it)."""
+    data = json.loads(state.to_json())
+    if update_id is not None:
+        data["u"] = update_id
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _last_update(raw: str) -> int | None:
+    try:
+        value = json.loads(raw).get("u")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 def is_waiting_for_answer(step: Step | None) -> bool:

@@ -263,7 +263,7 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         )
         return
     event = Show() if option == SHOW else Pressed(step_id, option)
-    step = await context.services.sessions.handle(key, event, t)
+    step = await context.services.sessions.handle(key, event, t, update.update_id)
     if step is None:
         await query.answer()
         return
@@ -311,7 +311,7 @@ async def _typed_event(update: Update, context: BotContext, event: Back | Cancel
     if key is None:
         return
     t = await user_translator(update, context)
-    step = await context.services.sessions.handle(key, event, t)
+    step = await context.services.sessions.handle(key, event, t, update.update_id)
     if step is None:
         await send_html(
             update,
@@ -342,7 +342,7 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
     t = await user_translator(update, context)
-    step = await sessions.handle(key, Typed(text), t)
+    step = await sessions.handle(key, Typed(text), t, update.update_id)
     if step is None:
         return False
     if isinstance(step.outcome, Done) and step.outcome.state == active[1]:

@@ -130,3 +130,16 @@ async def test_abandoned_check_expires(tmp_path: Path, kb: KnowledgeBase, checks
     finally:
         await harness.app.shutdown()
         await store.close()
+
+
+async def test_a_redelivered_update_is_not_applied_twice(tg: Harness) -> None:
+    chat = tg.driver()
+    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+    await chat.click("Yes")
+    await chat.click("Private body (for example an association or a foundation)")
+    await chat.send("yes")
+    update = tg.core.text_update("Finland", user=chat.user, chat=chat.chat)
+    await tg.feed(update)
+    assert "Step 5 of 8" in chat.last_text
+    await tg.feed(update)  # Telegram redelivers it after a crash before confirmation
+    assert "No partners entered yet" in chat.last_text
