@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 
@@ -108,7 +109,14 @@ SMALL_TALK = frozenset(
         "okay",
     ]
 )
-_ZONE_NAMES = {"Europe/Brussels": N_("Brussels time"), "Europe/Helsinki": N_("Helsinki time")}
+_ZONE_NAMES = {
+    "Europe/Brussels": N_("Brussels time"),
+    "Europe/Helsinki": N_("Helsinki time"),
+    "Europe/Stockholm": N_("Stockholm time"),
+    "UTC": N_("UTC"),
+}
+# The zone of the person reading the answer, for the length of one answer() call.
+_VIEWER_ZONE: ContextVar[ZoneInfo | None] = ContextVar("viewer_zone", default=None)
 _STATUS_TEXT = {
     CallStatus.OPEN: N_("open"),
     CallStatus.UPCOMING: N_("upcoming"),
@@ -234,8 +242,15 @@ class Assistant:
 
     # ----- entry point -------------------------------------------------------------------------
 
-    def answer(self, question: str, lang: str | None = None) -> Reply:
-        """Answer one question in lang, or in the language the question is written in."""
+    def answer(self, question: str, lang: str | None = None, tz: str | None = None) -> Reply:
+        """Answer one question in lang (or the question's language); times also shown in tz."""
+        token = _VIEWER_ZONE.set(_zone(tz))
+        try:
+            return self._answer(question, lang)
+        finally:
+            _VIEWER_ZONE.reset(token)
+
+    def _answer(self, question: str, lang: str | None) -> Reply:
         text = _clean(question)
         forced = normalize_language(lang)
         reply_lang = forced or detect_language(text).lang if text else (forced or "en")
@@ -705,12 +720,21 @@ class Assistant:
                 call=name, start=t.format_date(call.opens.date), end=t.format_date(d.date)
             )
         if d.time is not None:
-            return t.gettext("{call}: the deadline is {date} at {time} ({zone}).").format(
+            line = t.gettext("{call}: the deadline is {date} at {time} ({zone}).").format(
                 call=name,
                 date=t.format_date(d.date),
                 time=t.format_time(d.moment(), d.tz),
                 zone=zone,
             )
+            viewer = _VIEWER_ZONE.get()
+            if viewer is not None and viewer.key != d.tz.key:
+                local = d.moment().astimezone(viewer)
+                line += " " + t.gettext("That is {date} at {time} {zone}.").format(
+                    date=t.format_date(local.date()),
+                    time=t.format_time(local, viewer),
+                    zone=t.gettext(_ZONE_NAMES.get(viewer.key, viewer.key)),
+                )
+            return line
         return t.gettext("{call}: the deadline is {date}.").format(
             call=name, date=t.format_date(d.date)
         )
@@ -803,8 +827,15 @@ class Assistant:
             src.id, src.title, src.publisher, src.url, None if score is None else round(score, 3)
         )
 
-    def call_overview(self, call: CallFacts, lang: str) -> Reply:
+    def call_overview(self, call: CallFacts, lang: str, tz: str | None = None) -> Reply:
         """The key facts of one call: what it funds, money, dates, who may apply, contact."""
+        token = _VIEWER_ZONE.set(_zone(tz))
+        try:
+            return self._call_overview(call, lang)
+        finally:
+            _VIEWER_ZONE.reset(token)
+
+    def _call_overview(self, call: CallFacts, lang: str) -> Reply:
         t = translator(lang)
         ref = f" [{call.reference}]" if call.reference else ""
         body = [f"{call.title.get(t.lang)}{ref}", call.summary.get(t.lang)]
@@ -837,8 +868,15 @@ class Assistant:
 
     # ----- listings ----------------------------------------------------------------------------
 
-    def list_calls(self, lang: str) -> Reply:
+    def list_calls(self, lang: str, tz: str | None = None) -> Reply:
         """Every known call with its status and deadline."""
+        token = _VIEWER_ZONE.set(_zone(tz))
+        try:
+            return self._list_calls(lang)
+        finally:
+            _VIEWER_ZONE.reset(token)
+
+    def _list_calls(self, lang: str) -> Reply:
         t = translator(lang)
         body = [t.gettext("Calls I know about:")]
         for call in self.kb.calls:
@@ -914,6 +952,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u
 def _clean(text: str) -> str:
     """Drop control and invisible characters; collapse white space."""
     return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def now_in(zone: str) -> datetime:

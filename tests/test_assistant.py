@@ -80,3 +80,10 @@ def test_greeting_and_empty_input(assistant: Assistant) -> None:
     assert assistant.answer("moi").kind == "greeting"
     empty = assistant.answer(" \t ")
     assert empty.kind == "empty" and not empty.answered
+
+
+def test_deadline_is_also_shown_in_the_readers_time_zone(assistant: Assistant) -> None:
+    text = assistant.answer("Milloin vuoden 2020 haku päättyi?", tz="Europe/Helsinki").text
+    assert "17.00 (Brysselin aikaa)" in text and "klo 18.00 Helsingin aikaa" in text
+    same = assistant.answer("When did the 2020 call close?", tz="Europe/Brussels").text
+    assert "That is" not in same
