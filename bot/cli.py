@@ -106,6 +106,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if settings.webhook_url and not settings.webhook_secret:
+        print(
+            "error: WEBHOOK_URL is set but WEBHOOK_SECRET is not; a webhook without a secret "
+            "would take updates from anyone",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     from bot.telegram_app import run_bot
 
     return run_bot(settings)

@@ -86,11 +86,24 @@ class Settings:
         store = (get("STORE_QUESTIONS") or "0").lower()
         if store not in ("0", "1", "true", "false", "yes", "no"):
             raise ConfigError("STORE_QUESTIONS must be 0 or 1")
+        webhook_url = get("WEBHOOK_URL")
+        if webhook_url is not None:
+            parsed = urlparse(webhook_url)
+            # Telegram only delivers webhooks over HTTPS, to ports 443, 80, 88 or 8443.
+            if (
+                parsed.scheme != "https"
+                or not parsed.hostname
+                or (parsed.port not in (None, 443, 80, 88, 8443))
+            ):
+                raise ConfigError(
+                    "WEBHOOK_URL must be an https:// URL on port 443, 80, 88 or 8443 "
+                    "(Telegram's rule)"
+                )
         data_dir = get("AMIF_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
             token=token,
-            webhook_url=get("WEBHOOK_URL"),
+            webhook_url=webhook_url,
             webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
             webhook_port=port,
             webhook_secret=secret,

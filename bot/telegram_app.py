@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -98,6 +99,8 @@ def quiet_library_loggers() -> None:
         ("httpx", logging.WARNING),
         ("httpcore", logging.WARNING),
         ("telegram", logging.INFO),
+        # aiosqlite logs every statement with its values (user ids, answers) at DEBUG.
+        ("aiosqlite", logging.INFO),
     ):
         library = logging.getLogger(name)
         library.setLevel(max(library.getEffectiveLevel(), floor))
@@ -301,6 +304,8 @@ async def _close_store(app: BotApp) -> None:
     task = app.bot_data.pop("expiry_task", None)
     if task is not None:
         task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await app.bot_data["services"].store.close()
 
 
@@ -381,6 +386,16 @@ def run_bot(settings: Settings) -> int:
         return 2
     services = create_services(settings)
     app = build_application(services, manage_store=True)
+    try:
+        _run(app, settings)
+    finally:
+        # A stop signal during start-up can skip post_shutdown; an open aiosqlite connection
+        # would then keep the process alive on its worker thread.
+        asyncio.run(services.store.close())
+    return 0
+
+
+def _run(app: BotApp, settings: Settings) -> None:
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
         app.run_webhook(
@@ -394,4 +409,3 @@ def run_bot(settings: Settings) -> int:
     else:
         log.info("starting long polling")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0

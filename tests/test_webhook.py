@@ -1,0 +1,173 @@
+"""Webhook mode end to end: `amif-bot run` as its own process, updates POSTed over loopback."""
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "s3cret"
+WRONG_SECRET = "n0t-the-s3cret"
+# What Telegram is told to call: HTTPS on an allowed port, as behind a TLS-terminating proxy.
+# Nothing ever connects to it; the test posts straight to the bot's local listener.
+PUBLIC_URL = "https://amif-bot.example.org/tg"
+QUESTION = "What is the funding rate of the 2024 call?"
+NO_SECRET_QUESTION = "Who may apply to the autumn 2023 call in Finland?"
+WRONG_SECRET_QUESTION = "What is the total budget of the 2024 trafficking call?"
+START_TIMEOUT = 60.0
+ANSWER_TIMEOUT = 30.0
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for_listener(port: int, timeout: float) -> None:
+    """Return once 127.0.0.1:port accepts connections; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing listens on 127.0.0.1:{port}") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return
+
+
+async def wait_for_webhook(
+    core: FakeTelegram, process: asyncio.subprocess.Process, timeout: float
+) -> None:
+    """Return once the bot registered its webhook, or at once when it exits first."""
+    registered = asyncio.ensure_future(core.wait_until(lambda: bool(core.webhook.url), timeout))
+    exited = asyncio.ensure_future(process.wait())
+    try:
+        await asyncio.wait({registered, exited}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (registered, exited):
+            task.cancel()
+        await asyncio.gather(registered, exited, return_exceptions=True)
+
+
+def bot_environment(
+    core: FakeTelegram, server: FakeTelegramServer, port: int, data: Path
+) -> dict[str, str]:
+    """The process environment of a bot in webhook mode against the fake Bot API."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k != "ADMIN_IDS"
+    }
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": core.token,
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
+            "WEBHOOK_URL": PUBLIC_URL,
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET": SECRET,
+            "AMIF_DATA_DIR": str(data),
+            # The most verbose level: even then no secret and no user text may reach the log.
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
+    return env
+
+
+async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    port = free_loopback_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    nameless, mallory, maja = core.user("Nameless"), core.user("Mallory"), core.user("Maja")
+    no_secret_chat = core.private_chat(nameless)
+    wrong_secret_chat = core.private_chat(mallory)
+    user_chat = core.private_chat(maja)
+    log_path = tmp_path / "bot.log"
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, port, tmp_path / "data")
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=ROOT,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
+            )
+            try:
+                await wait_for_webhook(core, process, START_TIMEOUT)
+                assert process.returncode is None, log_path.read_text(errors="replace")[-2000:]
+                assert core.webhook.url, "the bot never called setWebhook"
+                assert core.webhook.url == PUBLIC_URL
+                assert core.webhook.secret_token == SECRET
+                assert len(core.calls_to("setWebhook")) == 1
+                # PTB registers the webhook first and opens its listener right after.
+                await wait_for_listener(port, START_TIMEOUT)
+
+                async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+                    no_secret = core.text_update(NO_SECRET_QUESTION, user=nameless)
+                    refused = await client.post(hook, json=no_secret)
+                    assert refused.status_code == 403
+
+                    wrong = core.text_update(WRONG_SECRET_QUESTION, user=mallory)
+                    refused = await client.post(
+                        hook, json=wrong, headers={"X-Telegram-Bot-Api-Secret-Token": WRONG_SECRET}
+                    )
+                    assert refused.status_code == 403
+
+                    update = core.text_update(QUESTION, user=maja)
+                    accepted = await client.post(
+                        hook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+                    )
+                    assert accepted.status_code == 200
+
+                answered = await core.wait_until(
+                    lambda: bool(core.sent(user_chat)), ANSWER_TIMEOUT
+                )
+                assert answered, "no reply to the update that carried the secret"
+                reply = core.sent(user_chat)[0].text
+                assert "90%" in reply
+                # The refused updates were never handled: nobody answered those chats.
+                assert not await core.wait_until(
+                    lambda: bool(core.sent(no_secret_chat) or core.sent(wrong_secret_chat)), 1.0
+                )
+                assert core.calls_to("getUpdates") == []  # a webhook bot never polls
+            finally:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, log[-2000:]
+    assert "starting webhook" in log  # the log was captured at all
+    assert "Traceback" not in log and " ERROR " not in log  # a clean stop, nothing to alarm
+    for private in (
+        core.token,
+        core.token.partition(":")[2],
+        SECRET,
+        WRONG_SECRET,
+        QUESTION,
+        NO_SECRET_QUESTION,
+        WRONG_SECRET_QUESTION,
+    ):
+        assert private not in log
