@@ -80,6 +80,10 @@ class EligibilitySessions:
         found = await self._load(key)
         return None if found is None else (found[0], found[1])
 
+    async def load(self, key: StorageKey) -> tuple[CheckSpec, DialogState, int | None] | None:
+        """The stored check with the id of the last update applied (see handle)."""
+        return await self._load(key)
+
     async def _load(self, key: StorageKey) -> tuple[CheckSpec, DialogState, int | None] | None:
         stored = await self.store.load_dialog(key)
         if stored is None:
@@ -104,6 +108,7 @@ class EligibilitySessions:
         event: Event,
         t: Translator | None = None,
         update_id: int | None = None,
+        found: tuple[CheckSpec, DialogState, int | None] | None = None,
     ) -> Step | None:
         """Apply one event to the user's check and commit the result; None when there is none.
 
@@ -111,7 +116,7 @@ class EligibilitySessions:
         id of the last update applied makes such a repeat show the current step instead of
         answering twice ("Finland" must not become a partner too).
         """
-        found = await self._load(key)
+        found = found or await self._load(key)
         if found is None:
             return None
         spec, state, last = found

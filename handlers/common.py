@@ -54,8 +54,11 @@ async def stored_language(update: Update, context: BotContext) -> str | None:
 async def user_language(update: Update, context: BotContext, text: str | None = None) -> str:
     """Reply language: the stored choice, else the message's language, else Telegram's, else en."""
     chosen = await stored_language(update, context)
-    if chosen:
-        return chosen
+    return chosen or unchosen_language(update, text)
+
+
+def unchosen_language(update: Update, text: str | None = None) -> str:
+    """The language when the user chose none: the message's, else Telegram's, else English."""
     if text:
         detection = detect_language(text)
         if detection.decided:

@@ -256,14 +256,14 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         await query.answer(t.gettext("This button is no longer active."))
         return
     check, step_id, option = decoded
-    active = await context.services.sessions.active(key)
+    active = await context.services.sessions.load(key)
     if active is None or active[0].id != check:
         await query.answer(
             t.gettext("This check has ended. Send /eligibility to start a new one.")
         )
         return
     event = Show() if option == SHOW else Pressed(step_id, option)
-    step = await context.services.sessions.handle(key, event, t, update.update_id)
+    step = await context.services.sessions.handle(key, event, t, update.update_id, found=active)
     if step is None:
         await query.answer()
         return
@@ -336,13 +336,13 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
     if key is None or is_group(update):
         return False
     sessions = context.services.sessions
-    active = await sessions.active(key)
+    active = await sessions.load(key)
     if active is None:
         return False
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
     t = await user_translator(update, context)
-    step = await sessions.handle(key, Typed(text), t, update.update_id)
+    step = await sessions.handle(key, Typed(text), t, update.update_id, found=active)
     if step is None:
         return False
     if isinstance(step.outcome, Done) and step.outcome.state == active[1]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatAction
 
 from handlers.common import (
     BotContext,
@@ -11,9 +10,10 @@ from handlers.common import (
     send_html,
     stored_language,
     strip_mention,
-    user_language,
+    unchosen_language,
 )
 from handlers.render import reply_to_html
+from i18n.detect import detect_language
 
 
 async def answer_question(update: Update, context: BotContext) -> None:
@@ -27,16 +27,8 @@ async def answer_question(update: Update, context: BotContext) -> None:
         return
     text = strip_mention(message.text, context)
     chosen = await stored_language(update, context)
-    lang = chosen or await user_language(update, context, text)
     # With no stored choice the assistant follows the question's own language; only when the
     # text carries no evidence (e.g. "AMIF?") does Telegram's language_code decide.
-    reply = context.services.assistant.answer(text, chosen or _undecided_fallback(text, lang))
-    if len(text) > 30:
-        await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    lang = chosen or (None if detect_language(text).decided else unchosen_language(update))
+    reply = context.services.assistant.answer(text, lang)
     await send_html(update, context, reply_to_html(reply))
-
-
-def _undecided_fallback(text: str, lang: str) -> str | None:
-    from i18n.detect import detect_language
-
-    return None if detect_language(text).decided else lang

@@ -556,9 +556,14 @@ def parse_html(html: str, *, strict_ampersand: bool = True) -> FormattedText:
                     'entity and must be escaped as "&amp;" (fake)'
                 )
         if char != "<":
-            result.append(char)
-            utf16 += utf16_len(char)
-            i += 1
+            # Copy the whole run of plain text up to the next markup character at once.
+            end = i + 1
+            while end < n and html[end] not in "<&":
+                end += 1
+            chunk = html[i:end]
+            result.append(chunk)
+            utf16 += utf16_len(chunk)
+            i = end
             continue
         begin = i
         i += 1
