@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
     comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
     comp.set_defaults(func=cmd_compile)
+    from bot.operator import add_operator_commands
+
+    add_operator_commands(sub)
     return parser
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,9 +42,58 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX dialogs_by_user ON dialogs (user_id)",
         "CREATE INDEX dialogs_by_age ON dialogs (updated_at)",
     ),
+    (
+        # call_id is a call's id or '*' for every call; lang is the reply language when the
+        # user subscribed, used when they never chose one with /language.
+        """CREATE TABLE subscriptions (
+               user_id    INTEGER NOT NULL,
+               chat_id    INTEGER NOT NULL,
+               call_id    TEXT NOT NULL,
+               lang       TEXT NOT NULL,
+               created_at TEXT NOT NULL,
+               PRIMARY KEY (user_id, call_id)
+           )""",
+        "CREATE INDEX subscriptions_by_call ON subscriptions (call_id)",
+        # One row per reminder decided on; the primary key is what makes a second send of the
+        # same reminder impossible, across restarts and concurrent ticks.
+        """CREATE TABLE reminders_sent (
+               user_id     INTEGER NOT NULL,
+               call_id     TEXT NOT NULL,
+               deadline    TEXT NOT NULL,
+               days_before INTEGER NOT NULL,
+               sent_at     TEXT NOT NULL,
+               PRIMARY KEY (user_id, call_id, deadline, days_before)
+           )""",
+        "CREATE INDEX reminders_sent_by_deadline ON reminders_sent (deadline)",
+        """CREATE TABLE user_timezones (
+               user_id    INTEGER PRIMARY KEY,
+               timezone   TEXT NOT NULL,
+               updated_at TEXT NOT NULL
+           )""",
+        # Answers carry no user id on purpose: a vote says which passages helped, not who asked.
+        """CREATE TABLE answers (
+               token     TEXT PRIMARY KEY,
+               created_at TEXT NOT NULL,
+               lang      TEXT NOT NULL,
+               kind      TEXT NOT NULL,
+               passages  TEXT NOT NULL,
+               sources   TEXT NOT NULL,
+               question  TEXT,
+               vote      INTEGER,
+               voted_at  TEXT
+           )""",
+        "CREATE INDEX answers_by_age ON answers (created_at)",
+        """CREATE TABLE daily_counts (
+               day    TEXT NOT NULL,
+               metric TEXT NOT NULL,
+               count  INTEGER NOT NULL,
+               PRIMARY KEY (day, metric)
+           )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+ALL_CALLS = "*"
 
 
 @dataclass(frozen=True)
@@ -62,6 +111,72 @@ class StoredDialog:
     check_id: str
     state: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A user's wish to be reminded of one call's deadline and changes ('*': every call)."""
+
+    user_id: int
+    chat_id: int
+    call_id: str
+    lang: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A subscription with what a reminder needs: the user's language and time zone."""
+
+    subscription: Subscription
+    lang: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class ReminderKey:
+    """One reminder: this user, this call, this deadline, this many days before it."""
+
+    user_id: int
+    call_id: str
+    deadline: datetime
+    days_before: int
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """An answer the user may vote on: which passages and sources it used, never who asked."""
+
+    token: str
+    lang: str
+    kind: str
+    passages: tuple[str, ...]
+    sources: tuple[str, ...]
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemVotes:
+    """Votes on answers that used one passage (or one source, for answers from facts)."""
+
+    item: str
+    up: int
+    down: int
+
+
+@dataclass(frozen=True)
+class UsageStats:
+    """Aggregate numbers for operators; nothing in here identifies a person."""
+
+    counts: Mapping[str, int]
+    counts_recent: Mapping[str, int]
+    recent_days: int
+    votes: tuple[ItemVotes, ...]
+    answers_recorded: int
+    subscribers: int
+    subscriptions_by_call: Mapping[str, int]
+    active_checks: int
+    reminders_sent: int
 
 
 class Storage(Protocol):
@@ -331,3 +446,262 @@ class SQLiteStorage:
             [(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,)) for table in tables]
         )
         return sum(counts)
+
+    # --- subscriptions and reminders ---
+
+    async def subscribe(self, user_id: int, chat_id: int, call_id: str, lang: str) -> bool:
+        """Subscribe a user to a call ('*': every call); False if they already were."""
+        (count,) = await self._write(
+            [
+                (
+                    "INSERT INTO subscriptions (user_id, chat_id, call_id, lang, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, call_id) DO NOTHING",
+                    (user_id, chat_id, call_id, lang, _timestamp(self._clock())),
+                )
+            ]
+        )
+        return count > 0
+
+    async def unsubscribe(self, user_id: int, call_id: str | None = None) -> int:
+        """End one subscription of a user, or all of them (call_id None); return how many."""
+        statement: tuple[str, tuple[Any, ...]]
+        if call_id is None:
+            statement = ("DELETE FROM subscriptions WHERE user_id = ?", (user_id,))
+        else:
+            statement = (
+                "DELETE FROM subscriptions WHERE user_id = ? AND call_id = ?",
+                (user_id, call_id),
+            )
+        (count,) = await self._write([statement])
+        return count
+
+    async def drop_call_subscriptions(self, call_id: str) -> int:
+        """End every subscription to one call (it left the knowledge); return how many."""
+        (count,) = await self._write([("DELETE FROM subscriptions WHERE call_id = ?", (call_id,))])
+        return count
+
+    async def subscriptions(self, user_id: int) -> list[Subscription]:
+        """A user's subscriptions, oldest first."""
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE user_id = ? ORDER BY created_at, rowid",
+            (user_id,),
+        )
+        return [_subscription(row) for row in rows]
+
+    async def subscribers(self, call_ids: Iterable[str] | None = None) -> list[Subscriber]:
+        """Every subscription (or those to call_ids) with the user's language and time zone."""
+        sql = (
+            "SELECT s.*, COALESCE(u.language, s.lang) AS reply_lang, z.timezone AS timezone"
+            " FROM subscriptions s LEFT JOIN user_settings u ON u.user_id = s.user_id"
+            " LEFT JOIN user_timezones z ON z.user_id = s.user_id"
+        )
+        params: tuple[Any, ...] = ()
+        if call_ids is not None:
+            wanted = tuple(call_ids)
+            if not wanted:
+                return []
+            sql += f" WHERE s.call_id IN ({', '.join('?' for _ in wanted)})"
+            params = wanted
+        rows = await self._fetchall(sql + " ORDER BY s.user_id, s.created_at", params)
+        return [
+            Subscriber(_subscription(row), str(row["reply_lang"]), row["timezone"]) for row in rows
+        ]
+
+    async def get_timezone(self, user_id: int) -> str | None:
+        """The IANA time zone the user chose, or None."""
+        rows = await self._fetchall(
+            "SELECT timezone FROM user_timezones WHERE user_id = ?", (user_id,)
+        )
+        return str(rows[0]["timezone"]) if rows else None
+
+    async def set_timezone(self, user_id: int, timezone: str) -> None:
+        """Remember the user's time zone (an IANA name, validated by the caller)."""
+        await self._write(
+            [
+                (
+                    "INSERT INTO user_timezones (user_id, timezone, updated_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone,"
+                    " updated_at = excluded.updated_at",
+                    (user_id, timezone, _timestamp(self._clock())),
+                )
+            ]
+        )
+
+    async def reminders_decided(self, deadlines_after: datetime) -> set[ReminderKey]:
+        """Reminders already decided on for deadlines after the given instant."""
+        rows = await self._fetchall(
+            "SELECT user_id, call_id, deadline, days_before FROM reminders_sent"
+            " WHERE deadline > ?",
+            (_timestamp(deadlines_after),),
+        )
+        return {
+            ReminderKey(
+                int(row["user_id"]),
+                str(row["call_id"]),
+                datetime.fromisoformat(row["deadline"]),
+                int(row["days_before"]),
+            )
+            for row in rows
+        }
+
+    async def claim_reminder(self, key: ReminderKey) -> bool:
+        """Record a reminder as decided, committed before it is sent; False if it already was."""
+        (count,) = await self._write(
+            [
+                (
+                    "INSERT INTO reminders_sent (user_id, call_id, deadline, days_before, sent_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (
+                        key.user_id,
+                        key.call_id,
+                        _timestamp(key.deadline),
+                        key.days_before,
+                        _timestamp(self._clock()),
+                    ),
+                )
+            ]
+        )
+        return count > 0
+
+    async def release_reminder(self, key: ReminderKey) -> None:
+        """Forget a claimed reminder that could not be delivered, so a later tick retries it."""
+        await self._write(
+            [
+                (
+                    "DELETE FROM reminders_sent WHERE user_id = ? AND call_id = ?"
+                    " AND deadline = ? AND days_before = ?",
+                    (key.user_id, key.call_id, _timestamp(key.deadline), key.days_before),
+                )
+            ]
+        )
+
+    # --- answers, votes and counters (no user ids) ---
+
+    async def record_answer(self, record: AnswerRecord | None, metric: str | None) -> None:
+        """Keep an answer for voting and/or count it under metric for today, in one commit."""
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        now = self._clock()
+        if record is not None:
+            statements.append(
+                (
+                    "INSERT INTO answers (token, created_at, lang, kind, passages, sources,"
+                    " question) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.token,
+                        _timestamp(now),
+                        record.lang,
+                        record.kind,
+                        json.dumps(list(record.passages)),
+                        json.dumps(list(record.sources)),
+                        record.question,
+                    ),
+                )
+            )
+        if metric is not None:
+            statements.append(_count_statement(now, metric))
+        if statements:
+            await self._write(statements)
+
+    async def count_event(self, metric: str) -> None:
+        """Add one to today's count of metric."""
+        await self._write([_count_statement(self._clock(), metric)])
+
+    async def vote(self, token: str, value: int) -> bool:
+        """Set (or change) the vote on an answer: 1 helpful, -1 not; False for unknown tokens."""
+        if value not in (1, -1):
+            raise ValueError("a vote is 1 or -1")
+        (count,) = await self._write(
+            [
+                (
+                    "UPDATE answers SET vote = ?, voted_at = ? WHERE token = ?",
+                    (value, _timestamp(self._clock()), token),
+                )
+            ]
+        )
+        return count > 0
+
+    async def answer_state(self, token: str) -> tuple[str, int | None] | None:
+        """The language of a recorded answer and its current vote; None for unknown tokens."""
+        rows = await self._fetchall("SELECT lang, vote FROM answers WHERE token = ?", (token,))
+        if not rows:
+            return None
+        vote = rows[0]["vote"]
+        return str(rows[0]["lang"]), None if vote is None else int(vote)
+
+    async def usage_stats(self, dialog_ttl: timedelta, recent_days: int = 7) -> UsageStats:
+        """Aggregate numbers for /stats: counts, votes per passage, subscribers, active checks."""
+        now = self._clock()
+        since = (now - timedelta(days=recent_days - 1)).astimezone(UTC).date().isoformat()
+        totals = await self._fetchall(
+            "SELECT metric, SUM(count) AS n FROM daily_counts GROUP BY metric"
+        )
+        recent = await self._fetchall(
+            "SELECT metric, SUM(count) AS n FROM daily_counts WHERE day >= ? GROUP BY metric",
+            (since,),
+        )
+        up: dict[str, int] = {}
+        down: dict[str, int] = {}
+        for row in await self._fetchall(
+            "SELECT passages, sources, vote FROM answers WHERE vote IS NOT NULL"
+        ):
+            items = json.loads(row["passages"]) or json.loads(row["sources"])
+            tally = up if int(row["vote"]) > 0 else down
+            for item in items:
+                tally[str(item)] = tally.get(str(item), 0) + 1
+        votes = tuple(
+            ItemVotes(item, up.get(item, 0), down.get(item, 0))
+            for item in sorted({*up, *down}, key=lambda i: (-(up.get(i, 0) + down.get(i, 0)), i))
+        )
+        by_call = await self._fetchall(
+            "SELECT call_id, COUNT(*) AS n FROM subscriptions GROUP BY call_id ORDER BY call_id"
+        )
+        return UsageStats(
+            counts={str(r["metric"]): int(r["n"]) for r in totals},
+            counts_recent={str(r["metric"]): int(r["n"]) for r in recent},
+            recent_days=recent_days,
+            votes=votes,
+            answers_recorded=await self._scalar("SELECT COUNT(*) FROM answers"),
+            subscribers=await self._scalar("SELECT COUNT(DISTINCT user_id) FROM subscriptions"),
+            subscriptions_by_call={str(r["call_id"]): int(r["n"]) for r in by_call},
+            active_checks=await self._scalar(
+                "SELECT COUNT(*) FROM dialogs WHERE updated_at >= ?",
+                (_timestamp(now - dialog_ttl),),
+            ),
+            reminders_sent=await self._scalar("SELECT COUNT(*) FROM reminders_sent"),
+        )
+
+    async def prune(self, answers_older_than: timedelta, deadlines_before: datetime) -> int:
+        """Delete unvoted answers older than the age and reminders of passed deadlines."""
+        cutoff = _timestamp(self._clock() - answers_older_than)
+        counts = await self._write(
+            [
+                ("DELETE FROM answers WHERE vote IS NULL AND created_at < ?", (cutoff,)),
+                (
+                    "DELETE FROM reminders_sent WHERE deadline < ?",
+                    (_timestamp(deadlines_before),),
+                ),
+            ]
+        )
+        return sum(counts)
+
+    async def _scalar(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        rows = await self._fetchall(sql, params)
+        return int(rows[0][0] or 0) if rows else 0
+
+
+def _subscription(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        int(row["user_id"]),
+        int(row["chat_id"]),
+        str(row["call_id"]),
+        str(row["lang"]),
+        datetime.fromisoformat(row["created_at"]),
+    )
+
+
+def _count_statement(now: datetime, metric: str) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "INSERT INTO daily_counts (day, metric, count) VALUES (?, ?, 1)"
+        " ON CONFLICT (day, metric) DO UPDATE SET count = count + 1",
+        (now.astimezone(UTC).date().isoformat(), metric),
+    )

@@ -34,7 +34,17 @@ from bot.dialogs import load_checks
 from bot.eligibility import EligibilitySessions
 from bot.storage import SQLiteStorage
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start
+from handlers.admin import (
+    register_operator_features,
+    start_operator_features,
+    stop_operator_features,
+)
 from handlers.common import BotApp, BotContext, Services
+from handlers.subscriptions import (
+    SUBSCRIBE_DESCRIPTION,
+    TIMEZONE_DESCRIPTION,
+    UNSUBSCRIBE_DESCRIPTION,
+)
 from i18n import LANGUAGES, N_, translator
 from knowledge.base import KnowledgeBase
 
@@ -46,6 +56,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start and main menu")),
     ("calls", N_("Calls with status and deadline")),
     ("call", N_("Key facts of one call")),
+    ("subscribe", SUBSCRIBE_DESCRIPTION),
+    ("unsubscribe", UNSUBSCRIBE_DESCRIPTION),
+    ("timezone", TIMEZONE_DESCRIPTION),
     ("eligibility", N_("Check whether you can apply")),
     ("language", N_("Choose the language")),
     ("privacy", N_("What is stored about you")),
@@ -267,6 +280,9 @@ def register_handlers(app: BotApp) -> None:
     )
     # 4. Free text (new or edited): questions, or typed answers of an eligibility check.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.answer_question))
+    # 5. Subscriptions, feedback votes, operator commands and inline mode (a handler group
+    #    of their own that runs first).
+    register_operator_features(app)
     app.add_error_handler(errors.on_error)
 
 
@@ -297,10 +313,12 @@ async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
     await set_command_menus(app)
+    await start_operator_features(app)
     app.bot_data["expiry_task"] = asyncio.get_running_loop().create_task(_expire_forever(services))
 
 
 async def _close_store(app: BotApp) -> None:
+    await stop_operator_features(app)
     task = app.bot_data.pop("expiry_task", None)
     if task is not None:
         task.cancel()

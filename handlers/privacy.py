@@ -15,16 +15,19 @@ from i18n import N_
 FORGET = "forget"
 PRIVACY_TEXT = N_(
     "What I store, and why:\n"
-    "• Your language choice, if you make one with /language, so I answer in it.\n"
+    "• Your language choice (/language) and time zone (/timezone), if you set them, so I answer "
+    "in them.\n"
     "• The answers you give in an eligibility check, so you can continue after a break or a "
-    "restart. Unfinished checks are deleted automatically after {hours} hours.\n\n"
+    "restart. Unfinished checks are deleted automatically after {hours} hours.\n"
+    "• Your deadline reminders, if you subscribe with /subscribe, and which ones were sent.\n\n"
     "What I do not store: the questions you type, your name, your phone number or anything else "
-    "about you. Your Telegram user id is the key that keeps your data apart from others'.\n\n"
+    "about you. 👍/👎 votes on answers are kept without any link to you. Your Telegram user id is "
+    "the key that keeps your data apart from others'.\n\n"
     "/mydata shows everything stored about you; /forget deletes it at once."
 )
 QUESTIONS_STORED_TEXT = N_(
-    "The operator of this bot has turned on storing the questions people type, to improve the "
-    "answers."
+    "The operator of this bot has turned on keeping the questions people type, without any link "
+    "to who asked, to improve the answers."
 )
 
 
@@ -82,8 +85,8 @@ async def forget_command(update: Update, context: BotContext) -> None:
         context,
         text_to_html(
             t.gettext(
-                "This deletes everything I have stored about you: your language choice and any "
-                "eligibility check in progress. Delete it?"
+                "This deletes everything I have stored about you: your language and time zone, "
+                "your reminders and any eligibility check in progress. Delete it?"
             )
         ),
         keyboard,

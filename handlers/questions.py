@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.reminders import user_zone
 from handlers.common import (
     BotContext,
     addressed_to_bot,
-    send_html,
     stored_language,
     strip_mention,
     unchosen_language,
 )
-from handlers.render import reply_to_html
+from handlers.feedback import send_answer_with_feedback
 from i18n.detect import detect_language
 
 
@@ -30,5 +30,8 @@ async def answer_question(update: Update, context: BotContext) -> None:
     # With no stored choice the assistant follows the question's own language; only when the
     # text carries no evidence (e.g. "AMIF?") does Telegram's language_code decide.
     lang = chosen or (None if detect_language(text).decided else unchosen_language(update))
-    reply = context.services.assistant.answer(text, lang)
-    await send_html(update, context, reply_to_html(reply))
+    user = update.effective_user
+    chosen_zone = await context.services.store.get_timezone(user.id) if user else None
+    zone = user_zone(chosen or unchosen_language(update, text), chosen_zone)
+    reply = context.services.assistant.answer(text, lang, zone.key)
+    await send_answer_with_feedback(update, context, reply, text)

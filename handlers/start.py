@@ -19,6 +19,8 @@ HELP_TEXT = N_(
     "/calls – the calls I know, with status and deadline\n"
     "/call – the key facts of one call\n"
     "/eligibility – check step by step whether you can apply\n"
+    "/subscribe – deadline reminders (/unsubscribe stops them)\n"
+    "/timezone – the time zone for deadlines\n"
     "/language – choose English, Svenska or Suomi\n"
     "/privacy – what I store about you\n"
     "/mydata – see it\n"
