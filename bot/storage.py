@@ -321,6 +321,15 @@ class SQLiteStorage:
     async def _write(self, statements: Sequence[tuple[str, tuple[Any, ...]]]) -> list[int]:
         """Run statements in one committed transaction; return each one's row count."""
         db = self._conn
+        if len(statements) == 1:
+            # In autocommit mode (isolation_level=None) one statement is its own transaction:
+            # atomic and committed when execute returns, in half the thread round trips.
+            sql, params = statements[0]
+            async with self._lock:
+                cursor = await db.execute(sql, params)
+                count = cursor.rowcount
+                await cursor.close()
+            return [count]
         async with self._lock:
             await db.execute("BEGIN IMMEDIATE")
             try:
@@ -338,8 +347,8 @@ class SQLiteStorage:
 
     async def _fetchall(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         db = self._conn
-        async with self._lock, db.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
+        async with self._lock:
+            rows = await db.execute_fetchall(sql, params)
         return list(rows)
 
     # --- user settings ---
