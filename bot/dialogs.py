@@ -41,6 +41,7 @@ from bot.answers import (
     parse_yes_no,
 )
 from i18n import LANGUAGES, Translator
+from knowledge.facts import L10n
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 CHECKS_DIR = PACKAGE_ROOT / "knowledge" / "checks"
@@ -361,19 +362,6 @@ def country_standing(
 
 
 # --- texts and messages ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class L10n:
-    """A text given in all three languages (from a facts file), not a message id."""
-
-    en: str
-    sv: str
-    fi: str
-
-    def get(self, lang: str) -> str:
-        """The text in lang (English when lang is unknown)."""
-        return str(getattr(self, lang, self.en))
 
 
 # A str is a message id (English text) translated through gettext.
