@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -977,6 +978,7 @@ def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@lru_cache(maxsize=8192)
 def _is_keyword(word: str) -> bool:
     """Whether a word is one the topic patterns react to ('deadline', 'määräaika')."""
     return detect_intent(word) is not None

@@ -760,6 +760,24 @@ _CONFIDENCE_TEMPERATURE = 0.5
 
 def detect_language(text: str, default: str = "en") -> Detection:
     """Guess the language of a message; fall back to `default` when the text shows too little."""
+    # One message is looked at by several layers (handler, assistant, topic checks): remember
+    # recent results instead of scoring the same text again.
+    return (
+        _detect_cached(text[:_CACHE_KEY_CHARS], default)
+        if len(text) <= _CACHE_KEY_CHARS
+        else (_detect(text, default))
+    )
+
+
+_CACHE_KEY_CHARS = 2000
+
+
+@lru_cache(maxsize=4096)
+def _detect_cached(text: str, default: str) -> Detection:
+    return _detect(text, default)
+
+
+def _detect(text: str, default: str) -> Detection:
     if default not in LANGS:
         raise ValueError(f"default must be one of {LANGS}, not {default!r}")
     scores = _text_evidence(text)
