@@ -884,10 +884,12 @@ class Assistant:
             if call.kind != "call":
                 continue
             ref = f" [{call.reference}]" if call.reference else ""
-            body.append(
-                f"• {call.title.get(t.lang)}{ref}\n  {self._deadline_line(t, call)}\n  "
-                f"{self._status_line(t, call)}"
-            )
+            prefix = f"{call.title.get(t.lang)}: "
+            deadline = _capitalize(self._deadline_line(t, call).removeprefix(prefix))
+            status = self._status_line(t, call, short=call.deadline is not None)
+            lines = [deadline] if call.deadline is not None else []
+            lines.append(_capitalize(status.removeprefix(prefix)))
+            body.append(f"• {call.title.get(t.lang)}{ref}\n  " + "\n  ".join(lines))
         refs = tuple(
             dict.fromkeys(self._ref(c.source, None) for c in self.kb.calls if c.kind == "call")
         )
