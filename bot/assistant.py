@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -215,16 +215,20 @@ class Assistant:
     def __init__(self, kb: KnowledgeBase, clock: Clock = _system_now) -> None:
         self.kb = kb
         self.clock = clock
-        self._known_terms: dict[str, frozenset[str]] = {}
+        self._known_terms: dict[str, Mapping[str, int]] = {}
         self._known_words = self._vocabulary()
-        self._known_years = {w for w in self._known_words if re.fullmatch(r"(19|20)\d\d", w)}
+        self._known_years = {
+            w
+            for w in self._known_words
+            if len(w) == 4 and w[:2] in ("19", "20") and w[2:].isdecimal()
+        }
 
     def _vocabulary(self) -> frozenset[str]:
         words: set[str] = set()
         for lang, index in self.kb.indexes.items():
-            for passage in index.passages:
-                words.update(index.analyzer.words(passage.text))
-            self._known_terms[lang] = frozenset(index.index.vocabulary)
+            # The index keeps the set of its passages' words (saved with it, so no re-analysis).
+            words.update(index.words)
+            self._known_terms[lang] = index.index.vocabulary
         for call in self.kb.calls:
             for alias in call.aliases:
                 words.update(fold(alias).split())

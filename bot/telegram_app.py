@@ -136,7 +136,7 @@ class RetryingRateLimiter(AIORateLimiter):
         self.backoff = backoff
         self.retried = 0
 
-    async def process_request(  # type: ignore[override]
+    async def process_request(
         self,
         callback: Any,
         args: Any,

@@ -14,6 +14,9 @@ import yaml
 
 from knowledge.errors import KnowledgeError
 
+# libyaml's safe loader when PyYAML was built with it (5x faster at start-up); same rules.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LANGS = ("en", "sv", "fi")
 NO_URL = "no public URL known"
 BUILTIN_DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
@@ -63,7 +66,7 @@ def _split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     if end < 0:
         raise KnowledgeError(f"{path}: front matter is not closed with '---'")
     try:
-        meta = yaml.safe_load(text[3:end])
+        meta = yaml.load(text[3:end], Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: front matter is not valid YAML: {exc}") from None
     if not isinstance(meta, dict):

@@ -16,6 +16,9 @@ import yaml
 from knowledge.documents import LANGS
 from knowledge.errors import KnowledgeError
 
+# libyaml's safe loader when PyYAML was built with it (5x faster at start-up); same rules.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 BUILTIN_FACTS_DIR = Path(__file__).resolve().parent / "facts"
 T = TypeVar("T")
 
@@ -464,7 +467,7 @@ def _countries(c: _Reader) -> Countries:
 def load_facts_file(path: Path) -> CallFacts:
     """Read and validate one facts file; raises KnowledgeError naming the file and field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
