@@ -17,7 +17,7 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator, normalize_language, 
 from i18n.detect import detect_language
 from knowledge.base import KnowledgeBase, PassageHit, fold
 from knowledge.documents import Source
-from knowledge.facts import CallFacts, CallStatus, L10n, Objective
+from knowledge.facts import CallFacts, CallStatus, Objective
 
 Clock = Callable[[], datetime]
 MAX_QUESTION_CHARS = 2000
@@ -775,13 +775,6 @@ class Assistant:
             call=name, status=t.gettext(_STATUS_TEXT[status])
         )
 
-    def status_text(self, call: CallFacts, lang: str) -> str:
-        """The localized status word of a call now (for listings)."""
-        t = translator(lang)
-        return t.gettext(_STATUS_TEXT[call.status(self.clock())])
-
-    # ----- free questions ----------------------------------------------------------------------
-
     def _passage_reply(self, t: Translator, text: str, named: list[CallFacts]) -> Reply:
         hits = [h for h in self.kb.search(text, t.lang, k=5) if _good(h)]
         foreign = False
@@ -968,16 +961,6 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def now_in(zone: str) -> datetime:
-    """The current time in an IANA zone (for front ends that show local times)."""
-    return datetime.now(ZoneInfo(zone))
-
-
-def l10n(value: L10n, lang: str) -> str:
-    """A localized text in lang."""
-    return value.get(lang)
 
 
 def _capitalize(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.assistant import Assistant, Reply
 from bot.config import ConfigError, Settings
-from i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language, translator
+from i18n import LANGUAGES, normalize_language
 from knowledge.base import KnowledgeBase
 from knowledge.errors import KnowledgeError
 
@@ -198,6 +198,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-
-
-__all__ = ["LANGUAGE_NAMES", "main", "translator"]

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.dialogs import (
-    Ask,
     Cancel,
     Cancelled,
     CheckSpec,
     DialogState,
-    Done,
     Event,
     Invalid,
     Outcome,
@@ -157,11 +155,3 @@ def _last_update(raw: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, int) else None
-
-
-def is_waiting_for_answer(step: Step | None) -> bool:
-    """Whether the check stands at a question (not at its verdict)."""
-    return step is not None and isinstance(step.outcome, Ask | Invalid)
-
-
-__all__ = ["Done", "EligibilitySessions", "Step", "is_waiting_for_answer"]

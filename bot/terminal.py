@@ -54,9 +54,6 @@ class TerminalChat:
         self.sessions: EligibilitySessions | None = None
         self._choosing: str | None = None
 
-    def _t(self, text: str = "") -> object:
-        return translator(self.lang or (detect_language(text).lang if text else "en"))
-
     async def handle(self, line: str) -> str | None:
         """The response to one line of input; None means the user wants to leave."""
         text = line.strip()

@@ -11,7 +11,6 @@ import gettext
 import io
 import logging
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -174,8 +173,3 @@ def translator(lang: str) -> Translator:
     """The translator for a language code in LANGUAGES (cached for the process)."""
     code = normalize_language(lang) or DEFAULT_LANGUAGE
     return Translator(code, Locale.parse(_BABEL_LOCALE[code]), _load_translations(code))
-
-
-def all_translators() -> Iterator[Translator]:
-    """Every supported language's translator, in LANGUAGES order."""
-    return (translator(lang) for lang in LANGUAGES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
@@ -19,8 +20,8 @@ ROOT = LOCALES_DIR.parent.parent
 POT = LOCALES_DIR / "messages.pot"
 
 
-def extract() -> None:
-    """Write messages.pot from the Python sources."""
+def extract(target: Path = POT) -> None:
+    """Write the message template (messages.pot) from the Python sources."""
     subprocess.run(
         [
             sys.executable,
@@ -35,7 +36,7 @@ def extract() -> None:
             "--sort-output",
             "--project=amif-assistant",
             "-o",
-            str(POT),
+            str(target),
             "bot",
             "handlers",
             "i18n",
@@ -43,6 +44,7 @@ def extract() -> None:
         ],
         cwd=ROOT,
         check=True,
+        capture_output=True,
     )
 
 

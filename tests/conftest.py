@@ -1,7 +1,10 @@
 """Shared fixtures: one knowledge base per test session, a fixed clock."""
 
+import asyncio
 import logging
 import os
+import sys
+from asyncio.subprocess import DEVNULL
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +25,14 @@ from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application, quiet_library_loggers
 from handlers.common import BotApp, Services
 from knowledge.base import KnowledgeBase
-from tests.fake_telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser
+from tests.fake_telegram import (
+    ChatDriver,
+    FakeChat,
+    FakeRequest,
+    FakeTelegram,
+    FakeTelegramServer,
+    FakeUser,
+)
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -156,3 +166,44 @@ async def tg(
     finally:
         await harness.app.shutdown()
         await store.close()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bot_environment(
+    core: FakeTelegram, server: FakeTelegramServer, data: Path, **extra: str
+) -> dict[str, str]:
+    """Environment of an `amif-bot run` process talking to the fake Bot API over loopback."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k != "ADMIN_IDS"
+    }
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": core.token,
+            "TELEGRAM_API_BASE_URL": server.base_url,
+            "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
+            "AMIF_DATA_DIR": str(data),
+            **extra,
+        }
+    )
+    return env
+
+
+async def start_bot_process(
+    env: dict[str, str], stdout: object = DEVNULL, stderr: object = DEVNULL
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot run` as its own process."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdin=DEVNULL,
+        stdout=stdout,
+        stderr=stderr,  # type: ignore[arg-type]
+    )

@@ -1,14 +1,13 @@
 """The bot process is killed (SIGKILL) at random points of eligibility checks, again and again."""
 
 import asyncio
-import os
 import random
 import re
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
+from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,23 +28,7 @@ ANSWERS = [
 async def _start(
     core: FakeTelegram, server: FakeTelegramServer, data: Path
 ) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": core.token,
-        "TELEGRAM_API_BASE_URL": server.base_url,
-        "AMIF_DATA_DIR": str(data),
-    }
-    env.pop("WEBHOOK_URL", None)
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    return await start_bot_process(bot_environment(core, server, data))
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:

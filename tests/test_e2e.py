@@ -1,11 +1,10 @@
 """End to end: `amif-bot run` as its own process, long-polling a Bot API server on loopback."""
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
+from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,24 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 async def test_a_user_session_against_the_real_process(tmp_path: Path) -> None:
     core = FakeTelegram()
     async with FakeTelegramServer(core) as server:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": core.token,
-            "TELEGRAM_API_BASE_URL": server.base_url,
-            "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
-            "AMIF_DATA_DIR": str(tmp_path),
-            "LOG_LEVEL": "DEBUG",
-        }
-        env.pop("WEBHOOK_URL", None)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=ROOT,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+        env = bot_environment(core, server, tmp_path, LOG_LEVEL="DEBUG")
+        process = await start_bot_process(
+            env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
         try:
             user = core.user("Maja", language_code="en")

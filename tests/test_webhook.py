@@ -1,15 +1,14 @@
 """Webhook mode end to end: `amif-bot run` as its own process, updates POSTed over loopback."""
 
 import asyncio
-import os
 import signal
 import socket
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
+from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,30 +61,21 @@ async def wait_for_webhook(
         await asyncio.gather(registered, exited, return_exceptions=True)
 
 
-def bot_environment(
+def webhook_environment(
     core: FakeTelegram, server: FakeTelegramServer, port: int, data: Path
 ) -> dict[str, str]:
     """The process environment of a bot in webhook mode against the fake Bot API."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k != "ADMIN_IDS"
-    }
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": core.token,
-            "TELEGRAM_API_BASE_URL": server.base_url,
-            "TELEGRAM_API_BASE_FILE_URL": server.base_file_url,
-            "WEBHOOK_URL": PUBLIC_URL,
-            "WEBHOOK_LISTEN": "127.0.0.1",
-            "WEBHOOK_PORT": str(port),
-            "WEBHOOK_SECRET": SECRET,
-            "AMIF_DATA_DIR": str(data),
-            # The most verbose level: even then no secret and no user text may reach the log.
-            "LOG_LEVEL": "DEBUG",
-        }
+    return bot_environment(
+        core,
+        server,
+        data,
+        WEBHOOK_URL=PUBLIC_URL,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+        # The most verbose level: even then no secret and no user text may reach the log.
+        LOG_LEVEL="DEBUG",
     )
-    return env
 
 
 async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
@@ -98,19 +88,9 @@ async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> Non
     user_chat = core.private_chat(maja)
     log_path = tmp_path / "bot.log"
     async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, port, tmp_path / "data")
+        env = webhook_environment(core, server, port, tmp_path / "data")
         with log_path.open("wb") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=ROOT,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=log_file,
-            )
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
             try:
                 await wait_for_webhook(core, process, START_TIMEOUT)
                 assert process.returncode is None, log_path.read_text(errors="replace")[-2000:]
