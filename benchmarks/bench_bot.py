@@ -1,14 +1,25 @@
 """Benchmark of the Telegram bot end to end: updates/s and reply latency under concurrent users.
 
-Run: python benchmarks/bench_bot.py [--quick] [--only ...] [--users N] [--profile FILE]
+Run: python benchmarks/bench_bot.py [--quick] [--only ...] [--users N] [--transport T]
 Prints a table; it is a measurement, not a test. Targets on a 2-core machine: at least 300
 updates/s and p95 under 50 ms at 100 users.
 
 What runs: the full PTB Application from bot.telegram_app.build_application (its handlers, the
 FairUpdateProcessor with concurrent updates and its per-user flood bucket, optionally
 AIORateLimiter), a real SQLiteStorage on a temporary file, the real Assistant and knowledge
-base. Only Telegram is faked, at the HTTP seam (tests.fake_telegram.FakeTelegram + FakeRequest),
-in the same process, so the fake's CPU time is counted too (it stands in for httpx).
+base. Only Telegram is faked, at the HTTP seam (tests.fake_telegram.FakeTelegram).
+
+--transport (where the fake sits and how the bot reaches it):
+- aiohttp (default): the bot in a process of its own, built and run as `amif-bot run` builds it
+  (uvloop, bot.transport.AiohttpRequest), long-polling the fake served over real HTTP on
+  loopback by this process, which also plays the users. cpu/upd is the bot process's CPU alone
+  (all its threads, from /proc), as in production where Telegram's servers are elsewhere;
+  fake% is this process's CPU use, to show which side was the limit.
+- httpx: the same with PTB's default HTTPXRequest, for comparison.
+- in-process: the fake called directly through tests.fake_telegram.FakeRequest in the bot's own
+  process and event loop (asyncio's), no HTTP at all; cpu/upd then includes the fake. Needed for
+  --profile. BENCH_CHILD_PREFIX (e.g. "py-spy record -o out --") profiles the separate bot
+  process instead; its CPU column then measures the prefix command.
 
 How updates arrive: pushed to the fake's getUpdates queue and fetched by app.updater's long
 polling, as run_polling does in production. Feeding app.update_processor directly would skip the
@@ -28,8 +39,6 @@ the limiter's throughput, not the bot's; the other rows run without it to measur
 
 Latency of an update: from its push into getUpdates (the moment Telegram has it) to the moment
 the fake recorded the last visible reply it caused (a message, an edit or a callback answer).
-cpu/upd is the process's CPU time (all threads, the fake included) per handled update; it is
-steadier than upd/s when other processes compete for the two cores.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -60,7 +69,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
-from telegram.request import BaseRequest, RequestData  # noqa: E402
+from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -72,10 +81,19 @@ from bot.telegram_app import (  # noqa: E402
     FLOOD_RATE,
     FairUpdateProcessor,
     build_application,
+    create_services,
+    new_event_loop,
 )
 from handlers.common import BotApp, Services  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
-from tests.fake_telegram import BotMessage, FakeRequest, FakeTelegram, FakeUser  # noqa: E402
+from tests.fake_telegram import (  # noqa: E402
+    ApiReply,
+    BotMessage,
+    FakeRequest,
+    FakeTelegram,
+    FakeTelegramServer,
+    FakeUser,
+)
 
 # Messages one identity sends in a closed loop; below FLOOD_BURST so the bucket never drops.
 SESSION_MESSAGES = FLOOD_BURST - 2
@@ -111,6 +129,8 @@ ELIGIBILITY_SCRIPT: tuple[tuple[str, str], ...] = (
     ("click", "Done"),
 )
 USER_COUNTS = (1, 10, 100)
+BENCH_TOKEN_VARIABLE = "BENCH_BOT_TOKEN"
+TRANSPORTS = ("aiohttp", "httpx", "in-process")
 SCENARIOS = ("questions", "eligibility")
 
 
@@ -142,6 +162,8 @@ class RowResult:
     dropped: int
     silent: int
     failed_sessions: int
+    # The fake Bot API's (and load generator's) process, when the bot ran in its own.
+    fake_cpu_seconds: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -152,6 +174,13 @@ class RowResult:
     def cpu_ms_per_update(self) -> float:
         """Process CPU time per handled update."""
         return 1000 * self.cpu_seconds / self.updates if self.updates else float("nan")
+
+    @property
+    def fake_cpu_percent(self) -> str:
+        """CPU use of the fake Bot API's process (with the load generator), when separate."""
+        if self.fake_cpu_seconds is None or not self.seconds:
+            return "-"
+        return f"{100 * self.fake_cpu_seconds / self.seconds:.0f}"
 
     def percentile(self, fraction: float) -> float:
         """A latency percentile in ms (nearest rank)."""
@@ -224,8 +253,8 @@ class TimingRequest(FakeRequest):
         return status, body
 
 
-def observe_processing(processor: FairUpdateProcessor, probe: Probe) -> None:
-    """Tell the probe when the app's own update processor is through with an update.
+def observe_processing(processor: FairUpdateProcessor, finished: Callable[[int], None]) -> None:
+    """Report each update id when the app's own update processor is through with it.
 
     Only observes: the processor's method runs unchanged (flood drops included), then reports.
     """
@@ -236,7 +265,7 @@ def observe_processing(processor: FairUpdateProcessor, probe: Probe) -> None:
             await process(update, coroutine)
         finally:
             if isinstance(update, Update):
-                probe.finished(update.update_id)
+                finished(update.update_id)
 
     processor.do_process_update = observed  # type: ignore[method-assign]
 
@@ -395,7 +424,28 @@ def new_bot(
     return app, store
 
 
-async def measure(
+async def run_load(bench: Bench, plan: Plan, questions: Sequence[str], seed: int) -> float:
+    """Warm up, then let the row's users loose; the wall time of the measured part."""
+    await warm_up(bench, questions)
+    tickets = Tickets(plan.updates)
+    jitter = random.Random(seed)
+    pacers = [
+        Pacer(plan.pace, jitter.uniform(0, plan.pace) if plan.pace else 0.0)
+        for _ in range(plan.users)
+    ]
+    if plan.scenario == "questions":
+        slots = [
+            ask_questions(bench, tickets, pacer, questions, 7 * i)
+            for i, pacer in enumerate(pacers)
+        ]
+    else:
+        slots = [check_eligibility(bench, tickets, pacer) for pacer in pacers]
+    started = time.perf_counter()
+    await asyncio.gather(*slots)
+    return time.perf_counter() - started
+
+
+async def measure_in_process(
     plan: Plan,
     kb: KnowledgeBase,
     checks: dict[str, Any],
@@ -403,7 +453,7 @@ async def measure(
     workdir: Path,
     seed: int,
 ) -> RowResult:
-    """Start a fresh bot polling the fake, run one row, stop the bot."""
+    """Start a fresh bot polling the in-process fake, run one row, stop the bot."""
     core = FakeTelegram()
     probe = Probe()
     app, store = new_bot(
@@ -412,7 +462,7 @@ async def measure(
     processor = app.update_processor
     if not isinstance(processor, FairUpdateProcessor):
         raise RuntimeError("build_application no longer uses FairUpdateProcessor")
-    observe_processing(processor, probe)
+    observe_processing(processor, probe.finished)
     bench = Bench(core, probe)
     await store.open()
     try:
@@ -425,23 +475,9 @@ async def measure(
                 timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
             )
             await app.start()
-            await warm_up(bench, questions)
-            tickets = Tickets(plan.updates)
-            jitter = random.Random(seed)
-            pacers = [
-                Pacer(plan.pace, jitter.uniform(0, plan.pace) if plan.pace else 0.0)
-                for _ in range(plan.users)
-            ]
-            if plan.scenario == "questions":
-                slots = [
-                    ask_questions(bench, tickets, pacer, questions, 7 * i)
-                    for i, pacer in enumerate(pacers)
-                ]
-            else:
-                slots = [check_eligibility(bench, tickets, pacer) for pacer in pacers]
-            cpu0, wall0 = time.process_time(), time.perf_counter()
-            await asyncio.gather(*slots)
-            wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+            cpu0 = time.process_time()
+            wall = await run_load(bench, plan, questions, seed)
+            cpu = time.process_time() - cpu0
             await updater.stop()
             await app.stop()
     finally:
@@ -456,6 +492,150 @@ async def measure(
         bench.silent,
         bench.failed_sessions,
     )
+
+
+# ----- the bot in its own process, the fake behind real HTTP ------------------------------------
+
+
+def watch_replies(core: FakeTelegram, probe: Probe) -> None:
+    """Timestamp, in the fake, every successful call whose effect the user sees."""
+    handle = core.handle
+
+    async def timed(token: str, method: str, raw_params: Mapping[str, object]) -> ApiReply:
+        reply = await handle(token, method, raw_params)
+        if reply.status == 200 and method.lower() in VISIBLE_METHODS:
+            chat = raw_params.get("chat_id")
+            if chat is None:
+                chat = probe.chat_of_query.get(str(raw_params.get("callback_query_id")))
+            if chat is not None:
+                probe.reply_recorded(int(str(chat)))
+        return reply
+
+    core.handle = timed  # type: ignore[method-assign]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_over_http(
+    plan: Plan, questions: Sequence[str], workdir: Path, seed: int, transport: str
+) -> RowResult:
+    """The production bot in a process of its own, long-polling the fake over loopback HTTP."""
+    core = FakeTelegram()
+    probe = Probe()
+    watch_replies(core, probe)
+    bench = Bench(core, probe)
+    ready = asyncio.get_running_loop().create_future()
+    dropped: list[int] = []
+
+    async def listen(stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            word, _, number = line.decode().partition(" ")
+            if word == "done":
+                probe.finished(int(number))
+            elif word == "ready\n" and not ready.done():
+                ready.set_result(None)
+            elif word == "dropped":
+                dropped.append(int(number))
+
+    async with FakeTelegramServer(core) as server:
+        child = await asyncio.create_subprocess_exec(
+            *os.environ.get("BENCH_CHILD_PREFIX", "").split(),
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--bot-process",
+            "--api",
+            server.base_url,
+            "--data",
+            tempfile.mkdtemp(dir=workdir),
+            "--transport",
+            transport,
+            *(["--limiter"] if plan.rate_limiter else []),
+            cwd=ROOT,
+            env={**os.environ, BENCH_TOKEN_VARIABLE: core.token},
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert child.stdout is not None and child.stdin is not None
+        listener = asyncio.create_task(listen(child.stdout))
+        try:
+            await asyncio.wait_for(ready, 60)
+            cpu0, own0 = process_cpu_seconds(child.pid), time.process_time()
+            wall = await run_load(bench, plan, questions, seed)
+            cpu, own = process_cpu_seconds(child.pid) - cpu0, time.process_time() - own0
+        finally:
+            child.stdin.close()
+            await asyncio.wait_for(child.wait(), 60)
+            await listener
+    return RowResult(
+        plan,
+        bench.sent,
+        wall,
+        cpu,
+        tuple(bench.latencies),
+        dropped[0] if dropped else -1,
+        bench.silent,
+        bench.failed_sessions,
+        fake_cpu_seconds=own,
+    )
+
+
+def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None:
+    """The child: the production Application, as run_bot builds and runs it, plus a report.
+
+    It prints "ready" once polling, "done <update_id>" as each update is finished, and
+    "dropped <n>" (flood drops) when its standard input closes, which is its signal to stop.
+    """
+    settings = Settings(
+        data_dir=data_dir, token=os.environ[BENCH_TOKEN_VARIABLE], api_base_url=api
+    )
+    out = sys.stdout.buffer
+
+    def say(line: str) -> None:
+        out.write(line.encode() + b"\n")
+        out.flush()
+
+    async def serve() -> None:
+        services = create_services(settings)
+        requests: dict[str, Any] = {}
+        if transport == "httpx":
+            requests = {
+                "request": HTTPXRequest(connection_pool_size=256),
+                "updates_request": HTTPXRequest(connection_pool_size=1),
+            }
+        app = build_application(services, rate_limiter=limiter, **requests)
+        processor = app.update_processor
+        if not isinstance(processor, FairUpdateProcessor):
+            raise RuntimeError("build_application no longer uses FairUpdateProcessor")
+        observe_processing(processor, lambda update_id: say(f"done {update_id}"))
+        await services.store.open()
+        try:
+            async with app:
+                updater = app.updater
+                if updater is None:
+                    raise RuntimeError("the application has no updater")
+                await updater.start_polling(
+                    timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
+                )
+                await app.start()
+                say("ready")
+                await asyncio.get_running_loop().run_in_executor(None, sys.stdin.buffer.read)
+                await updater.stop()
+                await app.stop()
+        finally:
+            await services.store.close()
+        say(f"dropped {processor.dropped}")
+
+    # The production event loop (uvloop where installed), as run_bot uses.
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(serve())
+    finally:
+        loop.close()
 
 
 def plans(quick: bool) -> list[Plan]:
@@ -486,7 +666,7 @@ def print_table(results: Sequence[RowResult]) -> None:
     header = (
         f"{'scenario':<12} {'limiter':<7} {'load':<7} {'users':>5} {'updates':>7} "
         f"{'secs':>6} {'upd/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'cpu%':>4} {'cpu/upd':>8} {'drops':>5} {'silent':>6} "
+        f"{'max ms':>7} {'cpu%':>4} {'cpu/upd':>8} {'fake%':>5} {'drops':>5} {'silent':>6} "
         f"{'failed':>6}"
     )
     print(header)
@@ -499,7 +679,7 @@ def print_table(results: Sequence[RowResult]) -> None:
             f"{r.percentile(0.5):>7.1f} {r.percentile(0.95):>7.1f} {r.percentile(0.99):>7.1f} "
             f"{max(r.latencies_ms, default=float('nan')):>7.1f} "
             f"{100 * r.cpu_seconds / r.seconds if r.seconds else 0:>4.0f} "
-            f"{r.cpu_ms_per_update:>6.2f}ms {r.dropped:>5} {r.silent:>6} "
+            f"{r.cpu_ms_per_update:>6.2f}ms {r.fake_cpu_percent:>5} {r.dropped:>5} {r.silent:>6} "
             f"{r.failed_sessions:>6}"
         )
 
@@ -530,8 +710,10 @@ def print_targets(results: Sequence[RowResult]) -> None:
     )
 
 
-async def run(quick: bool, only: str | None, users: int | None, verbose: bool) -> list[RowResult]:
-    """Load the knowledge once, then measure every row on a fresh bot."""
+async def run(
+    quick: bool, only: str | None, users: int | None, verbose: bool, transport: str
+) -> list[RowResult]:
+    """Measure every row on a fresh bot (knowledge loaded once for the in-process mode)."""
     kb = KnowledgeBase.load(None)
     checks = load_checks()
     questions = [
@@ -550,7 +732,11 @@ async def run(quick: bool, only: str | None, users: int | None, verbose: bool) -
             )
             if (only and only not in kinds) or (users is not None and plan.users != users):
                 continue
-            results.append(await measure(plan, kb, checks, questions, Path(workdir), seed))
+            if transport == "in-process":
+                result = await measure_in_process(plan, kb, checks, questions, Path(workdir), seed)
+            else:
+                result = await measure_over_http(plan, questions, Path(workdir), seed, transport)
+            results.append(result)
             if verbose:
                 print_table(results[-1:])
     return results
@@ -568,14 +754,32 @@ def main() -> None:
     parser.add_argument("--users", type=int, choices=USER_COUNTS, help="only this many users")
     parser.add_argument("--verbose", action="store_true", help="print each row when measured")
     parser.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="aiohttp",
+        help="the bot's HTTP client to a fake Bot API in another process (aiohttp, as in "
+        "production, or PTB's default httpx), or in-process: the fake called directly, "
+        "no HTTP (default: aiohttp)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="FILE",
-        help="write cProfile stats of the event-loop thread to FILE",
+        help="write cProfile stats of the event-loop thread to FILE (in-process only)",
     )
+    # The bot's own process, started by the benchmark (not for direct use).
+    parser.add_argument("--bot-process", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--limiter", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bot_process:
+        bot_process(args.api, args.data, args.transport, args.limiter)
+        return
+    if args.profile is not None and args.transport != "in-process":
+        parser.error("--profile needs --transport in-process")
     started = time.perf_counter()
-    work = run(args.quick, args.only, args.users, args.verbose)
+    work = run(args.quick, args.only, args.users, args.verbose, args.transport)
     if args.profile is not None:
         profiler = cProfile.Profile()
         results = profiler.runcall(asyncio.run, work)

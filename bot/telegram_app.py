@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.dialogs import load_checks
 from bot.eligibility import EligibilitySessions
 from bot.storage import SQLiteStorage
+from bot.transport import AiohttpRequest
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start
 from handlers.admin import (
     register_operator_features,
@@ -106,9 +107,10 @@ def install_log_redaction(settings: Settings) -> None:
 def quiet_library_loggers() -> None:
     """Libraries that would log secrets or users' messages speak only at INFO or above.
 
-    httpx logs every request URL, which holds the token; PTB logs whole updates at DEBUG.
+    HTTP clients log request URLs, which hold the token; PTB logs whole updates at DEBUG.
     """
     for name, floor in (
+        ("aiohttp", logging.WARNING),
         ("httpx", logging.WARNING),
         ("httpcore", logging.WARNING),
         ("telegram", logging.INFO),
@@ -369,10 +371,11 @@ def build_application(
         builder = builder.base_url(settings.api_base_url)
     if settings.api_base_file_url:
         builder = builder.base_file_url(settings.api_base_file_url)
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    # aiohttp instead of PTB's default httpx: a fraction of the CPU per Bot API call (see
+    # bot/transport.py). One connection suffices for the long poll, as in PTB's own default.
+    builder = builder.request(request or AiohttpRequest()).get_updates_request(
+        updates_request or AiohttpRequest(connection_pool_size=1)
+    )
     quiet_library_loggers()
     app: BotApp = builder.build()
     processor.application = app
@@ -404,6 +407,8 @@ def run_bot(settings: Settings) -> int:
         return 2
     services = create_services(settings)
     app = build_application(services, manage_store=True)
+    # run_polling and run_webhook run in the current thread's event loop.
+    asyncio.set_event_loop(new_event_loop())
     try:
         _run(app, settings)
     finally:
@@ -411,6 +416,15 @@ def run_bot(settings: Settings) -> int:
         # would then keep the process alive on its worker thread.
         asyncio.run(services.store.close())
     return 0
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (less CPU per update), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def _run(app: BotApp, settings: Settings) -> None:

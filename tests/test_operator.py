@@ -238,6 +238,8 @@ async def test_amif_bot_stats_prints_the_numbers_from_the_database(
 ) -> None:
     await bot.store.record_answer(None, "answered")
     await bot.harness.driver().send("/subscribe all")
+    # The running bot writes its counters every few seconds (COUNT_FLUSH_SECONDS); here at once.
+    await bot.store.flush_counts()
     settings = bot.harness.services.settings
     code = await asyncio.to_thread(cmd_stats, argparse.Namespace(lang=None), settings)
     out = capsys.readouterr().out

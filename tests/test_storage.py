@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import storage as storage_module
 from bot.dialogs import (
     CheckSpec,
     DialogState,
@@ -127,6 +128,9 @@ async def test_forget_deletes_every_row_of_that_user_only(
         assert all(rows == [] for table, rows in exported.items() if table != "user_id")
         assert await store.get_language(2) == "fi"
         assert await store.load_dialog(StorageKey(-50, 2)) is not None
+        # What was read before (and is kept in memory) is gone too.
+        assert await store.get_language(1) is None
+        assert await store.load_dialog(StorageKey(1, 1)) is None
     path = tmp_path / "bot.sqlite3"
     assert set(rows_about(path, 1).values()) == {0}
     about_2 = rows_about(path, 2)
@@ -150,6 +154,7 @@ async def test_export_holds_everything_about_the_user(store: Storage) -> None:
 
 async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
     await store.save_dialog(StorageKey(1, 1), "thb24", "{}")
+    assert await store.load_dialog(StorageKey(1, 1)) is not None
     ticking.now = T0 + timedelta(days=2)
     await store.save_dialog(StorageKey(2, 2), "thb24", "{}")
     ticking.now = T0 + timedelta(days=2, hours=1)
@@ -157,6 +162,43 @@ async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
     assert await store.load_dialog(StorageKey(1, 1)) is None
     assert await store.load_dialog(StorageKey(2, 2)) is not None
     assert await store.expire_dialogs(timedelta(days=1)) == 0
+
+
+async def test_counted_answers_reach_the_file_within_seconds_and_on_close(
+    make_store: StoreFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(storage_module, "COUNT_FLUSH_SECONDS", 0.05)
+    path = tmp_path / "bot.sqlite3"
+
+    def counted() -> dict[str, int]:
+        with sqlite3.connect(path) as db:
+            return dict(db.execute("SELECT metric, SUM(count) FROM daily_counts GROUP BY metric"))
+
+    async with make_store() as store:
+        for _ in range(3):
+            await store.record_answer(None, "answered")
+        await store.count_event("declined")
+        stats = await store.usage_stats(timedelta(hours=1))
+        assert stats.counts == {"answered": 3, "declined": 1}
+        await store.count_event("declined")
+        await asyncio.sleep(0.3)
+        assert counted() == {"answered": 3, "declined": 2}
+        await store.count_event("declined")
+    assert counted() == {"answered": 3, "declined": 3}
+
+
+async def test_a_second_connection_reads_what_the_first_just_wrote(
+    make_store: StoreFactory,
+) -> None:
+    key = StorageKey(9, 9)
+    async with make_store() as writer, make_store() as reader:
+        await writer.set_language(9, "sv")
+        await writer.save_dialog(key, "thb24", '{"step":1}')
+        assert await reader.get_language(9) == "sv"
+        await writer.save_dialog(key, "thb24", '{"step":2}')
+        await writer.set_timezone(9, "Europe/Helsinki")
+        assert await writer.load_dialog(key) == await reader.load_dialog(key)
+        assert await reader.get_timezone(9) == "Europe/Helsinki"
 
 
 async def test_migrations_from_an_empty_file_and_reopening_is_idempotent(
