@@ -482,6 +482,20 @@ def country_name(code: str, lang: str) -> str:
     return Locale.parse(lang).territories.get(code, code)
 
 
+@cache
+def _names_by_stem() -> dict[tuple[tuple[str, ...], str], list[tuple[str, str]]]:
+    """Country names by their leading words and the first 3 letters of the last one.
+
+    Every inflected match starts with at least those 3 letters (see _inflected_match), so one
+    lookup replaces a scan over every name in three languages.
+    """
+    index: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = {}
+    for key, code in _country_names().items():
+        if key:
+            index.setdefault((key[:-1], key[-1][:3]), []).append((key[-1], code))
+    return index
+
+
 def _inflected_match(head: tuple[str, ...], last: str) -> str | None:
     """Match a Finnish/Swedish inflected last word: 'ruotsista' -> Ruotsi, 'sveriges' -> Sverige.
 
@@ -490,10 +504,7 @@ def _inflected_match(head: tuple[str, ...], last: str) -> str | None:
     'Itävallasta', 'Färsaaret' -> 'Färsaarilta'). The closest unambiguous name wins.
     """
     best: list[tuple[int, str]] = []
-    for key, code in _country_names().items():
-        if key[:-1] != head or not key:
-            continue
-        name = key[-1]
+    for name, code in _names_by_stem().get((head, last[:3]), ()):
         if len(name) < 4 or len(last) <= len(name) - 1 or len(last) > len(name) + 5:
             continue
         if last.startswith(name):
