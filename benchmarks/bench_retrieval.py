@@ -59,7 +59,8 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge.analysis import TOKEN, analyzer  # noqa: E402
 from knowledge.base import INDEX_FILE, INDEX_SUBDIR, KnowledgeBase, fold  # noqa: E402
-from knowledge.index import K1, B, BM25Index, OracleBM25  # noqa: E402
+from knowledge.index import K1, B, BM25Index  # noqa: E402
+from knowledge.oracle import OracleBM25  # noqa: E402
 
 VOCABULARY_SIZE = 50_000
 ZIPF_S = 1.1
@@ -439,36 +440,12 @@ def write_store(data_dir: Path, vocabularies: dict[str, Vocabulary], passages: i
         (folder / f"{front['id']}.md").write_text("".join(parts), encoding="utf-8")
 
 
-# The same command with Assistant._vocabulary taking the words saved with the index
-# (LanguageIndex.words) instead of analysing every passage: the change proposed for
-# bot/assistant.py, measured here in a fresh process exactly like the real command.
-WORDS_FROM_INDEX = """
-import sys
-from bot import assistant
-
-def _vocabulary(self):
-    words = set()
-    for lang, index in self.kb.indexes.items():
-        words.update(index.words)
-        self._known_terms[lang] = frozenset(index.index.vocabulary)
-    for call in self.kb.calls:
-        for alias in call.aliases:
-            words.update(assistant.fold(alias).split())
-    return frozenset(words)
-
-assistant.Assistant._vocabulary = _vocabulary
-from bot.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
-
-
-def ask_seconds(data_dir: Path, words_from_index: bool = False) -> float:
+def ask_seconds(data_dir: Path) -> float:
     """Wall time of `python -m bot ask` in a fresh process, until its answer is printed."""
     env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
-    command = ["-c", WORDS_FROM_INDEX] if words_from_index else ["-m", "bot"]
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, *command, "ask", STARTUP_QUESTION],
+        [sys.executable, "-m", "bot", "ask", STARTUP_QUESTION],
         cwd=ROOT,
         env=env,
         check=True,
@@ -488,7 +465,6 @@ def measure_startup(vocabularies: dict[str, Vocabulary], warm_runs: int = 5) -> 
         cold = ask_seconds(data_dir)
         saved = data_dir / INDEX_SUBDIR / INDEX_FILE
         warm = [ask_seconds(data_dir) for _ in range(warm_runs)]
-        proposed = [ask_seconds(data_dir, words_from_index=True) for _ in range(warm_runs)]
         # In-process parts of a warm start, to see where the time goes.
         started = time.perf_counter()
         kb = KnowledgeBase.load(data_dir)
@@ -518,11 +494,6 @@ def measure_startup(vocabularies: dict[str, Vocabulary], warm_runs: int = 5) -> 
             ("cold: builds the index and saves it", cold),
             (f"warm: loads the saved index, median of {warm_runs}", statistics.median(warm)),
             (f"warm, worst of {warm_runs}", max(warm)),
-            (
-                f"warm, Assistant taking LanguageIndex.words, median of {warm_runs}",
-                statistics.median(proposed),
-            ),
-            (f"warm, Assistant taking LanguageIndex.words, worst of {warm_runs}", max(proposed)),
             ("  in process: KnowledgeBase.load, warm", load_warm),
             ("  in process: KnowledgeBase.load, cold (build + save)", load_cold),
             ("  in process: Assistant(kb)", assistant_init),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -215,28 +216,36 @@ class Assistant:
     def __init__(self, kb: KnowledgeBase, clock: Clock = _system_now) -> None:
         self.kb = kb
         self.clock = clock
-        self._known_terms: dict[str, Mapping[str, int]] = {}
-        self._known_words = self._vocabulary()
-        self._known_years = {
-            w
-            for w in self._known_words
-            if len(w) == 4 and w[:2] in ("19", "20") and w[2:].isdecimal()
+        # Each language's index keeps the set of its passages' words (saved with it); they are
+        # looked up one set after another, not merged: a union of 100,000 words at start-up
+        # costs more than a few extra look-ups per question ever will.
+        self._source_words: tuple[AbstractSet[str], ...] = (
+            *(index.words for index in kb.indexes.values()),
+            frozenset(w for c in kb.calls for alias in c.aliases for w in fold(alias).split()),
+        )
+        self._known_terms: dict[str, Mapping[str, int]] = {
+            lang: index.index.vocabulary for lang, index in kb.indexes.items()
+        }
+        # Per (call, objective number): the first five letters of the longer words of the
+        # objective's title in every language, which a question naming the objective shares.
+        self._objective_prefixes = {
+            (call.id, obj.number): frozenset(
+                word[:5]
+                for code in LANGUAGES
+                for word in kb.indexes[code].analyzer.words(obj.title.get(code))
+                if len(word) > 3
+            )
+            for call in kb.calls
+            for obj in call.objectives
         }
 
-    def _vocabulary(self) -> frozenset[str]:
-        words: set[str] = set()
-        for lang, index in self.kb.indexes.items():
-            # The index keeps the set of its passages' words (saved with it, so no re-analysis).
-            words.update(index.words)
-            self._known_terms[lang] = index.index.vocabulary
-        for call in self.kb.calls:
-            for alias in call.aliases:
-                words.update(fold(alias).split())
-        return frozenset(words)
+    def _in_sources(self, word: str) -> bool:
+        """Whether our passages or the calls' aliases use this exact word."""
+        return any(word in words for words in self._source_words)
 
     def _is_known(self, word: str, lang: str) -> bool:
         """A word our sources use, in any inflection (stem) or as part of a compound (4-grams)."""
-        if word in self._known_words or _is_keyword(word):
+        if self._in_sources(word) or _is_keyword(word):
             return True
         terms = self.kb.indexes[lang].analyzer.terms(word)
         known = self._known_terms[lang]
@@ -345,8 +354,8 @@ class Assistant:
         return general
 
     def _mentions_unknown_year(self, folded: str) -> bool:
-        years = set(re.findall(r"\b(19\d\d|20\d\d)\b", folded))
-        return bool(years - self._known_years) if years else False
+        years = re.findall(r"\b(19\d\d|20\d\d)\b", folded)
+        return not all(self._in_sources(year) for year in years)
 
     # ----- structured facts --------------------------------------------------------------------
 
@@ -412,8 +421,8 @@ class Assistant:
     def _relevant_calls(self, text: str, lang: str) -> list[CallFacts]:
         """All calls, the one whose sources best match the question first."""
         best: dict[str, float] = {}
-        for hit in self.kb.search(text, lang, k=10):
-            best.setdefault(hit.passage.source.id, hit.score)
+        for passage, score in self.kb.ranked_passages(text, lang, k=10):
+            best.setdefault(passage.source.id, score)
         programme_last = sorted(self.kb.calls, key=lambda c: c.kind != "call")
 
         def rank(call: CallFacts) -> float:
@@ -456,16 +465,14 @@ class Assistant:
             return []
         folded = fold(text)
         numbers = {int(m.group(1) or m.group(2)) for m in _OBJECTIVE_NUMBER.finditer(folded)}
-        found = []
         lang = detect_language(text).lang
-        asked = set(self.kb.indexes[lang].analyzer.words(text))
-        for obj in call.objectives:
-            title_words: set[str] = set()
-            for code in LANGUAGES:
-                title_words.update(self.kb.indexes[code].analyzer.words(obj.title.get(code)))
-            stems = {w[:5] for w in title_words if len(w) > 3}
-            if obj.number in numbers or any(w[:5] in stems for w in asked if len(w) > 3):
-                found.append(obj.number)
+        asked = {w[:5] for w in self.kb.indexes[lang].analyzer.words(text) if len(w) > 3}
+        found = [
+            obj.number
+            for obj in call.objectives
+            if obj.number in numbers
+            or not asked.isdisjoint(self._objective_prefixes[(call.id, obj.number)])
+        ]
         return found if len(found) < len(call.objectives) else []
 
     def _objective_reply(self, t: Translator, call: CallFacts, numbers: list[int]) -> Reply:

@@ -21,8 +21,6 @@ from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_time as _babel_time
 from babel.dates import format_timedelta as _babel_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 
 LANGUAGES: tuple[str, ...] = ("en", "sv", "fi")
@@ -59,6 +57,10 @@ def _po_files(lang: str) -> list[Path]:
 
 def compile_catalog(po_path: Path, *, write: bool = True) -> bytes:
     """Compile one .po file with Babel; write the .mo beside it when possible; return its bytes."""
+    # Imported here: a start-up whose .mo files are up to date never parses a .po.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po_path.open("rb") as fh:
         catalog = read_po(fh, locale=po_path.parent.parent.name)
     buf = io.BytesIO()

@@ -1,33 +1,33 @@
 """The knowledge base: documents, structured facts and one BM25 index per language.
 
 With an operator store (``<data_dir>/documents``), what a start-up builds is saved to
-``<data_dir>/index/passages.npz``: the parsed documents, every language's index and its words,
-under a fingerprint of the document files (names, sizes, modification times), of the code that
-reads and indexes them and of the analyzer settings. The next start-up with the same fingerprint
-loads that file instead of parsing 20,000 passages and indexing them again; any change rebuilds.
+``<data_dir>/index/knowledge.arrays``: the parsed documents, every language's index and its
+words, under a fingerprint of the document files (names, sizes, modification times), of the code
+that reads and indexes them and of the analyzer settings. The next start-up with the same
+fingerprint maps that file in (knowledge/arrayfile.py) instead of parsing 20,000 passages and
+indexing them again, and makes a passage into an object only when an answer first reads it; any
+change rebuilds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import re
-import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge.analysis import analysis_signature, analyzer
+from knowledge.arrayfile import read_array_file, write_array_file
 from knowledge.documents import (
     BUILTIN_DOCUMENTS_DIR,
     LANGS,
@@ -37,14 +37,15 @@ from knowledge.documents import (
     load_documents,
 )
 from knowledge.facts import BUILTIN_FACTS_DIR, CallFacts, load_facts
-from knowledge.index import K1, B, BM25Index, pack_strings, unpack_strings
+from knowledge.index import K1, B, BM25Index, PackedStrings, pack_strings, unpack_strings
 
 INGESTED_SUBDIR = "documents"
 INDEX_SUBDIR = "index"
-INDEX_FILE = "passages.npz"
+INDEX_FILE = "knowledge.arrays"
+# Files of earlier layouts: removed when a new index is saved beside them.
+_OLD_INDEX_FILES = ("passages.npz",)
 # Bump when the saved layout or what the arrays mean changes; older files are then rebuilt.
-INDEX_FORMAT = 1
-_NOT_SAVED: tuple[None, None] = (None, None)
+INDEX_FORMAT = 2
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class LanguageIndex:
     def __init__(
         self,
         lang: str,
-        passages: list[Passage],
+        passages: Sequence[Passage],
         index: BM25Index | None = None,
         words: frozenset[str] | None = None,
     ) -> None:
@@ -89,45 +90,76 @@ class LanguageIndex:
         # whether a question's words occur in our sources needs no pass over all passages.
         self.words = words
 
+    def ranked(self, text: str, k: int = 5) -> list[tuple[Passage, float]]:
+        """Best passages for text and their scores, without search()'s count of matched stems."""
+        return [
+            (self.passages[h.doc], h.score)
+            for h in self.index.search(self.analyzer.terms(text), k)
+        ]
+
     def search(self, text: str, k: int = 5) -> list[PassageHit]:
         """Best passages for text, analysed the way this language's passages were."""
         terms = self.analyzer.terms(text)
         stems = {t for t in terms if not t.startswith("#")}
         hits = self.index.search(terms, k)
+        matched = self.index.count_terms(stems, [h.doc for h in hits])
         return [
-            PassageHit(
-                self.passages[h.doc],
-                h.score,
-                sum(self.index.has_term(stem, h.doc) for stem in stems),
-                len(stems),
-            )
-            for h in hits
+            PassageHit(self.passages[h.doc], h.score, count, len(stems))
+            for h, count in zip(hits, matched, strict=True)
         ]
 
 
 class KnowledgeBase:
-    """Everything the assistant knows, loaded and validated at start-up."""
+    """Everything the assistant knows, loaded and validated at start-up.
+
+    documents() gives every document with its passages: few callers need them all (reloading
+    compares them, saving writes them), so a saved index makes them only when first asked for.
+    """
 
     def __init__(
         self,
-        documents: list[Document],
+        sources: Iterable[Source],
+        indexes: Mapping[str, LanguageIndex],
         calls: list[CallFacts],
-        indexes: Mapping[str, tuple[BM25Index, frozenset[str]]] | None = None,
+        documents: Callable[[], list[Document]],
     ) -> None:
-        self.documents = documents
-        self.sources: dict[str, Source] = {d.source.id: d.source for d in documents}
+        self.sources: dict[str, Source] = {source.id: source for source in sources}
+        self.indexes = dict(indexes)
+        self._documents = documents
         self.calls = calls
         self.calls_by_id = {c.id.casefold(): c for c in calls}
-        saved = indexes or {}
-        self.indexes = {
-            lang: LanguageIndex(lang, _passages_in(documents, lang), *saved.get(lang, _NOT_SAVED))
-            for lang in LANGS
-        }
-        self._alias_patterns = [
-            (call, re.compile(r"(?<![\w-])" + re.escape(fold(alias)) + r"(?![\w-])"), len(alias))
+        # (call, folded alias, the alias as a whole word, its length); the plain substring test
+        # comes first because most aliases are absent and `in` is ~20x cheaper than a search.
+        self._aliases = [
+            (
+                call,
+                fold(alias),
+                re.compile(r"(?<![\w-])" + re.escape(fold(alias)) + r"(?![\w-])"),
+                len(alias),
+            )
             for call in calls
             for alias in {*call.aliases, call.id, *([call.reference] if call.reference else [])}
         ]
+        # The years each call's id, aliases and reference name ("2024" for the 2024 call).
+        self._years = {
+            call.id: {
+                year
+                for name in (call.id, *call.aliases, call.reference or "")
+                for year in _YEAR.findall(fold(name))
+            }
+            for call in calls
+        }
+
+    @classmethod
+    def from_documents(cls, documents: list[Document], calls: list[CallFacts]) -> KnowledgeBase:
+        """The knowledge of these documents and calls, every language's index built from them."""
+        indexes = {lang: LanguageIndex(lang, _passages_in(documents, lang)) for lang in LANGS}
+        return cls((d.source for d in documents), indexes, calls, lambda: documents)
+
+    @property
+    def documents(self) -> list[Document]:
+        """Every document with its passages (from a saved index: made when first asked for)."""
+        return self._documents()
 
     @classmethod
     def load(
@@ -140,19 +172,21 @@ class KnowledgeBase:
         folders = [(documents_dir, False)]
         if data_dir is None:
             documents = load_documents(folders)
-            return cls(documents, load_facts(facts_dir, {d.source.id for d in documents}))
+            return cls.from_documents(
+                documents, load_facts(facts_dir, {d.source.id for d in documents})
+            )
         folders.append((data_dir / INGESTED_SUBDIR, True))
         # Fingerprint first: a file that changes while we read it then fails the next check.
         fingerprint = documents_fingerprint(folders)
         path = data_dir / INDEX_SUBDIR / INDEX_FILE
         saved = read_saved_knowledge(path, fingerprint)
         if saved is not None:
-            calls = load_facts(facts_dir, {d.source.id for d in saved.documents})
-            return cls(saved.documents, calls, saved.indexes)
+            calls = load_facts(facts_dir, {source.id for source in saved.sources})
+            return cls(saved.sources, saved.indexes, calls, lambda: saved.documents)
         documents = load_documents(folders)
         calls = load_facts(facts_dir, {d.source.id for d in documents})
         started = time.perf_counter()
-        kb = cls(documents, calls)
+        kb = cls.from_documents(documents, calls)
         seconds = time.perf_counter() - started
         if (data_dir / INGESTED_SUBDIR).is_dir():
             log.info("indexed %d passages in %.2f s; saving", kb.passage_count, seconds)
@@ -177,6 +211,10 @@ class KnowledgeBase:
         """BM25 search in one language's passages."""
         return self.indexes[lang].search(text, k)
 
+    def ranked_passages(self, text: str, lang: str, k: int = 5) -> list[tuple[Passage, float]]:
+        """BM25 search in one language's passages: (passage, score), best first."""
+        return self.indexes[lang].ranked(text, k)
+
     def find_calls(self, text: str) -> list[CallFacts]:
         """Calls the text names by reference, id or alias; the most specific mention first.
 
@@ -185,24 +223,23 @@ class KnowledgeBase:
         """
         folded = fold(text)
         best: dict[str, tuple[int, CallFacts]] = {}
-        for call, pattern, size in self._alias_patterns:
-            if pattern.search(folded) and size > best.get(call.id, (0, call))[0]:
+        for call, alias, pattern, size in self._aliases:
+            if (
+                alias in folded
+                and size > best.get(call.id, (0, call))[0]
+                and pattern.search(folded)
+            ):
                 best[call.id] = (size, call)
         found = [call for _, call in sorted(best.values(), key=lambda x: -x[0])]
         years = set(_YEAR.findall(folded))
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
-            found = [c for c in self.calls if c.kind == "call" and years & self._call_years(c)]
+            found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]
         if years and len(found) > 1:
-            dated = [c for c in found if years & self._call_years(c)]
+            dated = [c for c in found if years & self._years[c.id]]
             if dated:
                 return dated
         return found
-
-    @staticmethod
-    def _call_years(call: CallFacts) -> set[str]:
-        names = [call.id, *(call.aliases), call.reference or ""]
-        return {y for name in names for y in _YEAR.findall(fold(name))}
 
     def call(self, ident: str) -> CallFacts | None:
         """A call by its id or reference, case-insensitive."""
@@ -218,16 +255,103 @@ def _passages_in(documents: list[Document], lang: str) -> list[Passage]:
 
 
 # The saved documents and indexes are only as valid as the code that made them.
-_CODE_FILES = ("analysis.py", "base.py", "documents.py", "index.py")
+_CODE_FILES = ("analysis.py", "arrayfile.py", "base.py", "documents.py", "index.py")
 _PASSAGE_FIELDS = ("id", "key", "lang", "text")  # Passage's own fields, saved column by column
 
 
-@dataclass(frozen=True)
-class SavedKnowledge:
-    """Documents and per-language (index, words) as a start-up saved them."""
+class PassageTable(Sequence[Passage]):
+    """Saved passages, kept as their columns; each becomes a Passage when it is first read.
 
-    documents: list[Document]
-    indexes: dict[str, tuple[BM25Index, frozenset[str]]]
+    An answer reads a handful of the passages a start-up maps in. Making all of them up front
+    (decoding ~13 MB of text into 20,000 objects) took ~70 ms of a warm start.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        counts: Sequence[int],
+        arrays: Mapping[str, npt.NDArray[np.generic]],
+    ) -> None:
+        self._columns = [PackedStrings(arrays, f"passage_{field}") for field in _PASSAGE_FIELDS]
+        size = len(self._columns[0])
+        if sum(counts) != size or any(len(column) != size for column in self._columns):
+            raise ValueError("the saved passages do not match the documents")
+        self._source_of = [
+            s for s, count in zip(sources, counts, strict=True) for _ in range(count)
+        ]
+        self._made: list[Passage | None] = [None] * size
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
+        if isinstance(index, slice):
+            return [self[at] for at in range(len(self))[index]]
+        made = self._made[index]
+        if made is None:
+            at = range(len(self._made))[index]
+            pid, key, lang, text = (column[at] for column in self._columns)
+            made = Passage(pid, self._source_of[at], key, lang, text)
+            self._made[at] = made
+        return made
+
+
+class PassageView(Sequence[Passage]):
+    """Some passages of a table, by their positions in it: one language's, in order."""
+
+    def __init__(self, table: Sequence[Passage], positions: list[int]) -> None:
+        self._table = table
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Passage]: ...
+
+    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
+        if isinstance(index, slice):
+            return [self._table[at] for at in self._positions[index]]
+        return self._table[self._positions[index]]
+
+
+class SavedKnowledge:
+    """Documents and every language's index as a start-up saved them."""
+
+    def __init__(
+        self,
+        sources: list[Source],
+        entries: list[dict[str, Any]],
+        passages: PassageTable,
+        indexes: dict[str, LanguageIndex],
+    ) -> None:
+        self.sources = sources
+        self.passages = passages
+        self.indexes = indexes
+        self._entries = entries
+        self._documents: list[Document] | None = None
+
+    @property
+    def documents(self) -> list[Document]:
+        """The documents with their passages, made on first use."""
+        if self._documents is None:
+            documents, start = [], 0
+            for entry, source in zip(self._entries, self.sources, strict=True):
+                end = start + int(entry["passages"])
+                own = tuple(self.passages[start:end])
+                documents.append(Document(source, own, Path(entry["path"])))
+                start = end
+            self._documents = documents
+        return self._documents
 
 
 def documents_fingerprint(folders: list[tuple[Path, bool]]) -> str:
@@ -261,30 +385,25 @@ def write_saved_knowledge(path: Path, fingerprint: str, kb: KnowledgeBase) -> No
             source["published"] = source["published"].isoformat()
         entry = {"source": source, "path": str(document.path), "passages": len(document.passages)}
         documents.append(entry)
-    manifest = {"format": INDEX_FORMAT, "fingerprint": fingerprint, "documents": documents}
+    meta = {"format": INDEX_FORMAT, "fingerprint": fingerprint, "documents": documents}
     passages = [p for d in kb.documents for p in d.passages]
-    arrays: dict[str, npt.NDArray[np.generic]] = {
-        "manifest": np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
-    }
+    arrays: dict[str, npt.NDArray[np.generic]] = {}
     for field in _PASSAGE_FIELDS:
-        arrays.update(pack_strings([getattr(p, field) for p in passages], f"passage_{field}"))
+        values = [getattr(p, field) for p in passages]
+        # One by one: each passage is decoded only when an answer reads it (PassageTable).
+        arrays.update(pack_strings(values, f"passage_{field}", separately=True))
     for lang, language_index in kb.indexes.items():
-        parts = language_index.index.to_arrays() | pack_strings(
-            sorted(language_index.words), "words"
+        positions = [at for at, passage in enumerate(passages) if passage.lang == lang]
+        parts = (
+            language_index.index.to_arrays()
+            | pack_strings(sorted(language_index.words), "words")
+            | {"passages": np.array(positions, dtype=np.int64)}
         )
         arrays.update({f"{lang}.{name}": array for name, array in parts.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A reader sees the old file or the new one, never half of one: write aside, then rename.
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    # A reader sees the old file or the new one, never half of one: written aside, then renamed.
+    write_array_file(path, meta, arrays)
+    for name in _OLD_INDEX_FILES:
+        (path.parent / name).unlink(missing_ok=True)
 
 
 def read_saved_knowledge(path: Path, fingerprint: str) -> SavedKnowledge | None:
@@ -292,50 +411,40 @@ def read_saved_knowledge(path: Path, fingerprint: str) -> SavedKnowledge | None:
     if not path.is_file():
         return None
     try:
-        # Our own handle: np.load leaks the one it opens when the zip is damaged.
-        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-            manifest = json.loads(data["manifest"].tobytes().decode("utf-8"))
-            made_under = (manifest.get("format"), manifest.get("fingerprint"))
-            if made_under != (INDEX_FORMAT, fingerprint):
-                log.info("the saved retrieval index is out of date; rebuilding")
-                return None
-            fields = [unpack_strings(data, f"passage_{field}") for field in _PASSAGE_FIELDS]
-            documents = _documents_from(manifest["documents"], zip(*fields, strict=True))
-            indexes = {}
-            for lang in LANGS:
-                prefix = f"{lang}."
-                arrays = {
-                    name.removeprefix(prefix): data[name]
-                    for name in data.files
-                    if name.startswith(prefix)
-                }
-                index = BM25Index.from_arrays(arrays)
-                if index.n_docs != len(_passages_in(documents, lang)):
-                    raise ValueError(f"the {lang} index does not match the saved passages")
-                indexes[lang] = (index, frozenset(unpack_strings(arrays, "words")))
+        meta, arrays = read_array_file(path)
+        if (meta.get("format"), meta.get("fingerprint")) != (INDEX_FORMAT, fingerprint):
+            log.info("the saved retrieval index is out of date; rebuilding")
+            return None
+        entries = meta["documents"]
+        sources = [_saved_source(entry) for entry in entries]
+        table = PassageTable(sources, [int(entry["passages"]) for entry in entries], arrays)
+        indexes = {}
+        for lang in LANGS:
+            prefix = f"{lang}."
+            own = {
+                name.removeprefix(prefix): array
+                for name, array in arrays.items()
+                if name.startswith(prefix)
+            }
+            index = BM25Index.from_arrays(own)
+            positions = np.asarray(own["passages"], dtype=np.int64)
+            if positions.size != index.n_docs or (
+                positions.size and not 0 <= positions.min() <= positions.max() < len(table)
+            ):
+                raise ValueError(f"the {lang} index does not match the saved passages")
+            words = frozenset(unpack_strings(own, "words"))
+            passages = PassageView(table, positions.tolist())
+            indexes[lang] = LanguageIndex(lang, passages, index, words)
+        saved = SavedKnowledge(sources, entries, table, indexes)
     except Exception as exc:  # it is a cache: whatever is wrong with it, rebuild
         log.warning("cannot read the saved retrieval index %s (%s); rebuilding", path, exc)
         return None
-    return SavedKnowledge(documents, indexes)
+    return saved
 
 
-def _documents_from(
-    saved: list[dict[str, Any]], passages: Iterator[tuple[str, ...]]
-) -> list[Document]:
-    """Documents as write_saved_knowledge described them, passages in document order."""
-    documents = []
-    for entry in saved:
-        fields = dict(entry["source"])
-        if fields["published"] is not None:
-            fields["published"] = date.fromisoformat(fields["published"])
-        source = Source(**fields)
-        own = tuple(
-            Passage(pid, source, key, lang, text)
-            for pid, key, lang, text in islice(passages, entry["passages"])
-        )
-        if len(own) != entry["passages"]:
-            raise ValueError("fewer saved passages than the documents have")
-        documents.append(Document(source, own, Path(entry["path"])))
-    if next(passages, None) is not None:
-        raise ValueError("more saved passages than the documents have")
-    return documents
+def _saved_source(entry: Mapping[str, Any]) -> Source:
+    """The Source of a document as write_saved_knowledge described it."""
+    fields = dict(entry["source"])
+    if fields["published"] is not None:
+        fields["published"] = date.fromisoformat(fields["published"])
+    return Source(**fields)

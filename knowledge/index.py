@@ -3,8 +3,8 @@
 The formula is rank-bm25's ``BM25Okapi`` (k1=1.5, b=0.75) with one change: the idf is Lucene's
 ``ln(1 + (N - n + 0.5) / (n + 0.5))``, which is always positive. BM25Okapi instead floors negative
 idfs to 0.25 x the mean idf, so on a small corpus a word found in over half the passages
-("AMIF") can outweigh a rare, telling one. ``OracleBM25`` below is rank-bm25 with that idf; a test
-keeps it as the reference for our scores.
+("AMIF") can outweigh a rare, telling one. ``knowledge.oracle.OracleBM25`` is rank-bm25 with that
+idf; a test keeps it as the reference for our scores.
 
 rank-bm25 scores by looping over every passage in Python for each query term (~43 ms per query at
 20,000 passages). Here each posting stores its whole contribution ``idf x term weight`` (float32,
@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, count
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
-from rank_bm25 import BM25Okapi
+
+from knowledge.arrayfile import read_array_file, write_array_file
 
 K1 = 1.5
 B = 0.75
@@ -58,13 +60,6 @@ IntArray = npt.NDArray[np.int64]
 def lucene_idf(n_docs: int, doc_freq: int) -> float:
     """Always-positive BM25 idf."""
     return math.log(1.0 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
-
-
-class OracleBM25(BM25Okapi):
-    """rank-bm25's BM25Okapi with the Lucene idf: the reference our index must equal."""
-
-    def _calc_idf(self, nd: dict[str, int]) -> None:
-        self.idf = {word: lucene_idf(self.corpus_size, freq) for word, freq in nd.items()}
 
 
 @dataclass(frozen=True)
@@ -291,6 +286,29 @@ class BM25Index:
         at = int(np.searchsorted(postings, doc))
         return at < postings.size and int(postings[at]) == doc
 
+    def count_terms(self, terms: Iterable[str], docs: Sequence[int]) -> list[int]:
+        """For each passage number in docs, how many of the (distinct) terms it contains."""
+        wanted = np.asarray(docs, dtype=np.int64)
+        if not wanted.size:
+            return []
+        counts = np.zeros(wanted.size, dtype=np.int64)
+        # One vectorised look-up per term for all the passages: has_term per (term, passage)
+        # pair costs a few numpy calls each, ~40 of them for a search's top 10.
+        for term in set(terms):
+            tid = self.vocabulary.get(term)
+            if tid is None:
+                continue
+            row = self._dense_row.get(tid)
+            if row is not None:
+                counts += self.dense[row, wanted] > 0
+                continue
+            postings = self.docs[self.indptr[tid] : self.indptr[tid + 1]]
+            at = postings.searchsorted(wanted)
+            inside = at < postings.size
+            inside[inside] = postings[at[inside]] == wanted[inside]
+            counts += inside
+        return counts.tolist()
+
     def search(self, query: Sequence[str], k: int = 5) -> list[Hit]:
         """The k best passages with a positive score, best first (ties: lower position first)."""
         if not self.n_docs or k <= 0:
@@ -403,17 +421,14 @@ class BM25Index:
         return cls(vocabulary, indptr, docs, impacts, idf, n_docs, dense_terms, dense)
 
     def save(self, path: Path) -> None:
-        """Write the index to one .npz file (atomically)."""
-        tmp = path.with_name(f".{path.name}.tmp")
-        with tmp.open("wb") as handle:
-            np.savez(handle, **self.to_arrays())  # type: ignore[arg-type]
-        tmp.replace(path)
+        """Write the index to one file (atomically), for load() to map back in."""
+        write_array_file(path, {}, self.to_arrays())
 
     @classmethod
     def load(cls, path: Path) -> BM25Index:
-        """Read an index written by save()."""
-        with np.load(path, allow_pickle=False) as data:
-            return cls.from_arrays({name: data[name] for name in data.files})
+        """Read an index written by save(); its arrays are views of the mapped file."""
+        _, arrays = read_array_file(path)
+        return cls.from_arrays(arrays)
 
     @property
     def nbytes(self) -> int:
@@ -459,33 +474,67 @@ def _top(docs: IntArray, scores: FloatArray, k: int) -> list[Hit]:
     return [Hit(doc, -negated) for negated, doc in best]
 
 
-def pack_strings(strings: list[str], name: str) -> dict[str, npt.NDArray[np.generic]]:
-    """Strings as arrays for np.savez: one UTF-8 block, split by newlines or by stored lengths."""
-    if any(_TERM_SEPARATOR in s for s in strings):
-        lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
-        blob = "".join(strings)
+def pack_strings(
+    strings: Sequence[str], name: str, *, separately: bool = False
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Strings as arrays: one UTF-8 block, cut at newlines or at stored byte offsets.
+
+    Offsets are stored when a string holds a newline, or when asked to (separately): each string
+    is then decoded on its own. For long texts that is faster, and one "€" in one passage no
+    longer makes a single decoded block, and every text cut from it, two bytes per character.
+    """
+    if separately or any(_TERM_SEPARATOR in s for s in strings):
+        encoded = [s.encode("utf-8") for s in strings]
+        ends = np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)))
+        blob = b"".join(encoded)
     else:
-        lengths = np.empty(0, dtype=np.int64)
-        blob = _TERM_SEPARATOR.join(strings)
+        ends = np.empty(0, dtype=np.int64)
+        blob = _TERM_SEPARATOR.join(strings).encode("utf-8")
     return {
-        name: np.frombuffer(blob.encode("utf-8"), dtype=np.uint8),
+        name: np.frombuffer(blob, dtype=np.uint8),
         f"{name}_count": np.array([len(strings)], dtype=np.int64),
-        f"{name}_lengths": lengths,
+        f"{name}_ends": ends,
     }
 
 
+class PackedStrings(Sequence[str]):
+    """Strings pack_strings stored one by one (with offsets), each decoded when it is read."""
+
+    def __init__(self, arrays: Mapping[str, npt.NDArray[np.generic]], name: str) -> None:
+        # A view of the array's buffer: a mapped file's bytes are not even read until needed.
+        self._block = np.ascontiguousarray(arrays[name], dtype=np.uint8).data
+        ends = np.asarray(arrays[f"{name}_ends"], dtype=np.int64)
+        count = int(np.asarray(arrays[f"{name}_count"])[0])
+        in_order = not ends.size or (ends[0] >= 0 and not (np.diff(ends) < 0).any())
+        size = int(ends[-1]) if ends.size else 0
+        if ends.size != count or size != len(self._block) or not in_order:
+            raise ValueError(f"the string offsets of '{name}' do not fit its block")
+        self._ends = ends.tolist()
+        self._starts = [0, *self._ends[:-1]]
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[at] for at in range(len(self))[index]]
+        return str(self._block[self._starts[index] : self._ends[index]], "utf-8")
+
+
 def unpack_strings(arrays: Mapping[str, npt.NDArray[np.generic]], name: str) -> list[str]:
-    """The strings pack_strings stored under name; raises ValueError if the count differs."""
-    # Decoding straight from the array's buffer spares a copy of megabytes of passage text.
-    text = str(np.ascontiguousarray(arrays[name], dtype=np.uint8).data, "utf-8")
+    """The strings pack_strings stored under name; raises ValueError if they do not fit."""
+    if np.asarray(arrays[f"{name}_ends"]).size:
+        return PackedStrings(arrays, name)[:]
+    # Decoding straight from the array's buffer spares a copy of megabytes of text.
+    block = np.ascontiguousarray(arrays[name], dtype=np.uint8).data
     expected = int(np.asarray(arrays[f"{name}_count"])[0])
-    lengths = np.asarray(arrays[f"{name}_lengths"], dtype=np.int64)
-    if lengths.size:
-        ends = np.cumsum(lengths).tolist()
-        sizes = lengths.tolist()
-        strings = [text[end - size : end] for end, size in zip(ends, sizes, strict=True)]
-    else:
-        strings = text.split(_TERM_SEPARATOR) if expected else []
+    strings = str(block, "utf-8").split(_TERM_SEPARATOR) if expected else []
     if len(strings) != expected:
         raise ValueError(f"expected {expected} strings in '{name}', found {len(strings)}")
     return strings

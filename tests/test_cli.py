@@ -132,3 +132,62 @@ def test_ingest_bad_files_fails_clearly_and_keeps_what_is_stored(tmp_path: Path)
 @pytest.mark.parametrize("args", [["--help"], ["ask", "--help"], ["ingest", "--help"]])
 def test_help_works(tmp_path: Path, args: list[str]) -> None:
     assert run(args, tmp_path).returncode == 0
+
+
+def test_ask_starts_without_what_only_other_commands_use(tmp_path: Path) -> None:
+    # Start-up time to the first answer is what an operator running `ask` waits for: the
+    # Telegram library, the operator's database tools, PDF reading and the rank-bm25 reference
+    # must stay out of it.
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "code = main(['ask', '--json', 'What is the funding rate of the 2024 call?'])\n"
+        "unwanted = ('telegram', 'bot.operator', 'bot.storage', 'pypdf', 'rank_bm25',"
+        " 'babel.messages.pofile')\n"
+        "print(sorted(m for m in unwanted if m in sys.modules))\n"
+        "sys.exit(code)\n"
+    )
+    env = {**os.environ, "AMIF_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    answer, loaded = out.stdout.decode().splitlines()
+    assert json.loads(answer)["answered"] is True
+    assert loaded == "[]"
+
+
+def test_help_lists_the_operator_commands_too(tmp_path: Path) -> None:
+    out = run(["--help"], tmp_path)
+    assert out.returncode == 0
+    assert b"stats" in out.stdout and b"reload" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--data-dir", "{data}", "ask", "--json", "hej"],
+        ["--data-dir={data}", "ask", "--json", "hej"],
+        ["--data", "{data}", "ask", "--json", "hej"],
+        ["--data-dir", "ask", "ask", "--json", "hej"],
+    ],
+)
+def test_options_before_the_command_are_understood(tmp_path: Path, args: list[str]) -> None:
+    # Run from tmp_path: the last case names a data directory "ask", relative to it.
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", *(a.format(data=tmp_path) for a in args)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["lang"] == "sv"
+
+
+def test_an_operator_command_after_options_still_runs(tmp_path: Path) -> None:
+    out = run(["--data-dir", str(tmp_path), "reload", "--help"], tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert b"--wait" in out.stdout

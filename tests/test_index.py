@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import knowledge.index as index_module
-from knowledge.index import BM25Index, OracleBM25
+from knowledge.index import BM25Index
+from knowledge.oracle import OracleBM25
 
 # How a search finds its top k depends on the index size and on the query; tests force each way
 # on small corpora. "dense" also stores every term in a quarter of the passages as a dense row.
@@ -150,6 +151,18 @@ def test_has_term_answers_for_sparse_and_dense_terms(layout: str) -> None:
     assert index.has_term("amif", 3) and not index.has_term("amif", 4)
     assert index.has_term("grant", 2) and not index.has_term("grant", 1)
     assert not index.has_term("unknown", 0)
+
+
+def test_count_terms_counts_the_terms_each_passage_contains(layout: str) -> None:
+    rng = random.Random(9)
+    corpus = _random_corpus(rng, 400, 60)
+    index = BM25Index.build(corpus)
+    for _ in range(30):
+        terms = [f"w{rng.randint(0, 70)}" for _ in range(rng.randint(0, 6))]
+        docs = rng.sample(range(len(corpus)), rng.randint(0, 12))
+        expected = [len(set(terms) & set(corpus[doc])) for doc in docs]
+        assert index.count_terms(terms, docs) == expected
+        assert expected == [sum(index.has_term(t, doc) for t in set(terms)) for doc in docs]
 
 
 def test_save_and_load_round_trip(layout: str, tmp_path: Path) -> None:

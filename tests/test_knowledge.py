@@ -146,3 +146,20 @@ def test_a_corrupt_ingested_document_does_not_stop_start_up(tmp_path: Path) -> N
     (store / "op-bad.md").write_text("no front matter here", encoding="utf-8")
     kb = KnowledgeBase.load(tmp_path)
     assert "op-bad" not in kb.sources and len(kb.documents) == 5
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("What is the funding rate for trafficking projects?", "en"),
+        ("Hur mycket pengar finns det för integration?", "sv"),
+        ("Mikä on hankkeen kesto?", "fi"),
+        ("zzz qqq", "en"),
+    ],
+)
+def test_ranked_passages_are_the_search_hits_with_their_scores(
+    kb: KnowledgeBase, question: str, lang: str
+) -> None:
+    hits = kb.search(question, lang, k=10)
+    assert kb.ranked_passages(question, lang, k=10) == [(h.passage, h.score) for h in hits]
+    assert bool(hits) == (question != "zzz qqq")
