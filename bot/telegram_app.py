@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import time
@@ -41,12 +42,14 @@ from handlers.admin import (
     stop_operator_features,
 )
 from handlers.common import BotApp, BotContext, Services
+from handlers.feedback import prepare_votes
 from handlers.subscriptions import (
     SUBSCRIBE_DESCRIPTION,
     TIMEZONE_DESCRIPTION,
     UNSUBSCRIBE_DESCRIPTION,
 )
 from i18n import LANGUAGES, N_, translator
+from i18n.detect import prepare as prepare_detection
 from knowledge.base import KnowledgeBase
 
 # PTB 22 warns unless retry_after is a timedelta; opt in to the future behaviour.
@@ -393,6 +396,11 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     sessions = EligibilitySessions(
         load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)
     )
+    # Work the first users would otherwise wait for, done before polling starts.
+    prepare_detection()
+    prepare_votes(kb)
+    # What is loaded now lives as long as the process: keep it out of every later collection.
+    gc.freeze()
     return Services(settings, assistant, store, sessions)
 
 

@@ -52,6 +52,11 @@ def feedback_keyboard(
     return InlineKeyboardMarkup([buttons])
 
 
+def prepare_votes(kb: KnowledgeBase) -> None:
+    """Build the passage lookup of vote records now (~80 ms at 20,000 passages), not mid-reply."""
+    _passage_ids_by_text(kb)
+
+
 @lru_cache(maxsize=2)
 def _passage_ids_by_text(kb: KnowledgeBase) -> dict[str, str]:
     return {p.text: p.id for index in kb.indexes.values() for p in index.passages}

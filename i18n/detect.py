@@ -523,6 +523,11 @@ def _ngrams(word: str) -> Iterator[str]:
     return map(padded.__getitem__, _ngram_slices(len(padded)))
 
 
+def prepare() -> None:
+    """Build the letter model now (a long-running bot should not make a user wait for it)."""
+    _char_model()
+
+
 @cache
 def _char_model() -> dict[str, complex]:
     """Per n-gram, log-probability in English and Finnish relative to Swedish (add-k smoothed).
