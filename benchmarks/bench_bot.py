@@ -79,6 +79,7 @@ from bot.storage import SQLiteStorage  # noqa: E402
 from bot.telegram_app import (  # noqa: E402
     FLOOD_BURST,
     FLOOD_RATE,
+    GIL_SWITCH_SECONDS,
     FairUpdateProcessor,
     build_application,
     create_services,
@@ -629,7 +630,8 @@ def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None
             await services.store.close()
         say(f"dropped {processor.dropped}")
 
-    # The production event loop (uvloop where installed), as run_bot uses.
+    # The production interpreter setting and event loop (uvloop where installed), as run_bot.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -778,6 +780,8 @@ def main() -> None:
         return
     if args.profile is not None and args.transport != "in-process":
         parser.error("--profile needs --transport in-process")
+    if args.transport == "in-process":
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the bot runs in this process, as run_bot
     started = time.perf_counter()
     work = run(args.quick, args.only, args.users, args.verbose, args.transport)
     if args.profile is not None:
