@@ -50,13 +50,14 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import itertools
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -425,6 +426,22 @@ def new_bot(
     return app, store
 
 
+@contextlib.asynccontextmanager
+async def polling(app: BotApp) -> AsyncIterator[None]:
+    """The application long-polling, started and stopped in Application.run_polling's order."""
+    async with app:
+        updater = app.updater
+        if updater is None:
+            raise RuntimeError("the application has no updater")
+        await updater.start_polling(
+            timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        yield
+        await updater.stop()
+        await app.stop()
+
+
 async def run_load(bench: Bench, plan: Plan, questions: Sequence[str], seed: int) -> float:
     """Warm up, then let the row's users loose; the wall time of the measured part."""
     await warm_up(bench, questions)
@@ -467,20 +484,10 @@ async def measure_in_process(
     bench = Bench(core, probe)
     await store.open()
     try:
-        async with app:
-            updater = app.updater
-            if updater is None:
-                raise RuntimeError("the application has no updater")
-            # The order of Application.run_polling: the updater first, then the application.
-            await updater.start_polling(
-                timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
-            )
-            await app.start()
+        async with polling(app):
             cpu0 = time.process_time()
             wall = await run_load(bench, plan, questions, seed)
             cpu = time.process_time() - cpu0
-            await updater.stop()
-            await app.stop()
     finally:
         await store.close()
     return RowResult(
@@ -614,18 +621,9 @@ def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None
         observe_processing(processor, lambda update_id: say(f"done {update_id}"))
         await services.store.open()
         try:
-            async with app:
-                updater = app.updater
-                if updater is None:
-                    raise RuntimeError("the application has no updater")
-                await updater.start_polling(
-                    timeout=timedelta(seconds=10), allowed_updates=Update.ALL_TYPES
-                )
-                await app.start()
+            async with polling(app):
                 say("ready")
                 await asyncio.get_running_loop().run_in_executor(None, sys.stdin.buffer.read)
-                await updater.stop()
-                await app.stop()
         finally:
             await services.store.close()
         say(f"dropped {processor.dropped}")
