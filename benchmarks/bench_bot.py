@@ -62,7 +62,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -70,7 +69,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from telegram import Update  # noqa: E402
-from telegram.request import BaseRequest, HTTPXRequest, RequestData  # noqa: E402
+from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -215,44 +214,6 @@ class Probe:
             return
         replied = self.last_reply_at.get(chat, 0.0)
         future.set_result(replied - pushed if replied > pushed else None)
-
-
-class TimingRequest(FakeRequest):
-    """FakeRequest that tells the probe when the fake has recorded a visible reply."""
-
-    def __init__(self, core: FakeTelegram, probe: Probe) -> None:
-        super().__init__(core)
-        self.probe = probe
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        """Forward to the fake; timestamp successful calls the user sees."""
-        status, body = await super().do_request(
-            url,
-            method,
-            request_data,
-            read_timeout,
-            write_timeout,
-            connect_timeout,
-            pool_timeout,
-        )
-        api_method = unquote(urlsplit(url).path).rsplit("/", 1)[-1].lower()
-        if status == 200 and api_method in VISIBLE_METHODS and request_data is not None:
-            params = request_data.parameters
-            chat = params.get("chat_id")
-            if chat is None:
-                chat = self.probe.chat_of_query.get(str(params.get("callback_query_id")))
-            if isinstance(chat, int):
-                self.probe.reply_recorded(chat)
-        return status, body
 
 
 def observe_processing(processor: FairUpdateProcessor, finished: Callable[[int], None]) -> None:
@@ -406,24 +367,40 @@ async def warm_up(bench: Bench, questions: Sequence[str]) -> None:
 
 def new_bot(
     core: FakeTelegram,
-    probe: Probe,
     kb: KnowledgeBase,
     checks: dict[str, Any],
     data_dir: Path,
     rate_limiter: bool,
 ) -> tuple[BotApp, SQLiteStorage]:
-    """The production Application over a new SQLite file, its HTTP seam timed by the probe."""
+    """The production Application over a new SQLite file, calling the fake in-process."""
     settings = Settings(data_dir=data_dir, token=core.token)
     store = SQLiteStorage(settings.database_path)
     assistant = Assistant(kb)
     sessions = EligibilitySessions(checks, store, assistant.clock)
     app = build_application(
         Services(settings, assistant, store, sessions),
-        request=TimingRequest(core, probe),
-        updates_request=TimingRequest(core, probe),
+        request=FakeRequest(core),
+        updates_request=FakeRequest(core),
         rate_limiter=rate_limiter,
     )
     return app, store
+
+
+def watch_replies(core: FakeTelegram, probe: Probe) -> None:
+    """Timestamp, in the fake, every successful call whose effect the user sees."""
+    handle = core.handle
+
+    async def timed(token: str, method: str, raw_params: Mapping[str, object]) -> ApiReply:
+        reply = await handle(token, method, raw_params)
+        if reply.status == 200 and method.lower() in VISIBLE_METHODS:
+            chat = raw_params.get("chat_id")
+            if chat is None:
+                chat = probe.chat_of_query.get(str(raw_params.get("callback_query_id")))
+            if chat is not None:
+                probe.reply_recorded(int(str(chat)))
+        return reply
+
+    core.handle = timed  # type: ignore[method-assign]
 
 
 @contextlib.asynccontextmanager
@@ -474,9 +451,8 @@ async def measure_in_process(
     """Start a fresh bot polling the in-process fake, run one row, stop the bot."""
     core = FakeTelegram()
     probe = Probe()
-    app, store = new_bot(
-        core, probe, kb, checks, Path(tempfile.mkdtemp(dir=workdir)), plan.rate_limiter
-    )
+    watch_replies(core, probe)
+    app, store = new_bot(core, kb, checks, Path(tempfile.mkdtemp(dir=workdir)), plan.rate_limiter)
     processor = app.update_processor
     if not isinstance(processor, FairUpdateProcessor):
         raise RuntimeError("build_application no longer uses FairUpdateProcessor")
@@ -503,23 +479,6 @@ async def measure_in_process(
 
 
 # ----- the bot in its own process, the fake behind real HTTP ------------------------------------
-
-
-def watch_replies(core: FakeTelegram, probe: Probe) -> None:
-    """Timestamp, in the fake, every successful call whose effect the user sees."""
-    handle = core.handle
-
-    async def timed(token: str, method: str, raw_params: Mapping[str, object]) -> ApiReply:
-        reply = await handle(token, method, raw_params)
-        if reply.status == 200 and method.lower() in VISIBLE_METHODS:
-            chat = raw_params.get("chat_id")
-            if chat is None:
-                chat = probe.chat_of_query.get(str(raw_params.get("callback_query_id")))
-            if chat is not None:
-                probe.reply_recorded(int(str(chat)))
-        return reply
-
-    core.handle = timed  # type: ignore[method-assign]
 
 
 def process_cpu_seconds(pid: int) -> float:

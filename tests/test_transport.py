@@ -105,23 +105,13 @@ async def test_a_full_pool_times_out_without_sending() -> None:
 
 async def test_an_unreachable_server_is_a_network_error() -> None:
     # Port 9 (discard) on loopback: nothing listens there in a test run.
-    async with AiohttpRequestSession() as request:
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
         with pytest.raises(NetworkError):
             await request.post("http://127.0.0.1:9/bot123:x/getMe")
-
-
-class AiohttpRequestSession:
-    """An initialized AiohttpRequest for tests that use the seam without a Bot."""
-
-    def __init__(self, **options: float) -> None:
-        self.request = AiohttpRequest(**options)  # type: ignore[arg-type]
-
-    async def __aenter__(self) -> AiohttpRequest:
-        await self.request.initialize()
-        return self.request
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.request.shutdown()
+    finally:
+        await request.shutdown()
 
 
 async def test_uploads_go_as_multipart_with_their_file_name() -> None:
