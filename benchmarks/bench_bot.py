@@ -54,8 +54,10 @@ import contextlib
 import cProfile
 import itertools
 import random
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,7 +74,7 @@ from telegram import Update  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.config import Settings, auto_workers  # noqa: E402
 from bot.dialogs import load_checks  # noqa: E402
 from bot.eligibility import EligibilitySessions  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
@@ -85,6 +87,7 @@ from bot.telegram_app import (  # noqa: E402
     create_services,
     new_event_loop,
 )
+from bot.workers import run_workers  # noqa: E402
 from handlers.common import BotApp, Services  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from tests.fake_telegram import (  # noqa: E402
@@ -488,7 +491,7 @@ def process_cpu_seconds(pid: int) -> float:
 
 
 async def measure_over_http(
-    plan: Plan, questions: Sequence[str], workdir: Path, seed: int, transport: str
+    plan: Plan, questions: Sequence[str], workdir: Path, seed: int, transport: str, workers: int
 ) -> RowResult:
     """The production bot in a process of its own, long-polling the fake over loopback HTTP."""
     core = FakeTelegram()
@@ -497,6 +500,7 @@ async def measure_over_http(
     bench = Bench(core, probe)
     ready = asyncio.get_running_loop().create_future()
     dropped: list[int] = []
+    pids: list[int] = []
 
     async def listen(stream: asyncio.StreamReader) -> None:
         while line := await stream.readline():
@@ -507,6 +511,11 @@ async def measure_over_http(
                 ready.set_result(None)
             elif word == "dropped":
                 dropped.append(int(number))
+            elif word == "worker":
+                pids.append(int(number))
+
+    def cpu_seconds() -> float:
+        return sum(process_cpu_seconds(pid) for pid in (child.pid, *pids))
 
     async with FakeTelegramServer(core) as server:
         child = await asyncio.create_subprocess_exec(
@@ -520,6 +529,8 @@ async def measure_over_http(
             tempfile.mkdtemp(dir=workdir),
             "--transport",
             transport,
+            "--workers",
+            str(workers),
             *(["--limiter"] if plan.rate_limiter else []),
             cwd=ROOT,
             env={**os.environ, BENCH_TOKEN_VARIABLE: core.token},
@@ -530,9 +541,9 @@ async def measure_over_http(
         listener = asyncio.create_task(listen(child.stdout))
         try:
             await asyncio.wait_for(ready, 60)
-            cpu0, own0 = process_cpu_seconds(child.pid), time.process_time()
+            cpu0, own0 = cpu_seconds(), time.process_time()
             wall = await run_load(bench, plan, questions, seed)
-            cpu, own = process_cpu_seconds(child.pid) - cpu0, time.process_time() - own0
+            cpu, own = cpu_seconds() - cpu0, time.process_time() - own0
         finally:
             child.stdin.close()
             await asyncio.wait_for(child.wait(), 60)
@@ -543,30 +554,73 @@ async def measure_over_http(
         wall,
         cpu,
         tuple(bench.latencies),
-        dropped[0] if dropped else -1,
+        sum(dropped) if len(dropped) == max(1, workers) else -1,
         bench.silent,
         bench.failed_sessions,
         fake_cpu_seconds=own,
     )
 
 
-def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None:
-    """The child: the production Application, as run_bot builds and runs it, plus a report.
+def bot_process(api: str, data_dir: Path, transport: str, limiter: bool, workers: int) -> None:
+    """The child: the production bot, as run_bot builds and runs it, plus a report.
 
-    It prints "ready" once polling, "done <update_id>" as each update is finished, and
-    "dropped <n>" (flood drops) when its standard input closes, which is its signal to stop.
+    It prints "ready" once taking updates, "done <update_id>" as each update is finished,
+    "worker <pid>" for each worker process, and "dropped <n>" (flood drops) per Application when
+    its standard input closes, which is its signal to stop.
     """
     settings = Settings(
-        data_dir=data_dir, token=os.environ[BENCH_TOKEN_VARIABLE], api_base_url=api
+        data_dir=data_dir,
+        token=os.environ[BENCH_TOKEN_VARIABLE],
+        api_base_url=api,
+        workers=workers,
     )
     out = sys.stdout.buffer
 
     def say(line: str) -> None:
-        out.write(line.encode() + b"\n")
+        out.write(line.encode() + b"\n")  # one write per line, whole even from several processes
         out.flush()
 
+    def observe(app: BotApp) -> None:
+        processor = app.update_processor
+        if not isinstance(processor, FairUpdateProcessor):
+            raise RuntimeError("build_application no longer uses FairUpdateProcessor")
+        observe_processing(processor, lambda update_id: say(f"done {update_id}"))
+
+        async def report(_app: BotApp) -> None:
+            say(f"dropped {processor.dropped}")
+
+        app.post_stop = report
+
+    # The production interpreter setting and event loop (uvloop where installed), as run_bot.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    services = create_services(settings)
+    if workers > 1:
+
+        def on_worker(app: BotApp) -> None:
+            say(f"worker {os.getpid()}")
+            observe(app)
+
+        def stop_when_stdin_closes() -> None:
+            sys.stdin.buffer.read()
+            os.kill(os.getpid(), signal.SIGTERM)  # as a supervisor stops the bot
+
+        def on_ready() -> None:
+            threading.Thread(target=stop_when_stdin_closes, daemon=True).start()
+            say("ready")
+
+        code = run_workers(
+            settings,
+            services,
+            workers,
+            on_worker=on_worker,
+            on_ready=on_ready,
+            rate_limiter=limiter,
+        )
+        if code:
+            raise SystemExit(code)
+        return
+
     async def serve() -> None:
-        services = create_services(settings)
         requests: dict[str, Any] = {}
         if transport == "httpx":
             requests = {
@@ -574,10 +628,7 @@ def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None
                 "updates_request": HTTPXRequest(connection_pool_size=1),
             }
         app = build_application(services, rate_limiter=limiter, **requests)
-        processor = app.update_processor
-        if not isinstance(processor, FairUpdateProcessor):
-            raise RuntimeError("build_application no longer uses FairUpdateProcessor")
-        observe_processing(processor, lambda update_id: say(f"done {update_id}"))
+        observe(app)
         await services.store.open()
         try:
             async with polling(app):
@@ -585,10 +636,9 @@ def bot_process(api: str, data_dir: Path, transport: str, limiter: bool) -> None
                 await asyncio.get_running_loop().run_in_executor(None, sys.stdin.buffer.read)
         finally:
             await services.store.close()
-        say(f"dropped {processor.dropped}")
+        if app.post_stop is not None:
+            await app.post_stop(app)
 
-    # The production interpreter setting and event loop (uvloop where installed), as run_bot.
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -670,7 +720,7 @@ def print_targets(results: Sequence[RowResult]) -> None:
 
 
 async def run(
-    quick: bool, only: str | None, users: int | None, verbose: bool, transport: str
+    quick: bool, only: str | None, users: int | None, verbose: bool, transport: str, workers: int
 ) -> list[RowResult]:
     """Measure every row on a fresh bot (knowledge loaded once for the in-process mode)."""
     kb = KnowledgeBase.load(None)
@@ -694,7 +744,9 @@ async def run(
             if transport == "in-process":
                 result = await measure_in_process(plan, kb, checks, questions, Path(workdir), seed)
             else:
-                result = await measure_over_http(plan, questions, Path(workdir), seed, transport)
+                result = await measure_over_http(
+                    plan, questions, Path(workdir), seed, transport, workers
+                )
             results.append(result)
             if verbose:
                 print_table(results[-1:])
@@ -726,21 +778,32 @@ def main() -> None:
         metavar="FILE",
         help="write cProfile stats of the event-loop thread to FILE (in-process only)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="the bot's worker processes (BOT_WORKERS; default: as `amif-bot run` chooses, "
+        "one per CPU up to 4, with --transport aiohttp; 1 otherwise)",
+    )
     # The bot's own process, started by the benchmark (not for direct use).
     parser.add_argument("--bot-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limiter", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = auto_workers() if args.transport == "aiohttp" else 1
     if args.bot_process:
-        bot_process(args.api, args.data, args.transport, args.limiter)
+        bot_process(args.api, args.data, args.transport, args.limiter, args.workers)
         return
     if args.profile is not None and args.transport != "in-process":
         parser.error("--profile needs --transport in-process")
     if args.transport == "in-process":
         sys.setswitchinterval(GIL_SWITCH_SECONDS)  # the bot runs in this process, as run_bot
     started = time.perf_counter()
-    work = run(args.quick, args.only, args.users, args.verbose, args.transport)
+    if args.workers > 1 and args.transport != "aiohttp":
+        parser.error("--workers > 1 needs --transport aiohttp (the production bot)")
+    work = run(args.quick, args.only, args.users, args.verbose, args.transport, args.workers)
     if args.profile is not None:
         profiler = cProfile.Profile()
         results = profiler.runcall(asyncio.run, work)

@@ -11,6 +11,10 @@ from urllib.parse import urlparse
 
 # Telegram tokens look like "123456789:AA...": a numeric bot id, a colon, 30+ url-safe characters.
 TOKEN_PATTERN = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+# BOT_WORKERS=auto: one worker per CPU up to this many (the poller is light, and SQLite takes
+# one writer at a time, so more processes than this mostly wait on each other).
+AUTO_WORKERS_MAX = 4
+MAX_WORKERS = 16
 
 
 class ConfigError(Exception):
@@ -38,6 +42,8 @@ class Settings:
     dialog_ttl_hours: float = 72.0
     store_questions: bool = False
     log_level: str = "INFO"
+    # Processes that handle updates (bot/workers.py); 1 runs the whole bot in one process.
+    workers: int = 1
 
     @property
     def webhook_path(self) -> str:
@@ -99,6 +105,13 @@ class Settings:
                     "WEBHOOK_URL must be an https:// URL on port 443, 80, 88 or 8443 "
                     "(Telegram's rule)"
                 )
+        workers = get("BOT_WORKERS") or "auto"
+        if workers == "auto":
+            worker_count = auto_workers()
+        elif workers.isdigit() and 1 <= int(workers) <= MAX_WORKERS:
+            worker_count = int(workers)
+        else:
+            raise ConfigError(f"BOT_WORKERS must be 'auto' or a number from 1 to {MAX_WORKERS}")
         data_dir = get("AMIF_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
@@ -113,4 +126,14 @@ class Settings:
             dialog_ttl_hours=ttl,
             store_questions=store in ("1", "true", "yes"),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
+            workers=worker_count,
         )
+
+
+def auto_workers() -> int:
+    """One worker process per CPU this process may run on, at most AUTO_WORKERS_MAX."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(AUTO_WORKERS_MAX, cpus))

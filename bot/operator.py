@@ -488,6 +488,9 @@ class OperatorFeatures:
         self._background: set[asyncio.Task[SendReport]] = set()
         self._last_housekeeping: datetime | None = None
         self.ticks = 0
+        # Called after a reload that changed the knowledge: how the other worker processes of
+        # the bot hear of it (bot/workers.py); None in a single-process bot.
+        self.on_reloaded: Callable[[], None] | None = None
 
     async def reload(self) -> ReloadReport:
         """Reload the knowledge (one reload at a time) and start telling affected subscribers."""
@@ -495,12 +498,19 @@ class OperatorFeatures:
             report = await reload_knowledge(self.services, self.loader)
             if not report.ok or not report.changed:
                 return report
+            if self.on_reloaded is not None:
+                self.on_reloaded()
             notices = await change_notices(self.store, report)
         if notices:
             task = asyncio.get_running_loop().create_task(self.reminders.send_all(notices))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return dataclasses.replace(report, notices=len(notices))
+
+    async def follow_reload(self) -> ReloadReport:
+        """Reload because another worker process did: the same knowledge, no notices again."""
+        async with self._reload_lock:
+            return await reload_knowledge(self.services, self.loader)
 
     async def idle(self) -> None:
         """Wait until notices being sent in the background are out."""

@@ -301,6 +301,9 @@ async def set_command_menus(app: BotApp) -> None:
 
 
 EXPIRY_INTERVAL_S = 3600.0
+# Telegram lets a bot send about 30 messages a second in all; worker processes share that.
+OVERALL_SENDS_PER_SECOND = 30.0
+WORKER_KEY = "worker"
 # Every database call runs on aiosqlite's thread, one at a time, and needs the GIL for a moment.
 # With Python's default 5 ms switch interval that thread can wait up to 5 ms behind a busy event
 # loop while every other database call queues behind it; at 0.5 ms the bot handled about 20 %
@@ -323,8 +326,11 @@ async def _expire_forever(services: Services) -> None:
 async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
-    await set_command_menus(app)
-    await start_operator_features(app)
+    if app.bot_data.get(WORKER_KEY, 0) == 0:
+        # Once per bot, not once per worker process: the command menus and the scheduler
+        # (reminders, `amif-bot reload` requests, housekeeping).
+        await set_command_menus(app)
+        await start_operator_features(app)
     app.bot_data["expiry_task"] = asyncio.get_running_loop().create_task(_expire_forever(services))
 
 
@@ -346,8 +352,14 @@ def build_application(
     rate_limiter: bool = True,
     manage_store: bool = False,
     retry_backoff: float = 0.5,
+    worker: int = 0,
+    workers: int = 1,
 ) -> BotApp:
-    """Build the PTB Application around the services (a test may inject the HTTP seam)."""
+    """Build the PTB Application around the services (a test may inject the HTTP seam).
+
+    With workers > 1 it is worker process number `worker` of a bot whose updates come from
+    bot/workers.py instead of its own Updater; it gets its share of the send rate.
+    """
     settings = services.settings
     if not settings.token:
         raise ValueError("a Telegram token is required")
@@ -374,7 +386,11 @@ def build_application(
     if rate_limiter:
         # Waits out a 429's retry_after and retries, and keeps us under 30 msg/s overall and
         # 20/min per group.
-        limiter = RetryingRateLimiter(backoff=retry_backoff, max_retries=5)
+        limiter = RetryingRateLimiter(
+            backoff=retry_backoff,
+            max_retries=5,
+            overall_max_rate=OVERALL_SENDS_PER_SECOND / workers,
+        )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -382,13 +398,18 @@ def build_application(
         builder = builder.base_file_url(settings.api_base_file_url)
     # aiohttp instead of PTB's default httpx: a fraction of the CPU per Bot API call (see
     # bot/transport.py). One connection suffices for the long poll, as in PTB's own default.
-    builder = builder.request(request or AiohttpRequest()).get_updates_request(
-        updates_request or AiohttpRequest(connection_pool_size=1)
-    )
+    builder = builder.request(request or AiohttpRequest())
+    if workers > 1:
+        builder = builder.updater(None)  # bot/workers.py takes the updates
+    else:
+        builder = builder.get_updates_request(
+            updates_request or AiohttpRequest(connection_pool_size=1)
+        )
     quiet_library_loggers()
     app: BotApp = builder.build()
     processor.application = app
     app.bot_data["services"] = services
+    app.bot_data[WORKER_KEY] = worker
     register_handlers(app)
     return app
 
@@ -420,8 +441,12 @@ def run_bot(settings: Settings) -> int:
         )
         return 2
     services = create_services(settings)
-    app = build_application(services, manage_store=True)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    if settings.workers > 1 and hasattr(os, "fork"):
+        from bot.workers import run_workers  # imports this module
+
+        return run_workers(settings, services, settings.workers)
+    app = build_application(services, manage_store=True)
     # run_polling and run_webhook run in the current thread's event loop.
     asyncio.set_event_loop(new_event_loop())
     try:

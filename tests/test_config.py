@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings
+from bot.config import AUTO_WORKERS_MAX, ConfigError, Settings, auto_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "7000000001:AAFakeTelegramTokenForTests0123456789"
@@ -25,6 +25,7 @@ SETTINGS_VARIABLES = (
     "DIALOG_TTL_HOURS",
     "STORE_QUESTIONS",
     "LOG_LEVEL",
+    "BOT_WORKERS",
 )
 
 
@@ -42,6 +43,7 @@ def test_defaults_when_nothing_is_set(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert settings.dialog_ttl_hours == 72.0
     assert settings.store_questions is False
     assert settings.log_level == "INFO"
+    assert settings.workers == auto_workers()
 
 
 def test_every_variable_is_read(tmp_path: Path) -> None:
@@ -59,6 +61,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "DIALOG_TTL_HOURS": "1.5",
             "STORE_QUESTIONS": "1",
             "LOG_LEVEL": "debug",
+            "BOT_WORKERS": "3",
         }
     )
     assert settings.data_dir == tmp_path / "data"
@@ -73,6 +76,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.dialog_ttl_hours == 1.5
     assert settings.store_questions is True
     assert settings.log_level == "DEBUG"
+    assert settings.workers == 3
 
 
 def test_secrets_do_not_show_in_the_settings_repr() -> None:
@@ -140,6 +144,21 @@ def test_non_numeric_admin_ids_are_refused(admin_ids: str) -> None:
 )
 def test_store_questions_accepts_common_spellings(value: str, stored: bool) -> None:
     assert Settings.from_env({"STORE_QUESTIONS": value}).store_questions is stored
+
+
+def test_auto_workers_follow_the_cpus_this_process_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for cpus, workers in ((1, 1), (2, 2), (3, 3), (64, AUTO_WORKERS_MAX)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _pid, n=cpus: set(range(n)))
+        assert Settings.from_env({"BOT_WORKERS": "auto"}).workers == workers
+    assert Settings.from_env({"BOT_WORKERS": "1"}).workers == 1
+
+
+@pytest.mark.parametrize("value", ["0", "17", "two", "-1", "1.5"])
+def test_bad_worker_counts_are_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="BOT_WORKERS must be 'auto' or a number from 1 to 16"):
+        Settings.from_env({"BOT_WORKERS": value})
 
 
 @pytest.mark.parametrize("value", ["2", "maybe", "on"])

@@ -1,0 +1,489 @@
+"""The bot on more than one core: one process takes the updates, worker processes handle them.
+
+Why: one Python process runs on one core, and at a deadline rush the bot is CPU-bound there:
+about 4-5 ms of CPU per update, most of it inside PTB (building Update and Message objects, the
+Bot API calls) rather than in our handlers (benchmarks/bench_bot.py, "cpu/upd").
+
+How (BOT_WORKERS, default one per CPU up to 4; 1 keeps the single-process bot):
+- The main process loads the knowledge and forks the workers, which share the loaded, frozen
+  objects copy-on-write instead of loading them again.
+- It then only takes updates from Telegram (long polling, or the webhook with its secret) and
+  passes each one, as its JSON, to the worker that owns the update's user: user id modulo the
+  number of workers (the chat id when an update has no user). Parsing into Update objects, the
+  handlers, SQLite and the replies all happen in the workers.
+- A worker is the same PTB Application as the single-process bot (bot.telegram_app), built
+  without an Updater: its updates go into app.update_queue and through the same processing.
+
+Why by user: every update of a user is handled by one process, in order, so the storage's
+caches of language, time zone and open dialog (bot/storage.py), the per-user flood bucket and
+the per-chat ordering stay exact with no coordination between processes. What is shared:
+- Telegram's overall send rate (about 30 messages a second): each worker's limiter gets 30/N.
+- The scheduler (reminders, `amif-bot reload` requests, housekeeping) and the command menus
+  run in worker 0 only.
+- A reload that changed the knowledge (by /reload in any worker, or `amif-bot reload`) is
+  passed to every other worker, which reloads too, without sending the notices again.
+- Usage counters are buffered per worker (bot/storage.py): /stats may miss up to 5 s of the
+  other workers' counts.
+
+Lifetimes: a worker never outlives the main process (on Linux it gets SIGKILL when the main
+process dies, as the single-process bot's handlers would die with it). SIGTERM or SIGINT to the
+main process: it stops taking updates and closes the pipes; each worker finishes the updates it
+has, closes its store and exits; the main process waits for them. If a worker dies, the main
+process stops the others and exits with status 1, so the supervisor (Docker's restart policy,
+systemd) restarts the whole bot; nothing a worker committed is lost.
+
+The wire between the processes is a Unix socket pair per worker with one JSON object per line:
+{"u": <update>} and {"c": "reload"} to a worker, {"c": "reload"} from a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import hmac
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn
+from urllib.parse import urlencode
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import InvalidToken, RetryAfter, TelegramError
+
+from bot.config import Settings
+from bot.telegram_app import build_application, new_event_loop
+from bot.transport import AiohttpRequest
+from handlers.admin import features_of
+from handlers.common import BotApp, Services
+
+log = logging.getLogger("amif.workers")
+
+# The long-poll time asked of getUpdates, as PTB's run_polling asks by default.
+POLL_TIMEOUT_S = 10
+# After a failed getUpdates: wait 1 s, doubling up to 30 s, until one succeeds.
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 30.0
+# The longest line on the wire: an update is at most a few tens of kB of JSON.
+MAX_LINE_BYTES = 4 * 1024 * 1024
+# How long the main process waits for the workers to finish at a stop.
+STOP_GRACE_S = 30.0
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# A webhook's body larger than this is not an update (Telegram's own are far smaller).
+MAX_WEBHOOK_BYTES = 1024 * 1024
+RELOAD = b'{"c":"reload"}\n'
+PR_SET_PDEATHSIG = 1
+
+# Called in each worker with its Application before it starts (the benchmark's probes).
+WorkerHook = Callable[[BotApp], None]
+
+
+def owner(update: Mapping[str, Any], workers: int) -> int:
+    """The worker of an update: its user's id (its chat's, without a user) modulo workers."""
+    for kind, body in update.items():
+        if kind == "update_id" or not isinstance(body, dict):
+            continue
+        for field in ("from", "user", "chat"):
+            party = body.get(field)
+            if isinstance(party, dict) and isinstance(party.get("id"), int):
+                return int(party["id"]) % workers
+        message = body.get("message")
+        if isinstance(message, dict):
+            chat = message.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+                return int(chat["id"]) % workers
+    return 0
+
+
+def encode_update(update: Mapping[str, Any]) -> bytes:
+    """One line on the wire (json.dumps escapes every newline inside strings)."""
+    return json.dumps({"u": update}, separators=(",", ":")).encode() + b"\n"
+
+
+def run_workers(
+    settings: Settings,
+    services: Services,
+    count: int,
+    *,
+    on_worker: WorkerHook | None = None,
+    on_ready: Callable[[], None] | None = None,
+    rate_limiter: bool = True,
+) -> int:
+    """Fork `count` workers, take updates for them until stopped; the exit status.
+
+    on_worker runs in each worker with its Application, on_ready in this process once updates
+    are being taken; rate_limiter=False leaves out the send limiter (for the benchmark).
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    channels: list[socket.socket] = []
+    pids: list[int] = []
+    parent = os.getpid()
+    for index in range(count):
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            for channel in (*channels, ours):
+                channel.close()
+            worker = Worker(index, count, services, on_worker, rate_limiter)
+            worker.run_process(theirs, parent)
+        theirs.close()
+        channels.append(ours)
+        pids.append(pid)
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(Router(settings, channels, pids, on_ready).run())
+    finally:
+        loop.close()
+
+
+# --- a worker process ------------------------------------------------------------------------
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when the main process dies (Linux only)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # it died before the line above took effect
+        os._exit(1)
+
+
+class Worker:
+    """One worker process: the bot's Application fed from its channel to the main process."""
+
+    def __init__(
+        self,
+        index: int,
+        count: int,
+        services: Services,
+        hook: WorkerHook | None = None,
+        rate_limiter: bool = True,
+    ) -> None:
+        self.index = index
+        self.count = count
+        self.services = services
+        self.hook = hook
+        self.rate_limiter = rate_limiter
+
+    def run_process(self, channel: socket.socket, parent: int) -> NoReturn:
+        """The body of the forked process; it never returns into the caller's stack."""
+        code = 1
+        try:
+            _die_with_parent(parent)
+            loop = new_event_loop()
+            asyncio.set_event_loop(loop)
+            code = loop.run_until_complete(self.serve(channel))
+            loop.close()
+        except InvalidToken:
+            log.error("worker %d: Telegram refused the bot token; stopping", self.index)
+        except BaseException as exc:  # a worker must end here, whatever happened
+            log.error("worker %d failed: %s", self.index, type(exc).__name__, exc_info=exc)
+        finally:
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    async def serve(self, channel: socket.socket) -> int:
+        """Run the Application on the updates the channel brings, until it closes (0)."""
+        app = build_application(
+            self.services,
+            manage_store=True,
+            rate_limiter=self.rate_limiter,
+            worker=self.index,
+            workers=self.count,
+        )
+        if self.hook is not None:
+            self.hook(app)
+        reader, writer = await asyncio.open_unix_connection(sock=channel, limit=MAX_LINE_BYTES)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        features = features_of(app)
+        features.on_reloaded = lambda: writer.write(RELOAD)
+        follows: set[asyncio.Task[Any]] = set()
+        # The order of Application.run_polling: initialize, post_init, start ... stop,
+        # post_stop, shutdown, post_shutdown.
+        await app.initialize()
+        try:
+            if app.post_init is not None:
+                await app.post_init(app)
+            await app.start()
+            while (line := await _next_line(reader, stop)) is not None:
+                try:
+                    message = json.loads(line)
+                    if "u" in message:
+                        await app.update_queue.put(Update.de_json(message["u"], app.bot))
+                    elif message.get("c") == "reload":
+                        task = loop.create_task(features.follow_reload())
+                        follows.add(task)
+                        task.add_done_callback(follows.discard)
+                except Exception as exc:  # one malformed update must not stop the worker
+                    log.warning("worker %d skipped an update: %s", self.index, type(exc).__name__)
+        finally:
+            if app.running:
+                await app.stop()  # handles what is queued and waits for running handlers
+            if app.post_stop is not None:
+                await app.post_stop(app)
+            if follows:
+                await asyncio.gather(*follows, return_exceptions=True)
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+            writer.close()
+        return 0
+
+
+async def _next_line(reader: asyncio.StreamReader, stop: asyncio.Event) -> bytes | None:
+    """The next line from the main process; None at its end or at a stop signal."""
+    if stop.is_set():
+        return None
+    reading = asyncio.ensure_future(reader.readline())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not reading.done():
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
+        return None
+    line = reading.result()
+    return line or None
+
+
+# --- the main process ------------------------------------------------------------------------
+
+
+class Router:
+    """Takes the updates from Telegram and hands each to its worker; watches the workers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        channels: list[socket.socket],
+        pids: list[int],
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.channels = channels
+        self.pids = pids
+        self.on_ready = on_ready
+        self.writers: list[asyncio.StreamWriter] = []
+        self.stop = asyncio.Event()
+        self.failed = False
+        self.routed = 0
+
+    def dispatch(self, update: Mapping[str, Any]) -> None:
+        """Queue one update on its worker's channel."""
+        self.writers[owner(update, len(self.writers))].write(encode_update(update))
+        self.routed += 1
+
+    async def drained(self) -> None:
+        """Wait while a worker's channel is full (a busy worker slows the poller down)."""
+        await asyncio.gather(*(writer.drain() for writer in self.writers))
+
+    async def run(self) -> int:
+        """Take updates until a stop signal or a worker's death; the exit status."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stop.set)
+        watchers = []
+        for index, channel in enumerate(self.channels):
+            reader, writer = await asyncio.open_unix_connection(sock=channel, limit=MAX_LINE_BYTES)
+            self.writers.append(writer)
+            watchers.append(loop.create_task(self._watch(index, reader)))
+        bot = Bot(self.settings.token or "", **_urls(self.settings), request=AiohttpRequest(4))
+        status = 0
+        try:
+            await bot.initialize()
+            if self.settings.webhook_url:
+                status = await self._webhook(bot)
+            else:
+                status = await self._poll(bot)
+        except InvalidToken:
+            log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping")
+            status = 1
+        finally:
+            self.stop.set()  # from here on, a worker's end is expected
+            for writer in self.writers:
+                writer.close()
+            if not await self._reap(STOP_GRACE_S):
+                status = 1
+            for watcher in watchers:
+                watcher.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+            with contextlib.suppress(TelegramError):
+                await bot.shutdown()
+        if self.failed:
+            status = 1
+        log.info("stopped after routing %d updates to %d workers", self.routed, len(self.pids))
+        return status
+
+    async def _watch(self, index: int, reader: asyncio.StreamReader) -> None:
+        """Messages from one worker; its channel's end means it is gone."""
+        while line := await reader.readline():
+            if line == RELOAD:
+                for other, writer in enumerate(self.writers):
+                    if other != index:
+                        writer.write(RELOAD)
+        if not self.stop.is_set():
+            log.error("worker %d ended unexpectedly; stopping the bot so it is restarted", index)
+            self.failed = True
+            self.stop.set()
+
+    async def _poll(self, bot: Bot) -> int:
+        """Long-poll getUpdates (PTB's error mapping, raw JSON results) until stopped."""
+        await bot.delete_webhook()
+        request = AiohttpRequest(connection_pool_size=1)
+        await request.initialize()
+        log.info("starting long polling with %d worker processes", len(self.writers))
+        if self.on_ready is not None:
+            self.on_ready()
+        offset = 0
+        delay = RETRY_FIRST_S
+        allowed = json.dumps(Update.ALL_TYPES)
+        try:
+            while not self.stop.is_set():
+                query = urlencode(
+                    {"offset": offset, "timeout": POLL_TIMEOUT_S, "allowed_updates": allowed}
+                )
+                poll = asyncio.ensure_future(
+                    request.post(
+                        f"{bot.base_url}/getUpdates?{query}", read_timeout=POLL_TIMEOUT_S + 5
+                    )
+                )
+                stopping = asyncio.ensure_future(self.stop.wait())
+                await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if not poll.done():
+                    # Updates this poll was about to return are not confirmed: Telegram keeps
+                    # them for the next start.
+                    poll.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                        await poll
+                    break
+                try:
+                    updates = poll.result()
+                except InvalidToken:
+                    raise
+                except RetryAfter as exc:
+                    await self._pause(_seconds(exc.retry_after))
+                    continue
+                except TelegramError as exc:
+                    log.warning("getUpdates failed (%s); retrying in %.0f s", exc, delay)
+                    await self._pause(delay)
+                    delay = min(RETRY_MAX_S, delay * 2)
+                    continue
+                delay = RETRY_FIRST_S
+                if isinstance(updates, list):
+                    for update in updates:
+                        if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+                            offset = max(offset, update["update_id"] + 1)
+                            self.dispatch(update)
+                    await self.drained()
+        finally:
+            await request.shutdown()
+        return 0
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake at a stop signal."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+
+    async def _webhook(self, bot: Bot) -> int:
+        """Register the webhook and serve it (only requests with the secret) until stopped."""
+        settings = self.settings
+        secret = (settings.webhook_secret or "").encode()
+        await bot.set_webhook(
+            url=settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=40,
+        )
+
+        async def receive(request: web.Request) -> web.Response:
+            given = request.headers.get(SECRET_HEADER, "").encode()
+            if not secret or not hmac.compare_digest(given, secret):
+                return web.Response(status=403)
+            if request.content_type != "application/json":
+                return web.Response(status=400)
+            try:
+                update = json.loads(await request.read())
+            except ValueError:
+                return web.Response(status=400)
+            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+                return web.Response(status=400)
+            self.dispatch(update)
+            await self.drained()
+            return web.Response()
+
+        server = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
+        server.router.add_post(f"/{settings.webhook_path}", receive)
+        runner = web.AppRunner(server, access_log=None, handle_signals=False)
+        await runner.setup()
+        log.info(
+            "starting webhook on %s:%s with %d worker processes",
+            settings.webhook_listen,
+            settings.webhook_port,
+            len(self.writers),
+        )
+        try:
+            await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+            if self.on_ready is not None:
+                self.on_ready()
+            await self.stop.wait()
+        finally:
+            await runner.cleanup()
+        return 0
+
+    async def _reap(self, grace: float) -> bool:
+        """Wait for every worker to exit (SIGKILL after `grace` s); True if all exited with 0."""
+        deadline = time.monotonic() + grace
+        clean = True
+        waiting = dict(enumerate(self.pids))
+        while waiting:
+            for index, pid in list(waiting.items()):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    del waiting[index]
+                    code = os.waitstatus_to_exitcode(status)
+                    if code != 0:
+                        log.error("worker %d exited with status %d", index, code)
+                        clean = False
+            if waiting and time.monotonic() > deadline:
+                log.error("%d workers did not stop in %.0f s; killing them", len(waiting), grace)
+                for pid in waiting.values():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                deadline = float("inf")  # SIGKILL ends them; keep reaping
+                clean = False
+            if waiting:
+                await asyncio.sleep(0.05)
+        return clean
+
+
+def _urls(settings: Settings) -> dict[str, Any]:
+    """The Bot API addresses the settings name, as build_application passes them."""
+    urls: dict[str, Any] = {}
+    if settings.api_base_url:
+        urls["base_url"] = settings.api_base_url
+    if settings.api_base_file_url:
+        urls["base_file_url"] = settings.api_base_file_url
+    return urls
+
+
+def _seconds(value: object) -> float:
+    """retry_after as seconds (PTB gives a timedelta or an int)."""
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,241 @@
+"""BOT_WORKERS: one process takes the updates, worker processes handle them (bot/workers.py)."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.workers import encode_update, owner
+from tests.conftest import bot_environment, start_bot_process
+from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+
+ADMIN_ID = 4_242_000  # even: worker 0 of 2
+ASKER_ID = 5_353_001  # odd: worker 1 of 2
+ANSWER_TIMEOUT = 30.0
+# A document ingested while the bot runs (test data, not a fact from the seeds).
+CLINIC_DOCUMENT = """---
+id: test-clinic
+title: Test clinic notice
+publisher: SEM
+published: null
+language: en
+url: no public URL known
+call: null
+---
+
+## en: clinic
+SEM holds an online clinic for first-time AMIF applicants every Thursday morning.
+
+## sv: clinic
+SEM håller en nätmottagning för förstagångssökande till AMIF varje torsdag förmiddag.
+
+## fi: clinic
+SEM pitää AMIF-hakijoille verkkovastaanoton joka torstaiaamu.
+"""
+CLINIC_QUESTION = "When is the SEM online clinic held?"
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name; None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    """The process runs (a zombie waiting to be reaped does not)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z"
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of pid (Linux /proc)."""
+    found = set()
+    for path in Path("/proc").glob("[0-9]*"):
+        fields = _stat(int(path.name))
+        if fields is not None and fields[0] != "Z" and int(fields[1]) == pid:
+            found.add(int(path.name))
+    return found
+
+
+async def wait_for(condition: object, timeout: float) -> bool:
+    """Poll a no-argument callable until it is true or timeout seconds passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():  # type: ignore[operator]
+        if loop.time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
+    """Signal the bot and wait for it (killing it if it hangs)."""
+    if process.returncode is None:
+        process.send_signal(sig)
+    try:
+        await asyncio.wait_for(process.wait(), 40)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+def test_every_kind_of_update_goes_to_the_worker_of_its_user() -> None:
+    person = {"id": 1_000_003, "is_bot": False, "first_name": "Ana"}
+    private = {"id": 1_000_003, "type": "private"}
+    group = {"id": -1_000_777_000_002, "type": "supergroup", "title": "G"}
+    message = {"message_id": 5, "date": 0, "chat": private, "from": person, "text": "hi"}
+    by_user = [
+        {"update_id": 1, "message": message},
+        {"update_id": 2, "edited_message": {**message, "edit_date": 1}},
+        {"update_id": 3, "callback_query": {"id": "q", "from": person, "message": message}},
+        {"update_id": 4, "inline_query": {"id": "i", "from": person, "query": "", "offset": ""}},
+        {"update_id": 5, "message": {**message, "chat": group}},  # the user, not the group
+        {"update_id": 6, "poll_answer": {"poll_id": "p", "user": person, "option_ids": [0]}},
+        {"update_id": 7, "my_chat_member": {"chat": private, "from": person, "date": 0}},
+    ]
+    for workers in (2, 3, 4):
+        assert {owner(update, workers) for update in by_user} == {1_000_003 % workers}
+    # No user: the chat decides; nothing at all: worker 0.
+    post = {"message_id": 1, "date": 0, "chat": group, "sender_chat": group, "text": "news"}
+    assert owner({"update_id": 8, "channel_post": post}, 4) == group["id"] % 4
+    assert owner({"update_id": 9, "poll": {"id": "p", "question": "?"}}, 4) == 0
+    assert owner({"update_id": 10, "message": {"from": {"id": "forged"}}}, 4) == 0
+
+
+def test_users_spread_over_the_workers_and_lines_stay_single() -> None:
+    counts = [0, 0, 0]
+    for user_id in range(50_000, 53_000):
+        counts[owner({"update_id": 1, "message": {"from": {"id": user_id}}}, 3)] += 1
+    assert counts == [1000, 1000, 1000]
+    line = encode_update({"update_id": 1, "message": {"text": "two\nlines\u2028and more"}})
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+
+
+# --- the running bot ---------------------------------------------------------------------------
+
+
+@linux_only
+async def test_two_workers_answer_their_users_and_follow_a_reload(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    admin, asker = core.user("Op", user_id=ADMIN_ID), core.user("Asker", user_id=ASKER_ID)
+    data, log_path = tmp_path / "data", tmp_path / "bot.log"
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(
+            core, server, data, BOT_WORKERS="2", ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="DEBUG"
+        )
+        with log_path.open("wb") as log_file:
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+            try:
+                chats = {
+                    user.id: ChatDriver(core, PollingFeed(core, answer_timeout=30), user=user)
+                    for user in (admin, asker)
+                }
+                for chat in chats.values():
+                    await chat.send("What is the funding rate of the 2024 call?")
+                    assert "90%" in chat.last_text
+                assert len(children(process.pid)) == 2
+                # A dialog's steps, in each worker: the second answer finds the first one.
+                for chat in chats.values():
+                    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+                    await chat.click("Yes")
+                    assert "Step 2 of" in chat.last_text
+
+                # An ingested document and /reload in worker 0; worker 1 follows.
+                documents = data / "documents"
+                documents.mkdir(parents=True, exist_ok=True)
+                (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
+                await chats[ADMIN_ID].send("/reload")
+                assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
+                asker_chat = chats[ASKER_ID]
+                for _ in range(20):
+                    seen = len(asker_chat.texts)
+                    await asker_chat.send(CLINIC_QUESTION)
+                    replies = "\n".join(asker_chat.texts[seen:])
+                    if "every Thursday morning" in replies:
+                        break
+                    await asyncio.sleep(1.0)  # the flood bucket admits one a second
+                assert "every Thursday morning" in replies
+                # The worker-1 user's check is still where it was.
+                await asker_chat.send("/back")
+                assert "Step 1 of" in asker_chat.last_text
+                workers = children(process.pid)
+            finally:
+                await stop(process)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, log[-3000:]
+    assert "starting long polling with 2 worker processes" in log
+    assert not (workers & children(process.pid))
+    assert "Traceback" not in log and " ERROR " not in log
+    for private in (core.token, CLINIC_QUESTION, "What is the funding rate"):
+        assert private not in log
+    assert len(core.calls_to("setMyCommands")) == 4  # once per language, not per worker
+
+
+@linux_only
+async def test_a_dead_worker_stops_the_bot_for_its_supervisor(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    log_path = tmp_path / "bot.log"
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
+        with log_path.open("wb") as log_file:
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+            try:
+                chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+                await chat.send("/start")
+                workers = children(process.pid)
+                assert len(workers) == 2
+                os.kill(min(workers), signal.SIGKILL)
+                await asyncio.wait_for(process.wait(), 40)
+            finally:
+                await stop(process)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 1, log[-3000:]
+    assert "ended unexpectedly; stopping the bot so it is restarted" in log
+    assert not (workers & children(process.pid))
+
+
+@linux_only
+async def test_workers_die_with_a_killed_main_process(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="3")
+        process = await start_bot_process(env)
+        try:
+            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+            await chat.send("/start")
+            workers = children(process.pid)
+            assert len(workers) == 3
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            assert await wait_for(lambda: not any(map(alive, workers)), 10)
+        finally:
+            await stop(process)
+
+
+async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    refused = "7000000009:AAThisTokenIsWellFormedButUnknown0123456"
+    log_path = tmp_path / "bot.log"
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
+        env["TELEGRAM_BOT_TOKEN"] = refused
+        with log_path.open("wb") as log_file:
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+            try:
+                await asyncio.wait_for(process.wait(), 60)
+            finally:
+                await stop(process)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 1, log[-3000:]
+    assert "Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping" in log
+    assert "Traceback" not in log
+    assert refused not in log and refused.partition(":")[2] not in log
