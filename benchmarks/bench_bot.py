@@ -294,7 +294,14 @@ class Bench:
         self.probe.pushed_at[update_id] = time.perf_counter()
         if not self.core.push_update(update):
             raise RuntimeError(f"the fake refused update {update_id}")
-        latency = await asyncio.wait_for(future, 60)
+        try:
+            latency = await asyncio.wait_for(future, 60)
+        except TimeoutError:
+            raise RuntimeError(
+                f"update {update_id} not finished in 60 s: fetched by the bot: "
+                f"{self.core.was_delivered(update_id)}, still pending: "
+                f"{any(u['update_id'] == update_id for u in self.core.pending_updates)}"
+            ) from None
         if not record:
             return
         self.sent += 1
@@ -601,7 +608,8 @@ def bot_process(api: str, data_dir: Path, transport: str, limiter: bool, workers
             observe(app)
 
         def stop_when_stdin_closes() -> None:
-            sys.stdin.buffer.read()
+            while os.read(sys.stdin.fileno(), 4096):  # unbuffered: no lock held at exit
+                pass
             os.kill(os.getpid(), signal.SIGTERM)  # as a supervisor stops the bot
 
         def on_ready() -> None:

@@ -49,7 +49,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
@@ -318,6 +318,9 @@ class Router:
             self.stop.set()  # from here on, a worker's end is expected
             for writer in self.writers:
                 writer.close()
+            for writer in self.writers:
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
             if not await self._reap(STOP_GRACE_S):
                 status = 1
             for watcher in watchers:
@@ -350,19 +353,18 @@ class Router:
         log.info("starting long polling with %d worker processes", len(self.writers))
         if self.on_ready is not None:
             self.on_ready()
-        offset = 0
+        offset = confirmed = 0
         delay = RETRY_FIRST_S
         allowed = json.dumps(Update.ALL_TYPES)
+
+        def get_updates(timeout: int) -> Awaitable[Any]:
+            query = urlencode({"offset": offset, "timeout": timeout, "allowed_updates": allowed})
+            return request.post(f"{bot.base_url}/getUpdates?{query}", read_timeout=timeout + 5)
+
         try:
             while not self.stop.is_set():
-                query = urlencode(
-                    {"offset": offset, "timeout": POLL_TIMEOUT_S, "allowed_updates": allowed}
-                )
-                poll = asyncio.ensure_future(
-                    request.post(
-                        f"{bot.base_url}/getUpdates?{query}", read_timeout=POLL_TIMEOUT_S + 5
-                    )
-                )
+                asked = offset
+                poll = asyncio.ensure_future(get_updates(POLL_TIMEOUT_S))
                 stopping = asyncio.ensure_future(self.stop.wait())
                 await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 stopping.cancel()
@@ -386,12 +388,18 @@ class Router:
                     delay = min(RETRY_MAX_S, delay * 2)
                     continue
                 delay = RETRY_FIRST_S
+                confirmed = asked  # a getUpdates with an offset confirms what came before it
                 if isinstance(updates, list):
                     for update in updates:
                         if isinstance(update, dict) and isinstance(update.get("update_id"), int):
                             offset = max(offset, update["update_id"] + 1)
                             self.dispatch(update)
                     await self.drained()
+            if offset != confirmed:
+                # As PTB's Updater does at a stop: confirm the updates already handed to the
+                # workers, or Telegram would deliver them again after a restart.
+                with contextlib.suppress(TelegramError):
+                    await get_updates(0)
         finally:
             await request.shutdown()
         return 0

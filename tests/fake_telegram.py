@@ -2602,6 +2602,10 @@ class FakeTelegramServer:
                     break
         except (_BadHttp, ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # stop() ends hung calls this way. Ending normally rather than cancelled spares
+            # Python 3.11's asyncio.streams, which logs a traceback for a cancelled handler.
+            pass
         finally:
             if task is not None:
                 self._connections.discard(task)

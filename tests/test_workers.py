@@ -1,14 +1,17 @@
 """BOT_WORKERS: one process takes the updates, worker processes handle them (bot/workers.py)."""
 
 import asyncio
+import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.workers import encode_update, owner
+from bot.config import Settings
+from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
 from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
@@ -118,6 +121,40 @@ def test_users_spread_over_the_workers_and_lines_stay_single() -> None:
     assert counts == [1000, 1000, 1000]
     line = encode_update({"update_id": 1, "message": {"text": "two\nlines\u2028and more"}})
     assert line.endswith(b"\n") and line.count(b"\n") == 1
+
+
+# --- the main process on its own ---------------------------------------------------------------
+
+
+async def test_a_stop_confirms_the_updates_already_handed_to_workers(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    # More than the channel holds (a small socket buffer below), so the router is still handing
+    # them over when it is stopped.
+    texts = [f"{n} " + "x" * 4000 for n in range(100)]
+    for text in texts:
+        assert core.push_update(core.text_update(text))
+    async with FakeTelegramServer(core) as server:
+        settings = Settings(
+            data_dir=tmp_path,
+            token=core.token,
+            api_base_url=server.base_url,
+            api_base_file_url=server.base_file_url,
+        )
+        ours, theirs = socket.socketpair()
+        ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        router = Router(settings, [ours], pids=[])
+        running = asyncio.ensure_future(router.run())
+        assert await wait_for(lambda: router.routed == len(texts), 20)
+        router.stop.set()
+        # The worker starts reading only now.
+        worker, worker_end = await asyncio.open_unix_connection(sock=theirs, limit=MAX_LINE_BYTES)
+        lines = [await asyncio.wait_for(worker.readline(), 10) for _ in texts]
+        assert await asyncio.wait_for(running, 30) == 0
+        worker_end.close()
+        await worker_end.wait_closed()
+    assert [json.loads(line)["u"]["message"]["text"] for line in lines] == texts
+    # Confirmed to Telegram: a restarted bot does not get (and answer) them again.
+    assert core.pending_updates == []
 
 
 # --- the running bot ---------------------------------------------------------------------------
