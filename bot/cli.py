@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings(**{**settings.__dict__, "data_dir": args.data_dir})
     logging.basicConfig(
         level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:

@@ -28,7 +28,8 @@ ANSWERS = [
 async def _start(
     core: FakeTelegram, server: FakeTelegramServer, data: Path
 ) -> asyncio.subprocess.Process:
-    return await start_bot_process(bot_environment(core, server, data))
+    # Worker processes, as `amif-bot run` uses on a machine with more than one CPU.
+    return await start_bot_process(bot_environment(core, server, data, BOT_WORKERS="2"))
 
 
 async def _kill(process: asyncio.subprocess.Process) -> None:

@@ -4,16 +4,20 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def test_a_user_session_against_the_real_process(tmp_path: Path) -> None:
+# One process, and a main process with worker processes (bot/workers.py).
+@pytest.mark.parametrize("workers", ["1", "2"])
+async def test_a_user_session_against_the_real_process(tmp_path: Path, workers: str) -> None:
     core = FakeTelegram()
     async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, tmp_path, LOG_LEVEL="DEBUG")
+        env = bot_environment(core, server, tmp_path, LOG_LEVEL="DEBUG", BOT_WORKERS=workers)
         process = await start_bot_process(
             env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )

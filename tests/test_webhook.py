@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
@@ -62,7 +63,7 @@ async def wait_for_webhook(
 
 
 def webhook_environment(
-    core: FakeTelegram, server: FakeTelegramServer, port: int, data: Path
+    core: FakeTelegram, server: FakeTelegramServer, port: int, data: Path, workers: str = "1"
 ) -> dict[str, str]:
     """The process environment of a bot in webhook mode against the fake Bot API."""
     return bot_environment(
@@ -75,10 +76,13 @@ def webhook_environment(
         WEBHOOK_SECRET=SECRET,
         # The most verbose level: even then no secret and no user text may reach the log.
         LOG_LEVEL="DEBUG",
+        BOT_WORKERS=workers,
     )
 
 
-async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> None:
+# One process (PTB's own webhook server), and worker processes behind bot/workers.py's.
+@pytest.mark.parametrize("workers", ["1", "2"])
+async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path, workers: str) -> None:
     core = FakeTelegram()
     port = free_loopback_port()
     hook = f"http://127.0.0.1:{port}/tg"
@@ -88,7 +92,7 @@ async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path) -> Non
     user_chat = core.private_chat(maja)
     log_path = tmp_path / "bot.log"
     async with FakeTelegramServer(core) as server:
-        env = webhook_environment(core, server, port, tmp_path / "data")
+        env = webhook_environment(core, server, port, tmp_path / "data", workers)
         with log_path.open("wb") as log_file:
             process = await start_bot_process(env, stdout=log_file, stderr=log_file)
             try:
