@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 from bot.config import Settings
 from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
 from tests.conftest import bot_environment, start_bot_process
-from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+from tests.fake_telegram import (
+    ChatDriver,
+    FakeTelegram,
+    FakeTelegramServer,
+    FakeUser,
+    PollingFeed,
+)
 
 ADMIN_ID = 4_242_000  # even: worker 0 of 2
 ASKER_ID = 5_353_001  # odd: worker 1 of 2
@@ -276,3 +283,61 @@ async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: P
     assert "Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping" in log
     assert "Traceback" not in log
     assert refused not in log and refused.partition(":")[2] not in log
+
+
+# One whole 2024 check by buttons ("click:") and typed answers; "click:" alone presses the first
+# button on screen.
+WHOLE_CHECK = [
+    "/eligibility AMIF-2024-TF2-AG-THB",
+    "click:Yes",
+    "click:Private body (for example an association or a foundation)",
+    "yes",
+    "Finland",
+    "Sweden, Estonia and Germany",
+    "click:Done",
+    "EUR 800,000",
+    "24",
+    "click:",
+    "click:Done",
+]
+
+
+@linux_only
+async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
+    tmp_path: Path,
+) -> None:
+    core = FakeTelegram()
+    data, log_path = tmp_path / "data", tmp_path / "bot.log"
+    users = [core.user(f"Busy{n}", user_id=7_000_000 + n) for n in range(12)]
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, data, BOT_WORKERS="3")
+        with log_path.open("wb") as log_file:
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+            try:
+
+                async def check(user: FakeUser) -> str:
+                    # The rate limiter (30 messages/s, split over the workers) may hold an
+                    # edit back after the button's answer: wait a second before the next step.
+                    feed = PollingFeed(core, answer_timeout=60, settle=1.0)
+                    chat = ChatDriver(core, feed, user=user)
+                    for step in WHOLE_CHECK:
+                        if step.startswith("click:"):
+                            await chat.click(step[6:] or chat.last_buttons[0])
+                        else:
+                            await chat.send(step)
+                    return "\n".join(chat.texts)
+
+                seen = await asyncio.gather(*(check(user) for user in users))
+            finally:
+                await stop(process)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, log[-3000:]
+    # Every worker had users, all of whom got to the verdict; SQLite's locks never showed.
+    assert {user.id % 3 for user in users} == {0, 1, 2}
+    for texts in seen:
+        assert "Result: eligible. Every criterion we can check is met." in texts
+        assert "something went wrong" not in texts
+    assert "database is locked" not in log and "Traceback" not in log
+    with sqlite3.connect(data / "amif-bot.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT COUNT(*) FROM dialogs").fetchone() == (len(users),)
