@@ -65,8 +65,10 @@ from handlers.common import BotApp, Services
 
 log = logging.getLogger("amif.workers")
 
-# The long-poll time asked of getUpdates, as PTB's run_polling asks by default.
+# The long-poll time asked of getUpdates, as PTB's run_polling asks by default, and how much
+# longer the answer may take before the call counts as timed out.
 POLL_TIMEOUT_S = 10
+POLL_READ_MARGIN_S = 5.0
 # After a failed getUpdates: wait 1 s, doubling up to 30 s, until one succeeds.
 RETRY_FIRST_S = 1.0
 RETRY_MAX_S = 30.0
@@ -274,8 +276,10 @@ class Router:
         channels: list[socket.socket],
         pids: list[int],
         on_ready: Callable[[], None] | None = None,
+        poll_timeout: int = POLL_TIMEOUT_S,
     ) -> None:
         self.settings = settings
+        self.poll_timeout = poll_timeout
         self.channels = channels
         self.pids = pids
         self.on_ready = on_ready
@@ -359,12 +363,14 @@ class Router:
 
         def get_updates(timeout: int) -> Awaitable[Any]:
             query = urlencode({"offset": offset, "timeout": timeout, "allowed_updates": allowed})
-            return request.post(f"{bot.base_url}/getUpdates?{query}", read_timeout=timeout + 5)
+            return request.post(
+                f"{bot.base_url}/getUpdates?{query}", read_timeout=timeout + POLL_READ_MARGIN_S
+            )
 
         try:
             while not self.stop.is_set():
                 asked = offset
-                poll = asyncio.ensure_future(get_updates(POLL_TIMEOUT_S))
+                poll = asyncio.ensure_future(get_updates(self.poll_timeout))
                 stopping = asyncio.ensure_future(self.stop.wait())
                 await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
                 stopping.cancel()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import workers as workers_module
 from bot.config import Settings
 from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
 from tests.conftest import bot_environment, start_bot_process
@@ -112,8 +113,8 @@ def test_every_kind_of_update_goes_to_the_worker_of_its_user() -> None:
         {"update_id": 6, "poll_answer": {"poll_id": "p", "user": person, "option_ids": [0]}},
         {"update_id": 7, "my_chat_member": {"chat": private, "from": person, "date": 0}},
     ]
-    for workers in (2, 3, 4):
-        assert {owner(update, workers) for update in by_user} == {1_000_003 % workers}
+    for count in (2, 3, 4):
+        assert {owner(update, count) for update in by_user} == {1_000_003 % count}
     # No user: the chat decides; nothing at all: worker 0.
     post = {"message_id": 1, "date": 0, "chat": group, "sender_chat": group, "text": "news"}
     assert owner({"update_id": 8, "channel_post": post}, 4) == group["id"] % 4
@@ -162,6 +163,38 @@ async def test_a_stop_confirms_the_updates_already_handed_to_workers(tmp_path: P
     assert [json.loads(line)["u"]["message"]["text"] for line in lines] == texts
     # Confirmed to Telegram: a restarted bot does not get (and answer) them again.
     assert core.pending_updates == []
+
+
+async def test_polling_outlasts_get_updates_faults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers_module, "RETRY_FIRST_S", 0.05)
+    monkeypatch.setattr(workers_module, "POLL_READ_MARGIN_S", 0.5)
+    core = FakeTelegram()
+    core.fail_next("getUpdates", 502, times=2)
+    core.drop_next("getUpdates")
+    core.fail_next("getUpdates", 429, retry_after=1)
+    core.hang_next("getUpdates")  # never answered: the poll times out
+    core.fail_next("getUpdates", 500)
+    async with FakeTelegramServer(core) as server:
+        settings = Settings(data_dir=tmp_path, token=core.token, api_base_url=server.base_url)
+        ours, theirs = socket.socketpair()
+        router = Router(settings, [ours], pids=[], poll_timeout=1)
+        running = asyncio.ensure_future(router.run())
+        worker, worker_end = await asyncio.open_unix_connection(sock=theirs, limit=MAX_LINE_BYTES)
+        try:
+            assert core.push_update(core.text_update("after the storm"))
+            line = await asyncio.wait_for(worker.readline(), 30)
+            assert json.loads(line)["u"]["message"]["text"] == "after the storm"
+            statuses = [call.status for call in core.calls_to("getUpdates")]
+            for failure in (502, 429, 500):
+                assert failure in statuses
+            assert not running.done()  # still polling
+        finally:
+            router.stop.set()
+            assert await asyncio.wait_for(running, 30) == 0
+            worker_end.close()
+            await worker_end.wait_closed()
 
 
 # --- the running bot ---------------------------------------------------------------------------
