@@ -171,6 +171,16 @@ async def tg(
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def server_settings(core: FakeTelegram, server: FakeTelegramServer, data: Path) -> Settings:
+    """Settings of a bot in this process that talks to the fake Bot API over loopback."""
+    return Settings(
+        data_dir=data,
+        token=core.token,
+        api_base_url=server.base_url,
+        api_base_file_url=server.base_file_url,
+    )
+
+
 def bot_environment(
     core: FakeTelegram, server: FakeTelegramServer, data: Path, **extra: str
 ) -> dict[str, str]:

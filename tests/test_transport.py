@@ -20,13 +20,13 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.assistant import Assistant
-from bot.config import Settings
 from bot.eligibility import EligibilitySessions
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application
 from bot.transport import AiohttpRequest
 from handlers.common import Services
 from knowledge.base import KnowledgeBase
+from tests.conftest import server_settings
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
 
@@ -185,12 +185,7 @@ async def test_the_bot_delivers_every_answer_once_through_faults_over_http(
     """The production Application on its default transport, long-polling over loopback."""
     core = FakeTelegram()
     async with FakeTelegramServer(core) as server:
-        settings = Settings(
-            data_dir=tmp_path,
-            token=core.token,
-            api_base_url=server.base_url,
-            api_base_file_url=server.base_file_url,
-        )
+        settings = server_settings(core, server, tmp_path)
         store = SQLiteStorage(settings.database_path, clock=clock)
         await store.open()
         services = Services(

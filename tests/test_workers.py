@@ -1,20 +1,21 @@
 """BOT_WORKERS: one process takes the updates, worker processes handle them (bot/workers.py)."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import socket
 import sqlite3
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot import workers as workers_module
-from bot.config import Settings
 from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
-from tests.conftest import bot_environment, start_bot_process
+from tests.conftest import bot_environment, server_settings, start_bot_process
 from tests.fake_telegram import (
     ChatDriver,
     FakeTelegram,
@@ -96,6 +97,19 @@ async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -
         await process.wait()
 
 
+@contextlib.asynccontextmanager
+async def bot_process(
+    env: dict[str, str], log_path: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`amif-bot run` with its output in log_path, stopped with SIGTERM at the end."""
+    with log_path.open("wb") as log_file:
+        process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+        try:
+            yield process
+        finally:
+            await stop(process)
+
+
 # --- routing ---------------------------------------------------------------------------------
 
 
@@ -142,12 +156,7 @@ async def test_a_stop_confirms_the_updates_already_handed_to_workers(tmp_path: P
     for text in texts:
         assert core.push_update(core.text_update(text))
     async with FakeTelegramServer(core) as server:
-        settings = Settings(
-            data_dir=tmp_path,
-            token=core.token,
-            api_base_url=server.base_url,
-            api_base_file_url=server.base_file_url,
-        )
+        settings = server_settings(core, server, tmp_path)
         ours, theirs = socket.socketpair()
         ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
         router = Router(settings, [ours], pids=[])
@@ -177,7 +186,7 @@ async def test_polling_outlasts_get_updates_faults(
     core.hang_next("getUpdates")  # never answered: the poll times out
     core.fail_next("getUpdates", 500)
     async with FakeTelegramServer(core) as server:
-        settings = Settings(data_dir=tmp_path, token=core.token, api_base_url=server.base_url)
+        settings = server_settings(core, server, tmp_path)
         ours, theirs = socket.socketpair()
         router = Router(settings, [ours], pids=[], poll_timeout=1)
         running = asyncio.ensure_future(router.run())
@@ -209,44 +218,40 @@ async def test_two_workers_answer_their_users_and_follow_a_reload(tmp_path: Path
         env = bot_environment(
             core, server, data, BOT_WORKERS="2", ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="DEBUG"
         )
-        with log_path.open("wb") as log_file:
-            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
-            try:
-                chats = {
-                    user.id: ChatDriver(core, PollingFeed(core, answer_timeout=30), user=user)
-                    for user in (admin, asker)
-                }
-                for chat in chats.values():
-                    await chat.send("What is the funding rate of the 2024 call?")
-                    assert "90%" in chat.last_text
-                assert len(children(process.pid)) == 2
-                # A dialog's steps, in each worker: the second answer finds the first one.
-                for chat in chats.values():
-                    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
-                    await chat.click("Yes")
-                    assert "Step 2 of" in chat.last_text
+        async with bot_process(env, log_path) as process:
+            chats = {
+                user.id: ChatDriver(core, PollingFeed(core, answer_timeout=30), user=user)
+                for user in (admin, asker)
+            }
+            for chat in chats.values():
+                await chat.send("What is the funding rate of the 2024 call?")
+                assert "90%" in chat.last_text
+            assert len(children(process.pid)) == 2
+            # A dialog's steps, in each worker: the second answer finds the first one.
+            for chat in chats.values():
+                await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+                await chat.click("Yes")
+                assert "Step 2 of" in chat.last_text
 
-                # An ingested document and /reload in worker 0; worker 1 follows.
-                documents = data / "documents"
-                documents.mkdir(parents=True, exist_ok=True)
-                (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
-                await chats[ADMIN_ID].send("/reload")
-                assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
-                asker_chat = chats[ASKER_ID]
-                for _ in range(20):
-                    seen = len(asker_chat.texts)
-                    await asker_chat.send(CLINIC_QUESTION)
-                    replies = "\n".join(asker_chat.texts[seen:])
-                    if "every Thursday morning" in replies:
-                        break
-                    await asyncio.sleep(1.0)  # the flood bucket admits one a second
-                assert "every Thursday morning" in replies
-                # The worker-1 user's check is still where it was.
-                await asker_chat.send("/back")
-                assert "Step 1 of" in asker_chat.last_text
-                workers = children(process.pid)
-            finally:
-                await stop(process)
+            # An ingested document and /reload in worker 0; worker 1 follows.
+            documents = data / "documents"
+            documents.mkdir(parents=True, exist_ok=True)
+            (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
+            await chats[ADMIN_ID].send("/reload")
+            assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
+            asker_chat = chats[ASKER_ID]
+            for _ in range(20):
+                seen = len(asker_chat.texts)
+                await asker_chat.send(CLINIC_QUESTION)
+                replies = "\n".join(asker_chat.texts[seen:])
+                if "every Thursday morning" in replies:
+                    break
+                await asyncio.sleep(1.0)  # the flood bucket admits one a second
+            assert "every Thursday morning" in replies
+            # The worker-1 user's check is still where it was.
+            await asker_chat.send("/back")
+            assert "Step 1 of" in asker_chat.last_text
+            workers = children(process.pid)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-3000:]
     assert "starting long polling with 2 worker processes" in log
@@ -263,17 +268,13 @@ async def test_a_dead_worker_stops_the_bot_for_its_supervisor(tmp_path: Path) ->
     log_path = tmp_path / "bot.log"
     async with FakeTelegramServer(core) as server:
         env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
-        with log_path.open("wb") as log_file:
-            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
-            try:
-                chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
-                await chat.send("/start")
-                workers = children(process.pid)
-                assert len(workers) == 2
-                os.kill(min(workers), signal.SIGKILL)
-                await asyncio.wait_for(process.wait(), 40)
-            finally:
-                await stop(process)
+        async with bot_process(env, log_path) as process:
+            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+            await chat.send("/start")
+            workers = children(process.pid)
+            assert len(workers) == 2
+            os.kill(min(workers), signal.SIGKILL)
+            await asyncio.wait_for(process.wait(), 40)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 1, log[-3000:]
     assert "ended unexpectedly; stopping the bot so it is restarted" in log
@@ -305,12 +306,8 @@ async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: P
     async with FakeTelegramServer(core) as server:
         env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
         env["TELEGRAM_BOT_TOKEN"] = refused
-        with log_path.open("wb") as log_file:
-            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
-            try:
-                await asyncio.wait_for(process.wait(), 60)
-            finally:
-                await stop(process)
+        async with bot_process(env, log_path) as process:
+            await asyncio.wait_for(process.wait(), 60)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 1, log[-3000:]
     assert "Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping" in log
@@ -344,25 +341,21 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     users = [core.user(f"Busy{n}", user_id=7_000_000 + n) for n in range(12)]
     async with FakeTelegramServer(core) as server:
         env = bot_environment(core, server, data, BOT_WORKERS="3")
-        with log_path.open("wb") as log_file:
-            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
-            try:
+        async with bot_process(env, log_path) as process:
 
-                async def check(user: FakeUser) -> str:
-                    # The rate limiter (30 messages/s, split over the workers) may hold an
-                    # edit back after the button's answer: wait a second before the next step.
-                    feed = PollingFeed(core, answer_timeout=60, settle=1.0)
-                    chat = ChatDriver(core, feed, user=user)
-                    for step in WHOLE_CHECK:
-                        if step.startswith("click:"):
-                            await chat.click(step[6:] or chat.last_buttons[0])
-                        else:
-                            await chat.send(step)
-                    return "\n".join(chat.texts)
+            async def check(user: FakeUser) -> str:
+                # The rate limiter (30 messages/s, split over the workers) may hold an
+                # edit back after the button's answer: wait a second before the next step.
+                feed = PollingFeed(core, answer_timeout=60, settle=1.0)
+                chat = ChatDriver(core, feed, user=user)
+                for step in WHOLE_CHECK:
+                    if step.startswith("click:"):
+                        await chat.click(step[6:] or chat.last_buttons[0])
+                    else:
+                        await chat.send(step)
+                return "\n".join(chat.texts)
 
-                seen = await asyncio.gather(*(check(user) for user in users))
-            finally:
-                await stop(process)
+            seen = await asyncio.gather(*(check(user) for user in users))
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-3000:]
     # Every worker had users, all of whom got to the verdict; SQLite's locks never showed.
