@@ -28,9 +28,10 @@ the per-chat ordering stay exact with no coordination between processes. What is
 Lifetimes: a worker never outlives the main process (on Linux it gets SIGKILL when the main
 process dies, as the single-process bot's handlers would die with it). SIGTERM or SIGINT to the
 main process: it stops taking updates and closes the pipes; each worker finishes the updates it
-has, closes its store and exits; the main process waits for them. If a worker dies, the main
-process stops the others and exits with status 1, so the supervisor (Docker's restart policy,
-systemd) restarts the whole bot; nothing a worker committed is lost.
+has, closes its store and exits; the main process waits for them. A worker stopped by SIGTERM
+or SIGINT does the same (systemd signals every process of a service). If a worker dies
+otherwise, the main process stops the others and exits with status 1, so the supervisor
+(Docker's restart policy, systemd) restarts the whole bot; nothing a worker committed is lost.
 
 The wire between the processes is a Unix socket pair per worker with one JSON object per line:
 {"u": <update>} and {"c": "reload"} to a worker, {"c": "reload"} from a worker.
@@ -76,6 +77,8 @@ RETRY_MAX_S = 30.0
 MAX_LINE_BYTES = 4 * 1024 * 1024
 # How long the main process waits for the workers to finish at a stop.
 STOP_GRACE_S = 30.0
+# How long after a worker's end a stop signal to the main process still counts as the reason.
+SIGNAL_SKEW_S = 2.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # A webhook's body larger than this is not an update (Telegram's own are far smaller).
 MAX_WEBHOOK_BYTES = 1024 * 1024
@@ -206,10 +209,6 @@ class Worker:
         if self.hook is not None:
             self.hook(app)
         reader, writer = await asyncio.open_unix_connection(sock=channel, limit=MAX_LINE_BYTES)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
         features = features_of(app)
         features.on_reloaded = lambda: writer.write(RELOAD)
         follows: set[asyncio.Task[Any]] = set()
@@ -220,17 +219,12 @@ class Worker:
             if app.post_init is not None:
                 await app.post_init(app)
             await app.start()
-            while (line := await _next_line(reader, stop)) is not None:
-                try:
-                    message = json.loads(line)
-                    if "u" in message:
-                        await app.update_queue.put(Update.de_json(message["u"], app.bot))
-                    elif message.get("c") == "reload":
-                        task = loop.create_task(features.follow_reload())
-                        follows.add(task)
-                        task.add_done_callback(follows.discard)
-                except Exception as exc:  # one malformed update must not stop the worker
-                    log.warning("worker %d skipped an update: %s", self.index, type(exc).__name__)
+            feeding = asyncio.ensure_future(self._feed(app, reader, follows))
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, feeding.cancel)
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
         finally:
             if app.running:
                 await app.stop()  # handles what is queued and waits for running handlers
@@ -244,24 +238,22 @@ class Worker:
             writer.close()
         return 0
 
-
-async def _next_line(reader: asyncio.StreamReader, stop: asyncio.Event) -> bytes | None:
-    """The next line from the main process; None at its end or at a stop signal."""
-    if stop.is_set():
-        return None
-    reading = asyncio.ensure_future(reader.readline())
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopping.cancel()
-    if not reading.done():
-        reading.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reading
-        return None
-    line = reading.result()
-    return line or None
+    async def _feed(
+        self, app: BotApp, reader: asyncio.StreamReader, follows: set[asyncio.Task[Any]]
+    ) -> None:
+        """Put each update from the main process into the Application's queue, until the end."""
+        features = features_of(app)
+        while line := await reader.readline():
+            try:
+                message = json.loads(line)
+                if "u" in message:
+                    await app.update_queue.put(Update.de_json(message["u"], app.bot))
+                elif message.get("c") == "reload":
+                    task = asyncio.ensure_future(features.follow_reload())
+                    follows.add(task)
+                    task.add_done_callback(follows.discard)
+            except Exception as exc:  # one malformed update must not stop the worker
+                log.warning("worker %d skipped an update: %s", self.index, type(exc).__name__)
 
 
 # --- the main process ------------------------------------------------------------------------
@@ -344,6 +336,11 @@ class Router:
                 for other, writer in enumerate(self.writers):
                     if other != index:
                         writer.write(RELOAD)
+        if not self.stop.is_set():
+            # A supervisor that stops the whole bot (systemd signals every process of the
+            # service) may reach the worker first: give our own signal a moment to arrive.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), SIGNAL_SKEW_S)
         if not self.stop.is_set():
             log.error("worker %d ended unexpectedly; stopping the bot so it is restarted", index)
             self.failed = True

@@ -282,6 +282,31 @@ async def test_a_dead_worker_stops_the_bot_for_its_supervisor(tmp_path: Path) ->
 
 
 @linux_only
+async def test_a_supervisor_signalling_every_process_gets_a_clean_stop(tmp_path: Path) -> None:
+    # systemd's default stop: SIGTERM to every process of the service, here workers first.
+    core = FakeTelegram()
+    log_path = tmp_path / "bot.log"
+    async with FakeTelegramServer(core) as server:
+        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
+        async with bot_process(env, log_path) as process:
+            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+            await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+            await chat.click("Yes")
+            workers = children(process.pid)
+            for pid in workers:
+                os.kill(pid, signal.SIGTERM)
+            await asyncio.sleep(0.2)
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 40)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, log[-3000:]
+    assert " ERROR " not in log and "Traceback" not in log
+    assert not (workers & children(process.pid))
+    with sqlite3.connect(tmp_path / "data" / "amif-bot.sqlite3") as db:  # the step was kept
+        assert db.execute("SELECT COUNT(*) FROM dialogs").fetchone() == (1,)
+
+
+@linux_only
 async def test_workers_die_with_a_killed_main_process(tmp_path: Path) -> None:
     core = FakeTelegram()
     async with FakeTelegramServer(core) as server:
