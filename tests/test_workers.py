@@ -98,16 +98,26 @@ async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -
 
 
 @contextlib.asynccontextmanager
-async def bot_process(
-    env: dict[str, str], log_path: Path
+async def served_bot(
+    core: FakeTelegram, tmp_path: Path, **env: str
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`amif-bot run` with its output in log_path, stopped with SIGTERM at the end."""
-    with log_path.open("wb") as log_file:
-        process = await start_bot_process(env, stdout=log_file, stderr=log_file)
-        try:
-            yield process
-        finally:
-            await stop(process)
+    """`amif-bot run` against the fake over loopback, stopped with SIGTERM at the end.
+
+    Its data is in tmp_path / "data" and its output in tmp_path / "bot.log" (see bot_log).
+    """
+    async with FakeTelegramServer(core) as server:
+        environment = bot_environment(core, server, tmp_path / "data", **env)
+        with (tmp_path / "bot.log").open("wb") as log_file:
+            process = await start_bot_process(environment, stdout=log_file, stderr=log_file)
+            try:
+                yield process
+            finally:
+                await stop(process)
+
+
+def bot_log(tmp_path: Path) -> str:
+    """What the bot of served_bot wrote."""
+    return (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
 
 
 # --- routing ---------------------------------------------------------------------------------
@@ -213,46 +223,44 @@ async def test_polling_outlasts_get_updates_faults(
 async def test_two_workers_answer_their_users_and_follow_a_reload(tmp_path: Path) -> None:
     core = FakeTelegram()
     admin, asker = core.user("Op", user_id=ADMIN_ID), core.user("Asker", user_id=ASKER_ID)
-    data, log_path = tmp_path / "data", tmp_path / "bot.log"
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(
-            core, server, data, BOT_WORKERS="2", ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="DEBUG"
-        )
-        async with bot_process(env, log_path) as process:
-            chats = {
-                user.id: ChatDriver(core, PollingFeed(core, answer_timeout=30), user=user)
-                for user in (admin, asker)
-            }
-            for chat in chats.values():
-                await chat.send("What is the funding rate of the 2024 call?")
-                assert "90%" in chat.last_text
-            assert len(children(process.pid)) == 2
-            # A dialog's steps, in each worker: the second answer finds the first one.
-            for chat in chats.values():
-                await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
-                await chat.click("Yes")
-                assert "Step 2 of" in chat.last_text
+    data = tmp_path / "data"
+    async with served_bot(
+        core, tmp_path, BOT_WORKERS="2", ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="DEBUG"
+    ) as process:
+        chats = {
+            user.id: ChatDriver(core, PollingFeed(core, answer_timeout=30), user=user)
+            for user in (admin, asker)
+        }
+        for chat in chats.values():
+            await chat.send("What is the funding rate of the 2024 call?")
+            assert "90%" in chat.last_text
+        assert len(children(process.pid)) == 2
+        # A dialog's steps, in each worker: the second answer finds the first one.
+        for chat in chats.values():
+            await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+            await chat.click("Yes")
+            assert "Step 2 of" in chat.last_text
 
-            # An ingested document and /reload in worker 0; worker 1 follows.
-            documents = data / "documents"
-            documents.mkdir(parents=True, exist_ok=True)
-            (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
-            await chats[ADMIN_ID].send("/reload")
-            assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
-            asker_chat = chats[ASKER_ID]
-            for _ in range(20):
-                seen = len(asker_chat.texts)
-                await asker_chat.send(CLINIC_QUESTION)
-                replies = "\n".join(asker_chat.texts[seen:])
-                if "every Thursday morning" in replies:
-                    break
-                await asyncio.sleep(1.0)  # the flood bucket admits one a second
-            assert "every Thursday morning" in replies
-            # The worker-1 user's check is still where it was.
-            await asker_chat.send("/back")
-            assert "Step 1 of" in asker_chat.last_text
-            workers = children(process.pid)
-    log = log_path.read_text(encoding="utf-8", errors="replace")
+        # An ingested document and /reload in worker 0; worker 1 follows.
+        documents = data / "documents"
+        documents.mkdir(parents=True, exist_ok=True)
+        (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
+        await chats[ADMIN_ID].send("/reload")
+        assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
+        asker_chat = chats[ASKER_ID]
+        for _ in range(20):
+            seen = len(asker_chat.texts)
+            await asker_chat.send(CLINIC_QUESTION)
+            replies = "\n".join(asker_chat.texts[seen:])
+            if "every Thursday morning" in replies:
+                break
+            await asyncio.sleep(1.0)  # the flood bucket admits one a second
+        assert "every Thursday morning" in replies
+        # The worker-1 user's check is still where it was.
+        await asker_chat.send("/back")
+        assert "Step 1 of" in asker_chat.last_text
+        workers = children(process.pid)
+    log = bot_log(tmp_path)
     assert process.returncode == 0, log[-3000:]
     assert "starting long polling with 2 worker processes" in log
     assert not (workers & children(process.pid))
@@ -265,17 +273,14 @@ async def test_two_workers_answer_their_users_and_follow_a_reload(tmp_path: Path
 @linux_only
 async def test_a_dead_worker_stops_the_bot_for_its_supervisor(tmp_path: Path) -> None:
     core = FakeTelegram()
-    log_path = tmp_path / "bot.log"
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
-        async with bot_process(env, log_path) as process:
-            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
-            await chat.send("/start")
-            workers = children(process.pid)
-            assert len(workers) == 2
-            os.kill(min(workers), signal.SIGKILL)
-            await asyncio.wait_for(process.wait(), 40)
-    log = log_path.read_text(encoding="utf-8", errors="replace")
+    async with served_bot(core, tmp_path, BOT_WORKERS="2") as process:
+        chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+        await chat.send("/start")
+        workers = children(process.pid)
+        assert len(workers) == 2
+        os.kill(min(workers), signal.SIGKILL)
+        await asyncio.wait_for(process.wait(), 40)
+    log = bot_log(tmp_path)
     assert process.returncode == 1, log[-3000:]
     assert "ended unexpectedly; stopping the bot so it is restarted" in log
     assert not (workers & children(process.pid))
@@ -285,20 +290,17 @@ async def test_a_dead_worker_stops_the_bot_for_its_supervisor(tmp_path: Path) ->
 async def test_a_supervisor_signalling_every_process_gets_a_clean_stop(tmp_path: Path) -> None:
     # systemd's default stop: SIGTERM to every process of the service, here workers first.
     core = FakeTelegram()
-    log_path = tmp_path / "bot.log"
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
-        async with bot_process(env, log_path) as process:
-            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
-            await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
-            await chat.click("Yes")
-            workers = children(process.pid)
-            for pid in workers:
-                os.kill(pid, signal.SIGTERM)
-            await asyncio.sleep(0.2)
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 40)
-    log = log_path.read_text(encoding="utf-8", errors="replace")
+    async with served_bot(core, tmp_path, BOT_WORKERS="2") as process:
+        chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+        await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+        await chat.click("Yes")
+        workers = children(process.pid)
+        for pid in workers:
+            os.kill(pid, signal.SIGTERM)
+        await asyncio.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 40)
+    log = bot_log(tmp_path)
     assert process.returncode == 0, log[-3000:]
     assert " ERROR " not in log and "Traceback" not in log
     assert not (workers & children(process.pid))
@@ -309,31 +311,22 @@ async def test_a_supervisor_signalling_every_process_gets_a_clean_stop(tmp_path:
 @linux_only
 async def test_workers_die_with_a_killed_main_process(tmp_path: Path) -> None:
     core = FakeTelegram()
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="3")
-        process = await start_bot_process(env)
-        try:
-            chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
-            await chat.send("/start")
-            workers = children(process.pid)
-            assert len(workers) == 3
-            process.send_signal(signal.SIGKILL)
-            await process.wait()
-            assert await wait_for(lambda: not any(map(alive, workers)), 10)
-        finally:
-            await stop(process)
+    async with served_bot(core, tmp_path, BOT_WORKERS="3") as process:
+        chat = ChatDriver(core, PollingFeed(core, answer_timeout=30))
+        await chat.send("/start")
+        workers = children(process.pid)
+        assert len(workers) == 3
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        assert await wait_for(lambda: not any(map(alive, workers)), 10)
 
 
 async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: Path) -> None:
     core = FakeTelegram()
     refused = "7000000009:AAThisTokenIsWellFormedButUnknown0123456"
-    log_path = tmp_path / "bot.log"
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, tmp_path / "data", BOT_WORKERS="2")
-        env["TELEGRAM_BOT_TOKEN"] = refused
-        async with bot_process(env, log_path) as process:
-            await asyncio.wait_for(process.wait(), 60)
-    log = log_path.read_text(encoding="utf-8", errors="replace")
+    async with served_bot(core, tmp_path, BOT_WORKERS="2", TELEGRAM_BOT_TOKEN=refused) as process:
+        await asyncio.wait_for(process.wait(), 60)
+    log = bot_log(tmp_path)
     assert process.returncode == 1, log[-3000:]
     assert "Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping" in log
     assert "Traceback" not in log
@@ -362,26 +355,24 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     tmp_path: Path,
 ) -> None:
     core = FakeTelegram()
-    data, log_path = tmp_path / "data", tmp_path / "bot.log"
+    data = tmp_path / "data"
     users = [core.user(f"Busy{n}", user_id=7_000_000 + n) for n in range(12)]
-    async with FakeTelegramServer(core) as server:
-        env = bot_environment(core, server, data, BOT_WORKERS="3")
-        async with bot_process(env, log_path) as process:
+    async with served_bot(core, tmp_path, BOT_WORKERS="3") as process:
 
-            async def check(user: FakeUser) -> str:
-                # The rate limiter (30 messages/s, split over the workers) may hold an
-                # edit back after the button's answer: wait a second before the next step.
-                feed = PollingFeed(core, answer_timeout=60, settle=1.0)
-                chat = ChatDriver(core, feed, user=user)
-                for step in WHOLE_CHECK:
-                    if step.startswith("click:"):
-                        await chat.click(step[6:] or chat.last_buttons[0])
-                    else:
-                        await chat.send(step)
-                return "\n".join(chat.texts)
+        async def check(user: FakeUser) -> str:
+            # The rate limiter (30 messages/s, split over the workers) may hold an
+            # edit back after the button's answer: wait a second before the next step.
+            feed = PollingFeed(core, answer_timeout=60, settle=1.0)
+            chat = ChatDriver(core, feed, user=user)
+            for step in WHOLE_CHECK:
+                if step.startswith("click:"):
+                    await chat.click(step[6:] or chat.last_buttons[0])
+                else:
+                    await chat.send(step)
+            return "\n".join(chat.texts)
 
-            seen = await asyncio.gather(*(check(user) for user in users))
-    log = log_path.read_text(encoding="utf-8", errors="replace")
+        seen = await asyncio.gather(*(check(user) for user in users))
+    log = bot_log(tmp_path)
     assert process.returncode == 0, log[-3000:]
     # Every worker had users, all of whom got to the verdict; SQLite's locks never showed.
     assert {user.id % 3 for user in users} == {0, 1, 2}
