@@ -302,7 +302,8 @@ class SQLiteStorage:
 
         The switch needs the whole file and, unlike other statements, does not wait for it:
         processes opening a new file at the same moment (the bot's worker processes, or the bot
-        and `amif-bot ingest`) got "database is locked" in about 4 % of tries without this.
+        and `amif-bot ingest`) can get "database is locked". Three plain sqlite3 processes
+        switching 200 new files at the same instant got it in 23 of 600 openings.
         """
         deadline = time.monotonic() + self._busy_timeout_ms / 1000
         pause = 0.005
