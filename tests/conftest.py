@@ -3,7 +3,9 @@
 import asyncio
 import logging
 import os
+import socket
 import sys
+import time
 from asyncio.subprocess import DEVNULL
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -217,3 +219,26 @@ async def start_bot_process(
         stdout=stdout,
         stderr=stderr,  # type: ignore[arg-type]
     )
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_for_listener(port: int, timeout: float) -> None:
+    """Return once 127.0.0.1:port accepts connections; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing listens on 127.0.0.1:{port}") from None
+            await asyncio.sleep(0.1)
+        else:
+            writer.close()
+            await writer.wait_closed()
+            return

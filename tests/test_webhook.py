@@ -2,14 +2,17 @@
 
 import asyncio
 import signal
-import socket
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import bot_environment, start_bot_process
+from tests.conftest import (
+    bot_environment,
+    free_loopback_port,
+    start_bot_process,
+    wait_for_listener,
+)
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,29 +26,6 @@ NO_SECRET_QUESTION = "Who may apply to the autumn 2023 call in Finland?"
 WRONG_SECRET_QUESTION = "What is the total budget of the 2024 trafficking call?"
 START_TIMEOUT = 60.0
 ANSWER_TIMEOUT = 30.0
-
-
-def free_loopback_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def wait_for_listener(port: int, timeout: float) -> None:
-    """Return once 127.0.0.1:port accepts connections; fail after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"nothing listens on 127.0.0.1:{port}") from None
-            await asyncio.sleep(0.1)
-        else:
-            writer.close()
-            await writer.wait_closed()
-            return
 
 
 async def wait_for_webhook(

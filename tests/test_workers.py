@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -11,11 +12,18 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import workers as workers_module
-from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
-from tests.conftest import bot_environment, server_settings, start_bot_process
+from bot.workers import MAX_LINE_BYTES, SECRET_HEADER, Router, encode_update, owner
+from tests.conftest import (
+    bot_environment,
+    free_loopback_port,
+    server_settings,
+    start_bot_process,
+    wait_for_listener,
+)
 from tests.fake_telegram import (
     ChatDriver,
     FakeTelegram,
@@ -209,6 +217,63 @@ async def test_polling_outlasts_get_updates_faults(
             for failure in (502, 429, 500):
                 assert failure in statuses
             assert not running.done()  # still polling
+        finally:
+            router.stop.set()
+            assert await asyncio.wait_for(running, 30) == 0
+            worker_end.close()
+            await worker_end.wait_closed()
+
+
+async def test_the_webhook_of_the_main_process_refuses_what_is_not_an_update(
+    tmp_path: Path,
+) -> None:
+    core = FakeTelegram()
+    port = free_loopback_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    secret = {"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    async with FakeTelegramServer(core) as server:
+        settings = dataclasses.replace(
+            server_settings(core, server, tmp_path),
+            webhook_url="https://amif-bot.example.org/tg",
+            webhook_listen="127.0.0.1",
+            webhook_port=port,
+            webhook_secret="s3cret",
+        )
+        ours, theirs = socket.socketpair()
+        router = Router(settings, [ours], pids=[])
+        running = asyncio.ensure_future(router.run())
+        worker, worker_end = await asyncio.open_unix_connection(sock=theirs, limit=MAX_LINE_BYTES)
+        try:
+            await wait_for_listener(port, 20)
+            assert core.webhook.url == "https://amif-bot.example.org/tg"
+            assert core.webhook.secret_token == "s3cret"
+            update = core.text_update("through the hook")
+            async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+                refused = [
+                    await client.post(hook, json=update),
+                    await client.post(hook, json=update, headers={**secret, SECRET_HEADER: "x"}),
+                    await client.post(hook, content=b"{not json", headers=secret),
+                    await client.post(hook, json=[update], headers=secret),
+                    await client.post(hook, json={"message": {}}, headers=secret),
+                    await client.post(
+                        hook,
+                        content=json.dumps(update),
+                        headers={**secret, "Content-Type": "text/plain"},
+                    ),
+                    await client.post(
+                        hook, json={"update_id": 1, "x": "y" * 2_000_000}, headers=secret
+                    ),
+                    await client.get(hook, headers=secret),
+                    await client.post(f"{hook}/other", json=update, headers=secret),
+                ]
+                accepted = await client.post(hook, json=update, headers=secret)
+            statuses = [response.status_code for response in refused]
+            assert statuses == [403, 403, 400, 400, 400, 400, 413, 405, 404]
+            assert accepted.status_code == 200
+            line = await asyncio.wait_for(worker.readline(), 10)
+            assert json.loads(line)["u"]["message"]["text"] == "through the hook"
+            assert router.routed == 1  # nothing refused reached a worker
+            assert core.calls_to("getUpdates") == []
         finally:
             router.stop.set()
             assert await asyncio.wait_for(running, 30) == 0
