@@ -1,6 +1,7 @@
 """Benchmark of the Telegram bot end to end: updates/s and reply latency under concurrent users.
 
 Run: python benchmarks/bench_bot.py [--quick] [--only ...] [--users N] [--transport T]
+     [--workers N]
 Prints a table; it is a measurement, not a test. Targets on a 2-core machine: at least 300
 updates/s and p95 under 50 ms at 100 users.
 
@@ -11,20 +12,23 @@ base. Only Telegram is faked, at the HTTP seam (tests.fake_telegram.FakeTelegram
 
 --transport (where the fake sits and how the bot reaches it):
 - aiohttp (default): the bot in a process of its own, built and run as `amif-bot run` builds it
-  (uvloop, bot.transport.AiohttpRequest), long-polling the fake served over real HTTP on
-  loopback by this process, which also plays the users. cpu/upd is the bot process's CPU alone
-  (all its threads, from /proc), as in production where Telegram's servers are elsewhere;
-  fake% is this process's CPU use, to show which side was the limit.
+  (uvloop, bot.transport.AiohttpRequest; with --workers N > 1, the default on a machine with
+  more than one CPU, its main process takes the updates and N forked worker processes handle
+  them, bot/workers.py), long-polling the fake served over real HTTP on loopback by this
+  process, which also plays the users. cpu/upd is the bot's CPU alone (all its processes and
+  threads, from /proc), as in production where Telegram's servers are elsewhere; fake% is this
+  process's CPU use, to show which side was the limit.
 - httpx: the same with PTB's default HTTPXRequest, for comparison.
 - in-process: the fake called directly through tests.fake_telegram.FakeRequest in the bot's own
   process and event loop (asyncio's), no HTTP at all; cpu/upd then includes the fake. Needed for
   --profile. BENCH_CHILD_PREFIX (e.g. "py-spy record -o out --") profiles the separate bot
   process instead; its CPU column then measures the prefix command.
 
-How updates arrive: pushed to the fake's getUpdates queue and fetched by app.updater's long
-polling, as run_polling does in production. Feeding app.update_processor directly would skip the
-getUpdates round trip, PTB's parsing of the batch, the update queue and the application's
-fetcher task, which every real update passes through.
+How updates arrive: pushed to the fake's getUpdates queue and fetched by long polling, as in
+production (app.updater in one process; the main process of bot/workers.py with workers).
+Feeding app.update_processor directly would skip the getUpdates round trip, PTB's parsing of
+the batch, the update queue and the application's fetcher task, which every real update passes
+through.
 
 Two kinds of load, both with no update dropped by the flood bucket (FLOOD_BURST):
 - closed: each user sends an update, waits until the bot has handled it and sends the next at
