@@ -89,13 +89,24 @@ class RedactingFilter(logging.Filter):
         self.secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message with secrets replaced."""
+        """Rewrite the record's message and traceback with secrets replaced."""
         message = record.getMessage()
         if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<redacted>")
-            record.msg, record.args = message, None
+            record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            # An exception's text may hold a request URL (with the token): format the
+            # traceback here, redacted, so the handler's formatter uses this text instead.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._redact(record.stack_info)
         return True
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
 
 
 def install_log_redaction(settings: Settings) -> None:
