@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import workers as workers_module
 from bot.workers import MAX_LINE_BYTES, SECRET_HEADER, Router, encode_update, owner
@@ -161,6 +163,35 @@ def test_users_spread_over_the_workers_and_lines_stay_single() -> None:
     assert counts == [1000, 1000, 1000]
     line = encode_update({"update_id": 1, "message": {"text": "two\nlines\u2028and more"}})
     assert line.endswith(b"\n") and line.count(b"\n") == 1
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+PARTY_KEYS = st.sampled_from(["from", "user", "chat", "message", "id", "text"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    update=st.dictionaries(
+        st.sampled_from(["update_id", "message", "callback_query", "poll", "x"]),
+        st.dictionaries(PARTY_KEYS, JSON_VALUES, max_size=4) | JSON_VALUES,
+        max_size=4,
+    ),
+    count=st.integers(min_value=1, max_value=16),
+)
+def test_any_json_shape_is_routed_to_a_worker_and_survives_the_wire(
+    update: dict[str, object], count: int
+) -> None:
+    # Telegram sends what it sends: no shape may stop the main process.
+    assert 0 <= owner(update, count) < count
+    line = encode_update(update)
+    assert line.count(b"\n") == 1
+    assert json.loads(line)["u"] == update
 
 
 # --- the main process on its own ---------------------------------------------------------------
