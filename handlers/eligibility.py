@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -272,19 +273,24 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
             t.gettext("This check has moved on; please answer the latest question.")
         )
         return
-    await query.answer()
-    messages, keyboard = render_step(step, t, context)
-    # Edit the question in place instead of adding a message per step.
-    if len(messages) == 1 and query.message is not None:
-        try:
-            await query.edit_message_text(
-                messages[0], parse_mode=ParseMode.HTML, reply_markup=keyboard
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+    # The press is answered while the next step is shown: one round trip to Telegram before
+    # the user sees it instead of two (each about 50-150 ms from a server in Europe).
+    answering = asyncio.ensure_future(query.answer())
+    try:
+        messages, keyboard = render_step(step, t, context)
+        # Edit the question in place instead of adding a message per step.
+        if len(messages) == 1 and query.message is not None:
+            try:
+                await query.edit_message_text(
+                    messages[0], parse_mode=ParseMode.HTML, reply_markup=keyboard
+                )
                 return
-    await send_html(update, context, messages, keyboard)
+            except BadRequest as exc:
+                if "not modified" in str(exc).lower():
+                    return
+        await send_html(update, context, messages, keyboard)
+    finally:
+        await answering
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
