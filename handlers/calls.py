@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, send_html, user_translator
+from handlers.common import BotContext, answering, send_html, user_translator
 from handlers.render import reply_to_html, text_to_html
 
 CALL = "call"
@@ -45,9 +45,9 @@ async def call_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     fields = decode(query.data, CALL)
-    await query.answer()
-    if fields:
-        await send_call(update, context, fields[0])
+    async with answering(query):
+        if fields:
+            await send_call(update, context, fields[0])
 
 
 async def send_call(update: Update, context: BotContext, ident: str) -> None:

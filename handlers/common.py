@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -132,3 +134,24 @@ def _thread(update: Update) -> int | None:
     if message is not None and message.is_topic_message:
         return message.message_thread_id
     return None
+
+
+@contextlib.asynccontextmanager
+async def answering(query: CallbackQuery, notice: str | None = None) -> AsyncIterator[None]:
+    """Answer a button press while the body shows its result.
+
+    The answer and the body's edit or message go out together, so the user waits one round trip
+    to Telegram instead of two (each about 50-150 ms from a server in Europe). A failed answer
+    is raised once the body is done.
+    """
+    answer = asyncio.ensure_future(query.answer(notice))
+    try:
+        yield
+    finally:
+        await answer
+
+
+async def answer_and_edit(query: CallbackQuery, notice: str | None, text: str) -> None:
+    """Answer a button press and replace its message's text, both at once."""
+    async with answering(query, notice):
+        await query.edit_message_text(text)

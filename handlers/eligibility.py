@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,6 +38,7 @@ from bot.storage import StorageKey
 from handlers.callbacks import decode, encode
 from handlers.common import (
     BotContext,
+    answering,
     is_group,
     send_html,
     user_translator,
@@ -273,10 +273,7 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
             t.gettext("This check has moved on; please answer the latest question.")
         )
         return
-    # The press is answered while the next step is shown: one round trip to Telegram before
-    # the user sees it instead of two (each about 50-150 ms from a server in Europe).
-    answering = asyncio.ensure_future(query.answer())
-    try:
+    async with answering(query):
         messages, keyboard = render_step(step, t, context)
         # Edit the question in place instead of adding a message per step.
         if len(messages) == 1 and query.message is not None:
@@ -289,8 +286,6 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
                 if "not modified" in str(exc).lower():
                     return
         await send_html(update, context, messages, keyboard)
-    finally:
-        await answering
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

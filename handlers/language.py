@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, send_html, user_translator
+from handlers.common import BotContext, answer_and_edit, send_html, user_translator
 from i18n import LANGUAGE_NAMES, LANGUAGES, translator
 
 LANG = "lang"
@@ -39,6 +39,7 @@ async def language_button(update: Update, context: BotContext) -> None:
     await context.services.store.set_language(user.id, fields[0])
     t = translator(fields[0])
     confirmation = t.gettext("I will answer in English from now on.")
-    await query.answer(confirmation)
-    if query.message is not None:
-        await query.edit_message_text(confirmation)
+    if query.message is None:
+        await query.answer(confirmation)
+        return
+    await answer_and_edit(query, confirmation, confirmation)

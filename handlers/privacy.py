@@ -8,7 +8,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, send_html, user_translator
+from handlers.common import BotContext, answer_and_edit, send_html, user_translator
 from handlers.render import text_to_html
 from i18n import N_
 
@@ -102,10 +102,8 @@ async def forget_button(update: Update, context: BotContext) -> None:
     fields = decode(query.data, FORGET)
     t = await user_translator(update, context)
     if fields != ["yes"]:
-        await query.answer()
-        await query.edit_message_text(t.gettext("Nothing was deleted."))
+        await answer_and_edit(query, None, t.gettext("Nothing was deleted."))
         return
     await context.services.store.forget_user(user.id)
     done = t.gettext("Done: I have deleted all data I had stored about you.")
-    await query.answer()
-    await query.edit_message_text(done)
+    await answer_and_edit(query, None, done)

@@ -7,7 +7,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, send_html, user_translator
+from handlers.common import BotContext, answering, send_html, user_translator
 from handlers.render import text_to_html
 from i18n import LANGUAGES, N_, Translator
 
@@ -90,20 +90,20 @@ async def menu_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     fields = decode(query.data, MENU)
-    await query.answer()
-    t = await user_translator(update, context)
     choice = fields[0] if fields else ""
-    if choice == "calls":
-        from handlers.calls import calls_command
+    async with answering(query):
+        if choice == "calls":
+            from handlers.calls import calls_command
 
-        await calls_command(update, context)
-    elif choice == "lang":
-        from handlers.language import language_command
+            await calls_command(update, context)
+        elif choice == "lang":
+            from handlers.language import language_command
 
-        await language_command(update, context)
-    elif choice == "elig":
-        from handlers.eligibility import eligibility_command
+            await language_command(update, context)
+        elif choice == "elig":
+            from handlers.eligibility import eligibility_command
 
-        await eligibility_command(update, context)
-    else:
-        await send_html(update, context, text_to_html(t.gettext(ASK_HINT)))
+            await eligibility_command(update, context)
+        else:
+            t = await user_translator(update, context)
+            await send_html(update, context, text_to_html(t.gettext(ASK_HINT)))

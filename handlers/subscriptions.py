@@ -25,7 +25,7 @@ from bot.reminders import (
 )
 from bot.storage import ALL_CALLS
 from handlers.callbacks import MAX_CALLBACK_BYTES, decode, encode
-from handlers.common import BotContext, is_group, send_html, user_translator
+from handlers.common import BotContext, answer_and_edit, is_group, send_html, user_translator
 from handlers.render import text_to_html
 from i18n import Translator
 from knowledge.facts import CallFacts, CallStatus
@@ -192,8 +192,7 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
         await query.answer(t.gettext(NO_LONGER_ACTIVE))
         return
     text = await subscribe(update, context, fields[0])
-    await query.answer()
-    await query.edit_message_text(html.escape(text, quote=False))
+    await answer_and_edit(query, None, html.escape(text, quote=False))
 
 
 async def subscribe(update: Update, context: BotContext, call_id: str) -> str:
@@ -290,8 +289,7 @@ async def unsubscribe_button(update: Update, context: BotContext) -> None:
         return
     call_id = None if fields[0] == "-" else fields[0]
     text = await unsubscribe(context, user.id, call_id, t)
-    await query.answer()
-    await query.edit_message_text(html.escape(text, quote=False))
+    await answer_and_edit(query, None, html.escape(text, quote=False))
 
 
 async def unsubscribe(
@@ -362,5 +360,4 @@ async def timezone_button(update: Update, context: BotContext) -> None:
         return
     await context.services.store.set_timezone(user.id, zone.key)
     text = t.gettext(TIMEZONE_SET).format(zone=zone_label(zone, t))
-    await query.answer(text[:200])
-    await query.edit_message_text(html.escape(text, quote=False))
+    await answer_and_edit(query, text[:200], html.escape(text, quote=False))

@@ -193,3 +193,21 @@ async def test_command_menus_are_set_per_language(tg: Harness) -> None:
     assert {"sv", "fi", "en"} <= {
         c.params.get("language_code") for c in tg.core.calls_to("setMyCommands")
     }
+
+
+async def test_buttons_answer_the_press_and_edit_their_message_at_once(tg: Harness) -> None:
+    # With Telegram slow to take the answer to a press, the edit still goes out at once: one
+    # round trip before the user sees the result, not two.
+    chat = tg.driver()
+    await chat.send("/language")
+    tg.core.hang_next("answerCallbackQuery", seconds=0.5)
+    before = len(tg.core.calls)
+    await chat.click("Svenska")
+    assert [c.method for c in tg.core.calls[before:]] == ["editMessageText", "answerCallbackQuery"]
+    assert "svenska" in chat.last_text
+    await chat.send("/forget")
+    tg.core.hang_next("answerCallbackQuery", seconds=0.5)
+    before = len(tg.core.calls)
+    await chat.click(chat.last_buttons[0])
+    assert [c.method for c in tg.core.calls[before:]] == ["editMessageText", "answerCallbackQuery"]
+    assert "raderat" in chat.last_text
