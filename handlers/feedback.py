@@ -16,7 +16,7 @@ from bot.assistant import Reply
 from bot.reminders import O_
 from bot.storage import AnswerRecord, SQLiteStorage
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, send_html, user_translator
+from handlers.common import BotContext, answering, send_html, user_translator
 from handlers.render import reply_to_html
 from i18n import Translator, translator
 from knowledge.base import KnowledgeBase
@@ -136,14 +136,14 @@ async def feedback_button(update: Update, context: BotContext) -> None:
     if state is None or not await store.vote(token, value):
         await query.answer(t.gettext(NO_LONGER_ACTIVE))
         return
-    await query.answer(t.gettext(THANKS))
     lang, before = state
-    if before != value and query.message is not None:
-        # The buttons keep the language of the answer they sit under, not the voter's.
-        try:
-            await query.edit_message_reply_markup(
-                feedback_keyboard(token, translator(lang), value)
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+    async with answering(query, t.gettext(THANKS)):
+        if before != value and query.message is not None:
+            # The buttons keep the language of the answer they sit under, not the voter's.
+            try:
+                await query.edit_message_reply_markup(
+                    feedback_keyboard(token, translator(lang), value)
+                )
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    raise
