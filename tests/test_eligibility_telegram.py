@@ -41,20 +41,6 @@ async def test_a_full_check_by_buttons_and_typed_answers(tg: Harness) -> None:
     assert chat.last_buttons == ["« Back", "Start over"]
 
 
-async def test_a_button_press_is_answered_while_the_next_step_is_shown(tg: Harness) -> None:
-    # Telegram answering the press slowly must not hold the next question back: both calls go
-    # out together, so a press costs the user one round trip, not two.
-    chat = tg.driver()
-    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
-    tg.core.hang_next("answerCallbackQuery", seconds=0.5)
-    before = len(tg.core.calls)
-    await chat.click("Yes")
-    assert "Step 2 of 8" in chat.last_text
-    methods = [call.method for call in tg.core.calls[before:]]
-    assert methods == ["editMessageText", "answerCallbackQuery"]
-    assert tg.core.callback_answers[-1].text in (None, "")
-
-
 async def test_stale_button_changes_nothing(tg: Harness) -> None:
     chat = tg.driver()
     await chat.send("/eligibility AMIF-2024-TF2-AG-THB")

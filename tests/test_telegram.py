@@ -9,6 +9,7 @@ from bot.assistant import Reply
 from bot.telegram_app import FLOOD_BURST, set_command_menus
 from handlers.render import MAX_MESSAGE, reply_to_html, utf16_len
 from tests.conftest import Harness
+from tests.fake_telegram import ChatDriver
 
 
 async def test_start_welcomes_in_the_users_language_with_menu_buttons(tg: Harness) -> None:
@@ -195,19 +196,28 @@ async def test_command_menus_are_set_per_language(tg: Harness) -> None:
     }
 
 
-async def test_buttons_answer_the_press_and_edit_their_message_at_once(tg: Harness) -> None:
-    # With Telegram slow to take the answer to a press, the edit still goes out at once: one
-    # round trip before the user sees the result, not two.
-    chat = tg.driver()
-    await chat.send("/language")
+async def _press_while_telegram_is_slow_to_take_the_answer(
+    tg: Harness, chat: ChatDriver, label: str
+) -> list[str]:
+    """Press a button while answerCallbackQuery takes 0.5 s; the Bot API calls it caused."""
     tg.core.hang_next("answerCallbackQuery", seconds=0.5)
     before = len(tg.core.calls)
-    await chat.click("Svenska")
-    assert [c.method for c in tg.core.calls[before:]] == ["editMessageText", "answerCallbackQuery"]
+    await chat.click(label)
+    return [call.method for call in tg.core.calls[before:]]
+
+
+async def test_buttons_answer_the_press_and_show_the_result_at_once(tg: Harness) -> None:
+    # The edit goes out without waiting for the answer to the press: one round trip before the
+    # user sees the result, not two.
+    at_once = ["editMessageText", "answerCallbackQuery"]
+    chat = tg.driver()
+    await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+    assert await _press_while_telegram_is_slow_to_take_the_answer(tg, chat, "Yes") == at_once
+    assert "Step 2 of 8" in chat.last_text
+    await chat.send("/language")
+    assert await _press_while_telegram_is_slow_to_take_the_answer(tg, chat, "Svenska") == at_once
     assert "svenska" in chat.last_text
     await chat.send("/forget")
-    tg.core.hang_next("answerCallbackQuery", seconds=0.5)
-    before = len(tg.core.calls)
-    await chat.click(chat.last_buttons[0])
-    assert [c.method for c in tg.core.calls[before:]] == ["editMessageText", "answerCallbackQuery"]
+    yes = chat.last_buttons[0]
+    assert await _press_while_telegram_is_slow_to_take_the_answer(tg, chat, yes) == at_once
     assert "raderat" in chat.last_text
