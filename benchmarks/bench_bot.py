@@ -283,6 +283,27 @@ class Bench:
     sent: int = 0
     names: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
+    def result(
+        self,
+        plan: Plan,
+        wall: float,
+        cpu: float,
+        dropped: int,
+        fake_cpu_seconds: float | None = None,
+    ) -> RowResult:
+        """What the row measured, with the users' own counts."""
+        return RowResult(
+            plan,
+            self.sent,
+            wall,
+            cpu,
+            tuple(self.latencies),
+            dropped,
+            self.silent,
+            self.failed_sessions,
+            fake_cpu_seconds,
+        )
+
     def new_user(self) -> FakeUser:
         """A new person with their own private chat."""
         user = self.core.user(f"U{next(self.names)}", language_code="en")
@@ -480,16 +501,7 @@ async def measure_in_process(
             cpu = time.process_time() - cpu0
     finally:
         await store.close()
-    return RowResult(
-        plan,
-        bench.sent,
-        wall,
-        cpu,
-        tuple(bench.latencies),
-        processor.dropped,
-        bench.silent,
-        bench.failed_sessions,
-    )
+    return bench.result(plan, wall, cpu, processor.dropped)
 
 
 # ----- the bot in its own process, the fake behind real HTTP ------------------------------------
@@ -559,17 +571,8 @@ async def measure_over_http(
             child.stdin.close()
             await asyncio.wait_for(child.wait(), 60)
             await listener
-    return RowResult(
-        plan,
-        bench.sent,
-        wall,
-        cpu,
-        tuple(bench.latencies),
-        sum(dropped) if len(dropped) == max(1, workers) else -1,
-        bench.silent,
-        bench.failed_sessions,
-        fake_cpu_seconds=own,
-    )
+    reported = sum(dropped) if len(dropped) == max(1, workers) else -1
+    return bench.result(plan, wall, cpu, reported, fake_cpu_seconds=own)
 
 
 def bot_process(api: str, data_dir: Path, transport: str, limiter: bool, workers: int) -> None:

@@ -59,6 +59,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
+from bot.operator import OperatorFeatures
 from bot.telegram_app import build_application, new_event_loop
 from bot.transport import AiohttpRequest
 from handlers.admin import features_of
@@ -219,7 +220,7 @@ class Worker:
             if app.post_init is not None:
                 await app.post_init(app)
             await app.start()
-            feeding = asyncio.ensure_future(self._feed(app, reader, follows))
+            feeding = asyncio.ensure_future(self._feed(app, features, reader, follows))
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, feeding.cancel)
@@ -239,10 +240,13 @@ class Worker:
         return 0
 
     async def _feed(
-        self, app: BotApp, reader: asyncio.StreamReader, follows: set[asyncio.Task[Any]]
+        self,
+        app: BotApp,
+        features: OperatorFeatures,
+        reader: asyncio.StreamReader,
+        follows: set[asyncio.Task[Any]],
     ) -> None:
         """Put each update from the main process into the Application's queue, until the end."""
-        features = features_of(app)
         while line := await reader.readline():
             try:
                 message = json.loads(line)
@@ -364,13 +368,12 @@ class Router:
                 f"{bot.base_url}/getUpdates?{query}", read_timeout=timeout + POLL_READ_MARGIN_S
             )
 
+        stopping = asyncio.ensure_future(self.stop.wait())
         try:
             while not self.stop.is_set():
                 asked = offset
                 poll = asyncio.ensure_future(get_updates(self.poll_timeout))
-                stopping = asyncio.ensure_future(self.stop.wait())
                 await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                stopping.cancel()
                 if not poll.done():
                     # Updates this poll was about to return are not confirmed: Telegram keeps
                     # them for the next start.
@@ -404,6 +407,7 @@ class Router:
                 with contextlib.suppress(TelegramError):
                     await get_updates(0)
         finally:
+            stopping.cancel()
             await request.shutdown()
         return 0
 

@@ -100,14 +100,8 @@ class BM25Index:
     @classmethod
     def build(cls, corpus: Sequence[Sequence[str]], k1: float = K1, b: float = B) -> BM25Index:
         """Index tokenized passages (one term list per passage)."""
-        lengths = np.fromiter(map(len, corpus), dtype=np.int64, count=len(corpus))
-        # A defaultdict fed by a counter numbers new terms in C, with no Python code per token.
         vocabulary: defaultdict[str, int] = defaultdict(count().__next__)
-        term_ids = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(corpus)),
-            dtype=np.int64,
-            count=int(lengths.sum()),
-        )
+        lengths, term_ids = _numbered(corpus, vocabulary)
         return cls._from_own_term_ids(term_ids, lengths, dict(vocabulary), k1, b)
 
     @classmethod
@@ -124,20 +118,9 @@ class BM25Index:
         expanded once: with n-grams a Swedish word is ~5 terms, so this is the cheaper path.
         """
         words: defaultdict[str, int] = defaultdict(count().__next__)
-        word_counts = np.fromiter(map(len, passages), dtype=np.int64, count=len(passages))
-        word_ids = np.fromiter(
-            map(words.__getitem__, chain.from_iterable(passages)),
-            dtype=np.int64,
-            count=int(word_counts.sum()),
-        )
-        expansions = [word_terms(word) for word in words]
+        word_counts, word_ids = _numbered(passages, words)
         vocabulary: defaultdict[str, int] = defaultdict(count().__next__)
-        terms_per_word = np.fromiter(map(len, expansions), dtype=np.int64, count=len(expansions))
-        expansion_ids = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(expansions)),
-            dtype=np.int64,
-            count=int(terms_per_word.sum()),
-        )
+        terms_per_word, expansion_ids = _numbered([word_terms(word) for word in words], vocabulary)
         if terms_per_word.size and (terms_per_word == 1).all():
             # One term per word (English: just the stem): the word ids map straight to term ids.
             term_ids = expansion_ids[word_ids]
@@ -435,6 +418,23 @@ class BM25Index:
         """Bytes of the postings, dense rows and per-term arrays (not the vocabulary dict)."""
         arrays = (self.indptr, self.docs, self.impacts, self.idf, self.dense_terms, self.dense)
         return sum(a.nbytes for a in arrays)
+
+
+def _numbered(
+    groups: Sequence[Sequence[str]], numbers: defaultdict[str, int]
+) -> tuple[IntArray, IntArray]:
+    """Each group's length, and the number of every item of every group, in order.
+
+    `numbers` is a defaultdict fed by a counter: it numbers new items in C, with no Python code
+    per item, and keeps the numbering for the caller.
+    """
+    lengths = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    ids = np.fromiter(
+        map(numbers.__getitem__, chain.from_iterable(groups)),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    return lengths, ids
 
 
 def _distinct(docs: IntArray) -> IntArray:
