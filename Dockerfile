@@ -15,16 +15,19 @@ RUN groupadd --system --gid 10001 amif \
 
 # Only what the package needs; tests and benchmarks stay out of the image.
 COPY pyproject.toml README.md /tmp/src/
+COPY requirements /tmp/src/requirements
 COPY bot /tmp/src/bot
 COPY handlers /tmp/src/handlers
 COPY i18n /tmp/src/i18n
 COPY knowledge /tmp/src/knowledge
 
+# The locked versions (the ones CI tested), then the package itself with nothing unlocked added.
 # A regular (not editable) install: the bot runs from site-packages. Catalogs are compiled here,
 # as root, because site-packages is read-only for the bot's user at run time. The two checks
 # fail the build when documents, facts, checks or catalogs were left out of the package:
 # the first loads everything `amif-bot run` loads, the second answers a sample question.
-RUN pip install /tmp/src \
+RUN pip install --require-hashes -r /tmp/src/requirements/lock.txt \
+    && pip install --no-deps --no-build-isolation /tmp/src \
     && amif-bot compile-catalogs \
     && export AMIF_DATA_DIR=/tmp/build-check \
     && python -c "from bot.config import Settings; from bot.telegram_app import create_services; \
