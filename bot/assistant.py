@@ -16,7 +16,7 @@ from babel import Locale
 from bot.intents import Intent, detect_intent
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, Translator, normalize_language, translator
 from i18n.detect import detect_language
-from knowledge.base import KnowledgeBase, PassageHit, fold
+from knowledge.base import CALL_REFERENCE, PERIOD, YEAR, KnowledgeBase, PassageHit, fold
 from knowledge.documents import Source
 from knowledge.facts import CallFacts, CallStatus, Objective
 
@@ -28,10 +28,16 @@ MIN_SCORE = 3.0
 MIN_STEM_SHARE = 0.34
 SECOND_PASSAGE_RATIO = 0.85
 OTHER_PROGRAMMES = re.compile(
-    r"\b(horizon|horisont\w*|erasmus|esf\+?|interreg|cerv|creative europe|digital europe"
-    r"|eu4health|erdf"
+    r"\b(horizon|horisont\w*|erasmus|esf\+?|esr\+?|interreg|cerv|creative europe|digital europe"
+    r"|eu4health|erdf|eruf|eakr|europeiska socialfonden\+?|euroopan sosiaalirahasto\+?"
+    r"|regionala utvecklingsfonden|aluekehitysrahasto\w*|kreativa europa|luova eurooppa"
+    r"|fonden för inre säkerhet|sisäisen turvallisuuden rahasto\w*"
     r"|cohesion fund|isf|bmvi|life programme|just transition|rrf|recovery and resilience"
     r"|invest ?eu)\b"
+)
+# Words that make a year in a question the year of a call ("the 2027 call", "haku 2027").
+CALL_WORDS = re.compile(
+    r"\b(calls?|utlysning\w*|ansökningsomgång\w*|haku|haun|haussa|hakuun|hakukierro\w*)\b"
 )
 FUTURE_CALLS = re.compile(
     r"\b(next|upcoming|future|coming) (amif )?(call|round)\w*|\bnästa\b|\bkommande utlysning\w*"
@@ -289,6 +295,9 @@ class Assistant:
         if OTHER_PROGRAMMES.search(folded) or FUTURE_CALLS.search(folded):
             return self._decline(t, None)
         named = self.kb.find_calls(text)
+        unknown = self._unknown_calls(folded, named)
+        if unknown:
+            return self._decline_unknown_call(t, unknown)
         if self._mentions_unknown_year(folded) or self._off_topic(text):
             return self._decline(t, None)
         intent = detect_intent(folded)
@@ -352,6 +361,41 @@ class Assistant:
                 )
             )
         return general
+
+    def _unknown_calls(self, folded: str, named: list[CallFacts]) -> list[str]:
+        """References or call years the question names that no known call has."""
+        found, unknown = self.kb.resolve_references(folded)
+        if found:
+            return []
+        if unknown:
+            return unknown
+        if named or not CALL_WORDS.search(folded):
+            return []
+        years = set(YEAR.findall(PERIOD.sub(" ", CALL_REFERENCE.sub(" ", folded))))
+        known = set().union(*(self.kb.call_years(c) for c in self.kb.calls if c.kind == "call"))
+        return sorted(years - known)
+
+    def _decline_unknown_call(self, t: Translator, names: list[str]) -> Reply:
+        """A call we have no source for: say so, and which calls we do know."""
+        known = [c for c in self.kb.calls if c.kind == "call"]
+        body = [
+            t.gettext("I have no source about {call}, so I cannot answer for it.").format(
+                call=", ".join(
+                    t.gettext("a call of {year}").format(year=name) if name.isdigit() else name
+                    for name in names
+                )
+            ),
+            t.gettext("The calls I know about:")
+            + "\n"
+            + _bullets(
+                [
+                    f"{c.title.get(t.lang)}" + (f" ({c.reference})" if c.reference else "")
+                    for c in known
+                ]
+            ),
+            self._where_to_ask(t, None),
+        ]
+        return Reply(t.lang, False, tuple(body), kind="unknown_call")
 
     def _mentions_unknown_year(self, folded: str) -> bool:
         years = re.findall(r"\b(19\d\d|20\d\d)\b", folded)

@@ -46,7 +46,12 @@ INDEX_FILE = "knowledge.arrays"
 _OLD_INDEX_FILES = ("passages.npz",)
 # Bump when the saved layout or what the arrays mean changes; older files are then rebuilt.
 INDEX_FORMAT = 2
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A call or topic reference as the EU portal and national authorities write them, folded:
+# a programme code, a year, then dash-separated parts ("amif-2025-tf2-ag-inte-02-health").
+CALL_REFERENCE = re.compile(r"(?<![\w-])[a-z]{2,10}-(?:19|20)\d\d(?:-[a-z0-9]+)+(?![\w-])")
+# "2021-2027" is a programme period, not the year of a call.
+PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d(?!\d)")
 log = logging.getLogger(__name__)
 
 
@@ -145,10 +150,18 @@ class KnowledgeBase:
             call.id: {
                 year
                 for name in (call.id, *call.aliases, call.reference or "")
-                for year in _YEAR.findall(fold(name))
+                for year in YEAR.findall(fold(name))
             }
             for call in calls
         }
+        # Every reference a call answers to (its id, reference, topic references among its
+        # aliases), folded: what a reference typed in a question is resolved against.
+        self._references = [
+            (fold(name), call)
+            for call in calls
+            for name in dict.fromkeys((call.id, call.reference or "", *call.aliases))
+            if CALL_REFERENCE.fullmatch(fold(name))
+        ]
 
     @classmethod
     def from_documents(cls, documents: list[Document], calls: list[CallFacts]) -> KnowledgeBase:
@@ -222,6 +235,12 @@ class KnowledgeBase:
         though "trafficking" alone is an alias of the 2024 one.
         """
         folded = fold(text)
+        by_reference, _unknown = self.resolve_references(folded)
+        if by_reference:
+            # A reference is decisive, and the year inside it names no other call.
+            return by_reference
+        # An unknown reference's year ("AMIF-2023-TF2-AG-CALL") must not pick a call of 2023.
+        folded = CALL_REFERENCE.sub(" ", folded)
         best: dict[str, tuple[int, CallFacts]] = {}
         for call, alias, pattern, size in self._aliases:
             if (
@@ -231,7 +250,7 @@ class KnowledgeBase:
             ):
                 best[call.id] = (size, call)
         found = [call for _, call in sorted(best.values(), key=lambda x: -x[0])]
-        years = set(_YEAR.findall(folded))
+        years = set(YEAR.findall(PERIOD.sub(" ", folded)))
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
             found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]
@@ -240,6 +259,33 @@ class KnowledgeBase:
             if dated:
                 return dated
         return found
+
+    def resolve_references(self, folded: str) -> tuple[list[CallFacts], list[str]]:
+        """The calls that references in folded text name, and the references no call has.
+
+        A reference names a call when it is the call's own (or a topic reference of it), a topic
+        of it ("amif-2025-tf2-ag-inte-02-health" for the call amif-2025-tf2-ag-inte), or a part
+        of it ("amif-2024-tf2" for amif-2024-tf2-ag-thb).
+        """
+        found: dict[str, CallFacts] = {}
+        unknown: list[str] = []
+        for asked in CALL_REFERENCE.findall(folded):
+            exact = [call for known, call in self._references if known == asked]
+            matches = exact or [
+                call
+                for known, call in self._references
+                if asked.startswith(known + "-") or known.startswith(asked + "-")
+            ]
+            if not matches:
+                unknown.append(asked.upper())
+            for call in matches:
+                found.setdefault(call.id, call)
+        return list(found.values()), unknown
+
+    def call_years(self, call: CallFacts) -> set[str]:
+        """The years a call is known by: in its names, and of its opening and deadline."""
+        dates = (call.opens, call.deadline)
+        return self._years[call.id] | {str(when.date.year) for when in dates if when is not None}
 
     def call(self, ident: str) -> CallFacts | None:
         """A call by its id or reference, case-insensitive."""

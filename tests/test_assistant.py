@@ -3,6 +3,8 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.assistant import Assistant
 from knowledge.base import KnowledgeBase
 
@@ -87,3 +89,42 @@ def test_deadline_is_also_shown_in_the_readers_time_zone(assistant: Assistant) -
     assert "17.00 (Brysselin aikaa)" in text and "klo 18.00 Helsingin aikaa" in text
     same = assistant.answer("When did the 2020 call close?", tz="Europe/Brussels").text
     assert "That is" not in same
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown", "lang"),
+    [
+        ("What is the budget of AMIF-2023-TF2-AG-CALL?", "AMIF-2023-TF2-AG-CALL", "en"),
+        ("AMIF-2026-TF1-AG-XYZ deadline?", "AMIF-2026-TF1-AG-XYZ", "en"),
+        ("When does the 2027 AMIF call close?", "2027", "en"),
+        ("När stänger utlysningen 2025?", "2025", "sv"),
+        ("Milloin vuoden 2027 haku päättyy?", "2027", "fi"),
+    ],
+)
+def test_a_call_we_have_no_source_for_is_declined_with_the_calls_we_know(
+    assistant: Assistant, question: str, unknown: str, lang: str
+) -> None:
+    reply = assistant.answer(question)
+    assert (reply.lang, reply.answered) == (lang, False), reply.text
+    assert unknown in reply.text
+    # The user learns which calls we can answer for, in their language.
+    assert "AMIF-2024-TF2-AG-THB" in reply.text
+    assert {"en": "16 February 2021", "sv": "16 februari", "fi": "helmikuuta"}[lang] not in (
+        reply.text
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the budget of AMIF-2024-TF2-AG-THB?",
+        "What is the budget of amif-2024-tf2-ag-thb-01?",  # a topic of the call
+        "What is the budget of AMIF-2024-TF2-AG?",  # the reference given only in part
+    ],
+)
+def test_a_reference_names_its_call_whole_in_part_or_with_a_topic(
+    assistant: Assistant, question: str
+) -> None:
+    reply = assistant.answer(question)
+    assert reply.answered and reply.calls == ("AMIF-2024-TF2-AG-THB",), reply.text
+    assert "6,000,000" in reply.text

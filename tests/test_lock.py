@@ -1,4 +1,4 @@
-"""The lock files agree with pyproject.toml, and the README, CI and the Dockerfile install from them.
+"""The lock files agree with pyproject.toml; the README, CI and the Dockerfile install from them.
 
 pyproject.toml keeps ranges; requirements/*.txt pin every package, transitive ones included, with
 hashes (written by `requirements/refresh`). These tests fail when the two drift apart: a dependency
