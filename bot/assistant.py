@@ -577,7 +577,7 @@ class Assistant:
             if call.budget is not None:
                 lines.append(
                     t.gettext("{call}: the total budget is {amount}.").format(
-                        call=name, amount=t.format_money(call.budget.amount)
+                        call=name, amount=t.format_money(call.budget.amount, call.budget.currency)
                     )
                 )
             lines.extend(self._objective_amounts(t, call))
@@ -585,8 +585,8 @@ class Assistant:
             lines.append(
                 t.gettext("{call}: a grant is between {low} and {high}.").format(
                     call=name,
-                    low=t.format_money(call.grant_min.amount),
-                    high=t.format_money(call.grant_max.amount),
+                    low=t.format_money(call.grant_min.amount, call.grant_min.currency),
+                    high=t.format_money(call.grant_max.amount, call.grant_max.currency),
                 )
             )
             if call.funding_rate:
@@ -709,7 +709,7 @@ class Assistant:
                     t.gettext("Specific objective {number} ({title}): {amount} available.").format(
                         number=obj.number,
                         title=obj.title.get(t.lang),
-                        amount=t.format_money(obj.amount.amount),
+                        amount=t.format_money(obj.amount.amount, obj.amount.currency),
                     )
                 )
         if len(lines) > 1:
@@ -731,7 +731,7 @@ class Assistant:
             head = f"{obj.number}. {obj.title.get(t.lang)}"
             if obj.amount is not None:
                 head += " – " + t.gettext("{amount} available").format(
-                    amount=t.format_money(obj.amount.amount)
+                    amount=t.format_money(obj.amount.amount, obj.amount.currency)
                 )
             parts = [head, *(f"   • {m.text.get(t.lang)}" for m in obj.measures)]
             if obj.note is not None:

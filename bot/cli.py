@@ -93,8 +93,15 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         if result.error:
             failed += 1
             print(f"error: {result.path}: {result.error}", file=sys.stderr)
+        elif result.status == "unchanged":
+            print(f"unchanged {result.path} ({result.doc_id}: nothing rewritten)")
+        elif result.status == "duplicate":
+            print(f"skipped {result.path}: the same text is stored as {result.doc_id}")
         else:
-            print(f"ingested {result.path} as {result.doc_id} ({result.passages} passages)")
+            print(
+                f"ingested {result.path} as {result.doc_id} "
+                f"({result.passages} passages, {result.status})"
+            )
     if not results:
         print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
         return EXIT_FAILED

@@ -134,7 +134,7 @@ class Translator:
     def format_money(self, amount: int | float | Decimal, currency: str = "EUR") -> str:
         """Money: whole amounts without decimals, billions in words ('9.88 billion euro')."""
         value = Decimal(str(amount))
-        if abs(value) >= _BILLION:
+        if abs(value) >= _BILLION and currency == "EUR":
             words = format_compact_decimal(
                 value, format_type="long", locale=self.locale, fraction_digits=2
             )

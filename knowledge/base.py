@@ -36,10 +36,14 @@ from knowledge.documents import (
     Source,
     load_documents,
 )
-from knowledge.facts import BUILTIN_FACTS_DIR, CallFacts, load_facts
+from knowledge.facts import BUILTIN_FACTS_DIR, CallFacts, load_facts, load_layered_facts
 from knowledge.index import K1, B, BM25Index, PackedStrings, pack_strings, unpack_strings
 
 INGESTED_SUBDIR = "documents"
+# Facts that ingest extracted from the documents (one file per document, machine-written), and
+# the operator's corrections and additions in the same schema, which override them field by field.
+EXTRACTED_SUBDIR = "extracted"
+OPERATOR_FACTS_SUBDIR = "facts"
 INDEX_SUBDIR = "index"
 INDEX_FILE = "knowledge.arrays"
 # Files of earlier layouts: removed when a new index is saved beside them.
@@ -194,10 +198,10 @@ class KnowledgeBase:
         path = data_dir / INDEX_SUBDIR / INDEX_FILE
         saved = read_saved_knowledge(path, fingerprint)
         if saved is not None:
-            calls = load_facts(facts_dir, {source.id for source in saved.sources})
+            calls = load_data_dir_facts(data_dir, facts_dir, {s.id for s in saved.sources})
             return cls(saved.sources, saved.indexes, calls, lambda: saved.documents)
         documents = load_documents(folders)
-        calls = load_facts(facts_dir, {d.source.id for d in documents})
+        calls = load_data_dir_facts(data_dir, facts_dir, {d.source.id for d in documents})
         started = time.perf_counter()
         kb = cls.from_documents(documents, calls)
         seconds = time.perf_counter() - started
@@ -294,6 +298,13 @@ class KnowledgeBase:
         if found is None:
             found = next((c for c in self.calls if (c.reference or "").casefold() == key), None)
         return found
+
+
+def load_data_dir_facts(data_dir: Path, facts_dir: Path, source_ids: set[str]) -> list[CallFacts]:
+    """The calls of the shipped facts, of the ingested documents and of the operator's files."""
+    return load_layered_facts(
+        facts_dir, data_dir / EXTRACTED_SUBDIR, data_dir / OPERATOR_FACTS_SUBDIR, source_ids
+    )
 
 
 def _passages_in(documents: list[Document], lang: str) -> list[Passage]:

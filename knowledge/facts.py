@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -15,6 +16,8 @@ import yaml
 
 from knowledge.documents import LANGS
 from knowledge.errors import KnowledgeError
+
+log = logging.getLogger(__name__)
 
 # libyaml's safe loader when PyYAML was built with it (5x faster at start-up); same rules.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -307,8 +310,8 @@ def _money(r: _Reader) -> Money:
     if amount <= 0:
         raise r.fail("amount", "must be positive")
     currency = r.req_text("currency")
-    if currency != "EUR":
-        raise r.fail("currency", "only EUR is supported")
+    if not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise r.fail("currency", "must be an ISO 4217 code such as EUR or SEK")
     return Money(amount, currency)
 
 
@@ -464,15 +467,18 @@ def _countries(c: _Reader) -> Countries:
     )
 
 
-def load_facts_file(path: Path) -> CallFacts:
-    """Read and validate one facts file; raises KnowledgeError naming the file and field."""
+def _read_yaml(path: Path) -> Any:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(f"{path}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: not valid YAML: {exc}") from None
-    return _parse(path, data)
+
+
+def load_facts_file(path: Path) -> CallFacts:
+    """Read and validate one facts file; raises KnowledgeError naming the file and field."""
+    return _parse(path, _read_yaml(path))
 
 
 def load_facts(
@@ -494,3 +500,93 @@ def load_facts(
                     raise KnowledgeError(f"{path}: field '{name}': unknown document id '{doc}'")
         calls.append(facts)
     return calls
+
+
+# What names a call rather than stating a fact about it: an extracted file for a call we already
+# know adds facts, never a second title or source.
+_IDENTITY_FIELDS = frozenset({"id", "kind", "reference", "source", "title", "summary", "aliases"})
+
+
+def load_layered_facts(
+    builtin_dir: Path,
+    extracted_dir: Path | None,
+    operator_dir: Path | None,
+    source_ids: set[str] | None = None,
+) -> list[CallFacts]:
+    """Built-in facts, then facts extracted at ingest, then the operator's files, by call id.
+
+    Each later layer overrides the earlier ones field by field (a top-level key it has, null
+    included, replaces the earlier value; field_sources are merged). An operator's file for a call
+    that no other layer has must be complete, and is validated like a built-in one: an error names
+    it. An extracted file is the machine's guess: one that fails validation is left out with a
+    warning, so an ingest can never stop the assistant from loading.
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    origin: dict[str, Path] = {}
+    for path in sorted(builtin_dir.glob("*.yaml")):
+        facts = load_facts_file(path)
+        if facts.id in merged:
+            raise KnowledgeError(
+                f"{path}: field 'id': '{facts.id}' is already used by {origin[facts.id]}"
+            )
+        merged[facts.id], origin[facts.id] = dict(_read_yaml(path)), path
+    for layer, folder in (("extracted", extracted_dir), ("operator", operator_dir)):
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            data = _read_yaml(path)
+            if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+                if layer == "extracted":
+                    log.warning("%s: not a facts mapping with an id; left out", path)
+                    continue
+                raise KnowledgeError(f"{path}: the file must hold a mapping with an 'id'")
+            if layer == "extracted" and source_ids is not None:
+                cited = {data.get("source"), *(data.get("field_sources") or {}).values()}
+                if not cited <= source_ids:
+                    log.warning("%s: cites a document that is no longer stored; left out", path)
+                    continue
+            known = _find_id(merged, data["id"])
+            if known is None:
+                if layer == "extracted":
+                    try:
+                        _parse(path, data)
+                    except KnowledgeError as exc:
+                        log.warning("extracted facts left out: %s", exc)
+                        continue
+                merged[data["id"]], origin[data["id"]] = dict(data), path
+                continue
+            update = {
+                k: v for k, v in data.items() if layer == "operator" or k not in _IDENTITY_FIELDS
+            }
+            combined = {**merged[known], **update}
+            combined["field_sources"] = {
+                **(merged[known].get("field_sources") or {}),
+                **(data.get("field_sources") or {}),
+            }
+            if layer == "extracted":
+                try:
+                    _parse(path, combined)
+                except KnowledgeError as exc:
+                    log.warning("extracted facts left out: %s", exc)
+                    continue
+            merged[known], origin[known] = combined, path
+    calls = []
+    for key, data in merged.items():
+        facts = _parse(origin[key], data)
+        if source_ids is not None:
+            for name, doc in [("source", facts.source), *facts.field_sources.items()]:
+                if doc not in source_ids:
+                    raise KnowledgeError(
+                        f"{origin[key]}: field '{name}': unknown document id '{doc}'"
+                    )
+        calls.append(facts)
+    return calls
+
+
+def _find_id(merged: Mapping[str, Mapping[str, Any]], ident: str) -> str | None:
+    """The key of the call an id or reference names, case-insensitive."""
+    wanted = ident.strip().casefold()
+    for key, data in merged.items():
+        if wanted in (key.casefold(), str(data.get("reference") or "").casefold()):
+            return key
+    return None

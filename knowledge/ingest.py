@@ -18,7 +18,7 @@ import tempfile
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -53,6 +53,8 @@ HEADING_MAX_WORDS = 12
 # Real text has almost no control characters; random bytes decoded as latin-1 have about 25 %.
 MAX_CONTROL_CHAR_RATIO = 0.10
 
+# An id an operator sets in front matter: what a stored file name and a facts file can name.
+_OPERATOR_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 CALL_REFERENCE = re.compile(r"\bAMIF-\d{4}-[A-Z0-9]+(?:-[A-Z0-9]+)*")
 _SLUG_MAX_CHARS = 60
 _HEX_DIGITS = 8
@@ -88,12 +90,17 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What happened to one source file: the stored document id and passage count, or an error."""
+    """What happened to one source file: the stored document id and passage count, or an error.
+
+    status is "added", "changed", "unchanged" (the stored version already says the same: nothing
+    was rewritten), "duplicate" (the same text is stored under another id) or "failed".
+    """
 
     path: Path
     doc_id: str | None
     passages: int
     error: str | None
+    status: str = "added"
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,9 @@ class _Extracted:
     text: str
     title: str | None
     url: str | None
+    # Set by the source itself (Markdown front matter), else None.
+    doc_id: str | None = None
+    publisher: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,7 +166,7 @@ def _extract(path: Path, data: bytes) -> _Extracted:
     if not any(ch.isalnum() for ch in extracted.text):
         raise IngestError("The file contains no text to ingest.")
     title = _clean_title(extracted.title) or _first_line_title(extracted.text) or path.name
-    return _Extracted(extracted.text, _truncate_title(title), extracted.url)
+    return replace(extracted, title=_truncate_title(title))
 
 
 def _decode_text(data: bytes, declared: str | None = None) -> str:
@@ -212,6 +222,7 @@ _MD_INLINE = (
 
 def _extract_markdown(text: str) -> _Extracted:
     title: str | None = None
+    url = doc_id = publisher = None
     match = _MD_FRONT_MATTER.match(text)
     if match:
         try:
@@ -222,6 +233,11 @@ def _extract_markdown(text: str) -> _Extracted:
             text = text[match.end() :]
             if isinstance(meta.get("title"), str):
                 title = meta["title"]
+            url = _http_url(meta.get("url"))
+            if isinstance(meta.get("publisher"), str) and meta["publisher"].strip():
+                publisher = " ".join(meta["publisher"].split())[:TITLE_MAX_CHARS]
+            if isinstance(meta.get("id"), str) and _OPERATOR_ID.fullmatch(meta["id"].strip()):
+                doc_id = meta["id"].strip()
     lines: list[str] = []
     in_fence = False
     for line in text.split("\n"):
@@ -249,7 +265,14 @@ def _extract_markdown(text: str) -> _Extracted:
             continue
         line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)
         lines.append(_strip_markdown_inline(line))
-    return _Extracted("\n".join(lines), title, None)
+    return _Extracted("\n".join(lines), title, url, doc_id, publisher)
+
+
+def _http_url(value: object) -> str | None:
+    """An http(s) URL without white space, or None."""
+    if isinstance(value, str) and re.fullmatch(r"https?://\S+", value.strip()):
+        return value.strip()
+    return None
 
 
 def _strip_markdown_inline(line: str) -> str:
@@ -281,6 +304,7 @@ class _HtmlText(HTMLParser):
         self.title_parts: list[str] = []
         self.h1_parts: list[str] = []
         self.canonical: str | None = None
+        self.og_url: str | None = None
         self._skip_depth = 0
         self._in_title = False
         self._in_pre = 0
@@ -294,6 +318,10 @@ class _HtmlText(HTMLParser):
             self._in_title = True
         elif tag == "link":
             self._note_canonical(dict(attrs))
+        elif tag == "meta":
+            found = dict(attrs)
+            if (found.get("property") or "").lower() == "og:url":
+                self.og_url = self.og_url or _http_url(found.get("content"))
         if tag == "h1" and self._h1_state == "before":
             self._h1_state = "inside"
         if tag == "pre":
@@ -353,7 +381,7 @@ def _extract_html(data: bytes) -> _Extracted:
     text = "".join(parser.parts)
     title = " ".join("".join(parser.title_parts).split()) or None
     h1 = " ".join("".join(parser.h1_parts).split()) or None
-    return _Extracted(text, title or h1, parser.canonical)
+    return _Extracted(text, title or h1, parser.canonical or parser.og_url)
 
 
 # PDF -----------------------------------------------------------------------------------------
@@ -664,17 +692,19 @@ def ingest_paths(
             results.append(IngestResult(path, None, 0, problem))
             continue
         try:
-            doc_id, count, digest = _ingest_one(path, documents_dir, moment, digest_by_name)
+            doc_id, count, digest, status = _ingest_one(
+                path, documents_dir, moment, digest_by_name
+            )
         except IngestError as exc:
             logger.warning("not ingested: %s: %s", path, exc)
-            results.append(IngestResult(path, None, 0, str(exc)))
+            results.append(IngestResult(path, None, 0, str(exc), "failed"))
             continue
         except Exception as exc:  # one bad file never stops the others
             logger.exception("ingest failed: %s", path)
-            results.append(IngestResult(path, None, 0, f"Ingest failed: {exc}"))
+            results.append(IngestResult(path, None, 0, f"Ingest failed: {exc}", "failed"))
             continue
         digest_by_name[path.name] = digest
-        results.append(IngestResult(path, doc_id, count, None))
+        results.append(IngestResult(path, doc_id, count, None, status))
     return results
 
 
@@ -724,27 +754,75 @@ def _ingest_one(
     if not passages:
         raise IngestError("The file contains no text to ingest (only boilerplate).")
     slug = _slugify(path.stem)
-    doc_id = f"{ID_PREFIX}{slug}-{digest[:_HEX_DIGITS]}"
+    documents_dir.mkdir(parents=True, exist_ok=True)
+    text_digest = _text_digest(passages)
+    same_text = _stored_with_text(documents_dir, text_digest)
+    doc_id = extracted.doc_id or _stable_id(documents_dir, slug, path.name)
+    if same_text is not None and same_text != doc_id:
+        # The same page saved as .txt and as .html: one document, cited once.
+        logger.info("%s has the text of %s, already stored", path, same_text)
+        return same_text, len(passages), digest, "duplicate"
     language = detect_language(extracted.text[:LANGUAGE_SAMPLE_CHARS], default="en").lang
     call = CALL_REFERENCE.search(f"{extracted.title}\n{extracted.text}")
     front_matter = {
         "id": doc_id,
         "title": extracted.title,
-        "publisher": PUBLISHER,
+        "publisher": extracted.publisher or PUBLISHER,
         "published": None,
         "language": language,
         "url": extracted.url or NO_URL,
         "call": call.group(0) if call else None,
         "source_file": path.name,
+        "text_sha256": text_digest,
         "ingested": moment.isoformat(timespec="seconds"),
     }
     content = _render(front_matter, passages, language)
-    documents_dir.mkdir(parents=True, exist_ok=True)
     target = documents_dir / f"{doc_id}.md"
+    if target.exists() and _without_ingest_time(target.read_text("utf-8")) == (
+        _without_ingest_time(content)
+    ):
+        logger.info("%s is unchanged (%s)", path, doc_id)
+        return doc_id, len(passages), digest, "unchanged"
+    status = "changed" if target.exists() else "added"
     _write_atomically(target, content)
     _remove_earlier_versions(documents_dir, slug, path.name, keep=target)
-    logger.info("ingested %s as %s (%d passages)", path, doc_id, len(passages))
-    return doc_id, len(passages), digest
+    logger.info("ingested %s as %s (%d passages, %s)", path, doc_id, len(passages), status)
+    return doc_id, len(passages), digest, status
+
+
+def _stable_id(documents_dir: Path, slug: str, source_file: str) -> str:
+    """The id of a source file: from its name, so a new version keeps it (and facts naming it).
+
+    Two different source files with one slug ("Call 2024.pdf", "call-2024.txt") are told apart
+    by a short hash of the file name, never of the content.
+    """
+    plain = f"{ID_PREFIX}{slug}"
+    stored = _stored_source_file(documents_dir / f"{plain}.md")
+    if stored is None or stored == source_file:
+        return plain
+    return f"{plain}-{hashlib.sha256(source_file.encode()).hexdigest()[:6]}"
+
+
+def _text_digest(passages: list[str]) -> str:
+    return hashlib.sha256("\n\n".join(passages).encode("utf-8")).hexdigest()
+
+
+def _stored_with_text(documents_dir: Path, digest: str) -> str | None:
+    """The id of a stored document whose passages have this digest, if any."""
+    needle = f"text_sha256: {digest}\n"
+    for candidate in sorted(documents_dir.glob(f"{ID_PREFIX}*.md")):
+        try:
+            with candidate.open(encoding="utf-8") as handle:
+                head = handle.read(4096)
+        except (OSError, UnicodeDecodeError):
+            continue
+        if needle in head:
+            return candidate.stem
+    return None
+
+
+def _without_ingest_time(content: str) -> str:
+    return re.sub(r"(?m)^ingested: .*$", "", content, count=1)
 
 
 def _slugify(stem: str) -> str:
@@ -809,6 +887,7 @@ def _fsync_directory(folder: Path) -> None:
 
 
 def _remove_earlier_versions(documents_dir: Path, slug: str, source_file: str, keep: Path) -> None:
+    # Before ids were stable, each version had the content hash in its name: op-<slug>-<hex8>.
     pattern = re.compile(rf"{re.escape(ID_PREFIX + slug)}-[0-9a-f]{{{_HEX_DIGITS}}}\.md")
     for candidate in documents_dir.iterdir():
         if candidate == keep or not pattern.fullmatch(candidate.name):

@@ -87,7 +87,7 @@ def _copy_facts(tmp_path: Path) -> Path:
         ("duration_months: 24", "duration_months: twenty-four", "duration_months"),
         ("rate: 0.9", "rate: 90", "funding_rate.rate"),
         ("tz: Europe/Brussels", "tz: Mars/Olympus", "deadline.tz"),
-        ("currency: EUR", "currency: SEK", "currency"),
+        ("currency: EUR", "currency: euro", "currency"),
         ("kind: call", "kind: tender", "kind"),
     ],
 )
@@ -163,3 +163,58 @@ def test_ranked_passages_are_the_search_hits_with_their_scores(
     hits = kb.search(question, lang, k=10)
     assert kb.ranked_passages(question, lang, k=10) == [(h.passage, h.score) for h in hits]
     assert bool(hits) == (question != "zzz qqq")
+
+
+OPERATOR_DEADLINE = """\
+id: AMIF-2024-TF2-AG-THB
+deadline: {date: 2025-03-04, time: "17:00", tz: Europe/Brussels}
+"""
+
+OPERATOR_CALL = """\
+id: AMIF-2026-TF2-AG-NEW
+kind: call
+reference: AMIF-2026-TF2-AG-NEW
+source: sem-amif-overview
+title: {en: "A new test call", sv: "En ny testutlysning", fi: "Uusi testihaku"}
+summary: {en: "Written by an operator.", sv: "Skriven av en operatör.", fi: "Operaattorin kirjoittama."}
+deadline: {date: 2027-01-20, time: "17:00", tz: Europe/Brussels}
+budget: {amount: 20000000, currency: SEK}
+"""
+
+
+def test_an_operator_facts_file_overrides_one_field_and_adds_a_call(tmp_path: Path) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "thb-fix.yaml").write_text(OPERATOR_DEADLINE, encoding="utf-8")
+    (facts / "new.yaml").write_text(OPERATOR_CALL, encoding="utf-8")
+    kb = KnowledgeBase.load(tmp_path)
+    thb = kb.call("AMIF-2024-TF2-AG-THB")
+    assert thb is not None and thb.deadline is not None
+    assert thb.deadline.date.isoformat() == "2025-03-04"
+    assert thb.budget is not None and thb.budget.amount == 6_000_000  # the rest is kept
+    new = kb.call("AMIF-2026-TF2-AG-NEW")
+    assert new is not None and new.budget is not None and new.budget.currency == "SEK"
+
+
+def test_a_broken_operator_facts_file_is_an_error_naming_it(tmp_path: Path) -> None:
+    facts = tmp_path / "facts"
+    facts.mkdir()
+    (facts / "thb-fix.yaml").write_text(
+        OPERATOR_DEADLINE.replace("Europe/Brussels", "Mars/Olympus"), encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError, match=r"thb-fix\.yaml: field 'deadline\.tz'"):
+        KnowledgeBase.load(tmp_path)
+
+
+def test_extracted_facts_that_do_not_validate_are_left_out_not_fatal(tmp_path: Path) -> None:
+    extracted = tmp_path / "extracted"
+    extracted.mkdir()
+    (extracted / "op-bad.yaml").write_text(
+        OPERATOR_CALL.replace("2027-01-20", "someday"), encoding="utf-8"
+    )
+    (extracted / "op-gone.yaml").write_text(
+        OPERATOR_CALL.replace("sem-amif-overview", "op-removed-document"), encoding="utf-8"
+    )
+    kb = KnowledgeBase.load(tmp_path)
+    assert kb.call("AMIF-2026-TF2-AG-NEW") is None
+    assert kb.call("AMIF-2024-TF2-AG-THB") is not None
