@@ -740,7 +740,7 @@ def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, 
 
 def _ingest_one(
     path: Path, documents_dir: Path, moment: datetime, digest_by_name: dict[str, str]
-) -> tuple[str, int, str]:
+) -> tuple[str, int, str, str]:
     data = _read_limited(path)
     digest = hashlib.sha256(data).hexdigest()
     earlier = digest_by_name.get(path.name)

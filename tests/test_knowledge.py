@@ -176,7 +176,7 @@ kind: call
 reference: AMIF-2026-TF2-AG-NEW
 source: sem-amif-overview
 title: {en: "A new test call", sv: "En ny testutlysning", fi: "Uusi testihaku"}
-summary: {en: "Written by an operator.", sv: "Skriven av en operatör.", fi: "Operaattorin kirjoittama."}
+summary: {en: "Written by an operator.", sv: "Skriven av en operatör.", fi: "Operaattorin teksti."}
 deadline: {date: 2027-01-20, time: "17:00", tz: Europe/Brussels}
 budget: {amount: 20000000, currency: SEK}
 """
