@@ -1,0 +1,68 @@
+"""The Swedish and Finnish names of the domain's things in English, kept as data.
+
+A question in one language finds passages of a document in another through these entries:
+`i18n/glossary/<lang>.yaml` maps words of that language (a trailing `*` matches any ending) to
+the English words call documents use. English questions reach Swedish or Finnish passages through
+the same entries read backwards.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "i18n" / "glossary"
+
+
+@cache
+def _entries(lang: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...]:
+    path = GLOSSARY_DIR / f"{lang}.yaml"
+    if not path.is_file():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = []
+    for key, english in data.items():
+        words = str(key).casefold().split()
+        parts = [
+            re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) + r"(?!\w)"
+            for w in words
+        ]
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(parts))
+        entries.append((pattern, tuple(str(e).casefold() for e in english), str(key)))
+    return tuple(entries)
+
+
+def to_english(folded: str, lang: str) -> list[str]:
+    """The English words for the domain terms in a folded question of lang, in order found."""
+    found: list[tuple[int, str]] = []
+    for pattern, english, _ in _entries(lang):
+        for match in pattern.finditer(folded):
+            found.extend((match.start(), word) for word in english)
+    return list(dict.fromkeys(word for _, word in sorted(found)))
+
+
+def from_english(folded: str, lang: str) -> list[str]:
+    """The words of lang for the English domain terms in a folded English question."""
+    asked = set(re.findall(r"[\w-]+", folded))
+    words = []
+    for _, english, key in _entries(lang):
+        if asked.intersection(english):
+            words.append(key.replace("*", ""))
+    return list(dict.fromkeys(words))
+
+
+def translate_query(folded: str, source: str, target: str) -> str:
+    """A query in target's words for a question in source's, keeping references and numbers."""
+    kept = re.findall(r"[a-z]{2,10}-\d{4}(?:-[a-z0-9]+)+|\d[\d.,]*", folded)
+    if source == target:
+        return folded
+    if target == "en":
+        words = to_english(folded, source)
+    elif source == "en":
+        words = from_english(folded, target)
+    else:
+        words = from_english(" ".join(to_english(folded, source)), target)
+    return " ".join([*words, *kept])

@@ -1,0 +1,454 @@
+"""Facts of a call rendered for one reader: their language, their time zone, their moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+
+from bot.answering.reply import Reply, SourceRef
+from i18n import N_, Translator
+from knowledge.base import KnowledgeBase
+from knowledge.documents import Source
+from knowledge.facts import CallFacts, CallStatus, Objective
+
+_TOPIC_FIELDS = {
+    "funding_rate": ("funding_rate", "co_financing"),
+    "grant": ("grant", "funding_rate"),
+    "budget": ("budget", "objectives"),
+    "actions": ("actions", "objectives"),
+}
+_ZONE_NAMES = {
+    "Europe/Brussels": N_("Brussels time"),
+    "Europe/Helsinki": N_("Helsinki time"),
+    "Europe/Stockholm": N_("Stockholm time"),
+    "UTC": N_("UTC"),
+}
+_STATUS_TEXT = {
+    CallStatus.OPEN: N_("open"),
+    CallStatus.UPCOMING: N_("upcoming"),
+    CallStatus.CLOSED: N_("closed"),
+    CallStatus.UNKNOWN: N_("status unknown: our sources give no deadline"),
+}
+_TOPIC_WHAT = {
+    "budget": N_("the total budget"),
+    "grant": N_("the size of a grant"),
+    "funding_rate": N_("the funding rate"),
+    "deadline": N_("the deadline"),
+    "duration": N_("the duration of projects"),
+    "contact": N_("a contact address"),
+    "applicants": N_("who may apply"),
+    "countries": N_("which countries are eligible"),
+    "consortium": N_("consortium rules"),
+    "priorities": N_("the priorities"),
+    "actions": N_("which activities are funded"),
+    "objectives": N_("the specific objectives"),
+    "not_funded": N_("what is not funded"),
+    "how_to_apply": N_("how to apply"),
+    "history": N_("the history of the programme"),
+    "network": N_("the European Migration Network"),
+    "management": N_("how the budget is managed"),
+    "target_group": N_("the target group"),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """Who reads a reply: their translator, their time zone (if known) and the moment now."""
+
+    t: Translator
+    zone: ZoneInfo | None
+    now: datetime
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+class FactRenderer:
+    """Renders the structured facts of the knowledge base's calls as reply lines."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def topic(self, v: View, call: CallFacts, topic: str) -> list[str]:
+        t = v.t
+        name = call.title.get(t.lang)
+        lang = t.lang
+        lines: list[str] = []
+        if topic == "budget":
+            if call.budget is not None:
+                lines.append(
+                    t.gettext("{call}: the total budget is {amount}.").format(
+                        call=name, amount=t.format_money(call.budget.amount, call.budget.currency)
+                    )
+                )
+            lines.extend(self._objective_amounts(v, call))
+        elif topic == "grant" and call.grant_min and call.grant_max:
+            lines.append(
+                t.gettext("{call}: a grant is between {low} and {high}.").format(
+                    call=name,
+                    low=t.format_money(call.grant_min.amount, call.grant_min.currency),
+                    high=t.format_money(call.grant_max.amount, call.grant_max.currency),
+                )
+            )
+            if call.funding_rate:
+                lines.append(self._funding_rate(v, call))
+        elif topic == "funding_rate":
+            if call.funding_rate:
+                lines.append(self._funding_rate(v, call))
+            if call.co_financing:
+                co = call.co_financing
+                lines.append(
+                    t.gettext(
+                        "{call}: the EU grant usually covers at most {usual} of a project's total "
+                        "costs; it can be raised to {raised} ({condition})."
+                    ).format(
+                        call=name,
+                        usual=t.format_percent(co.usual_max),
+                        raised=t.format_percent(co.raised_max),
+                        condition=co.raised_when.get(lang),
+                    )
+                )
+        elif topic == "deadline":
+            lines.append(self.deadline_line(v, call))
+            if call.kind == "call":
+                lines.append(self.status_line(v, call, short=True))
+        elif topic == "duration" and call.duration_months:
+            lines.append(
+                t.ngettext(
+                    "{call}: projects initially run for {n} month.",
+                    "{call}: projects initially run for {n} months.",
+                    call.duration_months,
+                ).format(call=name, n=call.duration_months)
+            )
+        elif topic == "contact" and call.contact:
+            lines.append(
+                t.gettext("{call}: {contact}").format(
+                    call=name, contact=call.contact.text.get(lang)
+                )
+            )
+            if call.contact.email:
+                lines.append(t.gettext("E-mail: {email}").format(email=call.contact.email))
+        elif topic == "applicants" and call.applicants:
+            lines.extend(self._applicants(v, call))
+        elif topic == "countries" and call.countries:
+            lines.append(
+                t.gettext("{call}: {rule}").format(call=name, rule=call.countries.text.get(lang))
+            )
+            if call.countries.excluded:
+                names = [
+                    Locale.parse(_babel_lang(lang)).territories.get(c, c)
+                    for c in call.countries.excluded
+                ]
+                lines.append(
+                    t.gettext("Organisations established in {countries} cannot take part.").format(
+                        countries=", ".join(names)
+                    )
+                )
+        elif topic == "consortium" and call.consortium:
+            lines.append(
+                t.gettext(
+                    "{call}: you need a consortium of at least {entities} entities from at least "
+                    "{countries} different eligible countries."
+                ).format(
+                    call=name,
+                    entities=call.consortium.min_entities,
+                    countries=call.consortium.min_countries,
+                )
+            )
+        elif topic == "target_group" and call.target_group:
+            lines.append(
+                t.gettext("{call}: {text}").format(call=name, text=call.target_group.get(lang))
+            )
+        elif topic == "priorities" and call.priorities:
+            lines.append(
+                t.gettext("{call} funds actions with these priorities:").format(call=name)
+            )
+            lines.append(_bullets([p.text.get(lang) for p in call.priorities]))
+        elif topic == "actions" and (call.actions or _measures(call)):
+            if call.actions:
+                lines.append(t.gettext("Examples of what {call} funds:").format(call=name))
+                lines.append(_bullets([a.text.get(lang) for a in call.actions]))
+            else:
+                lines.extend(self._objectives(v, call))
+        elif topic == "objectives" and call.objectives:
+            lines.extend(self._objectives(v, call))
+        elif topic == "not_funded" and call.not_funded:
+            lines.append(t.gettext("{call} does not fund:").format(call=name))
+            lines.append(_bullets([x.get(lang) for x in call.not_funded]))
+        elif topic == "how_to_apply" and call.how_to_apply:
+            lines.append(t.gettext("How to apply ({call}):").format(call=name))
+            lines.append(
+                "\n".join(f"{i}. {s.get(lang)}" for i, s in enumerate(call.how_to_apply, 1))
+            )
+        elif topic == "history" and call.history:
+            lines.append(call.history.get(lang))
+        elif topic == "network" and call.network:
+            lines.append(call.network.get(lang))
+        elif topic == "management" and call.management:
+            m = call.management
+            lines.append(
+                t.gettext("{call}: {share} of the budget is in shared management.").format(
+                    call=name, share=t.format_percent(m.shared)
+                )
+            )
+            lines.append(f"{m.shared_text.get(lang)} {m.direct_text.get(lang)}")
+        return lines
+
+    def _funding_rate(self, v: View, call: CallFacts) -> str:
+        t = v.t
+        assert call.funding_rate is not None
+        return t.gettext("{call}: the grant covers {rate} {basis}.").format(
+            call=call.title.get(t.lang),
+            rate=t.format_percent(call.funding_rate.rate),
+            basis=call.funding_rate.basis.get(t.lang),
+        )
+
+    def _objective_amounts(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        lines = []
+        for obj in call.objectives:
+            if obj.amount is not None:
+                lines.append(
+                    t.gettext("Specific objective {number} ({title}): {amount} available.").format(
+                        number=obj.number,
+                        title=obj.title.get(t.lang),
+                        amount=t.format_money(obj.amount.amount, obj.amount.currency),
+                    )
+                )
+        if len(lines) > 1:
+            total = sum(o.amount.amount for o in call.objectives if o.amount is not None)
+            lines.append(t.gettext("In all: {amount}.").format(amount=t.format_money(total)))
+        if lines:
+            lines.insert(0, t.gettext("{call}:").format(call=call.title.get(t.lang)))
+        return ["\n".join(lines)] if lines else []
+
+    def _objectives(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        out = [t.gettext("Specific objectives of {call}:").format(call=call.title.get(t.lang))]
+        return out + self._objective_blocks(v, call, list(call.objectives))
+
+    def _objective_blocks(
+        self, v: View, call: CallFacts, objectives: list[Objective]
+    ) -> list[str]:
+        t = v.t
+        out = []
+        for obj in objectives:
+            head = f"{obj.number}. {obj.title.get(t.lang)}"
+            if obj.amount is not None:
+                head += " – " + t.gettext("{amount} available").format(
+                    amount=t.format_money(obj.amount.amount, obj.amount.currency)
+                )
+            parts = [head, *(f"   • {m.text.get(t.lang)}" for m in obj.measures)]
+            if obj.note is not None:
+                parts.append(f"   {obj.note.get(t.lang)}")
+            out.append("\n".join(parts))
+        return out
+
+    def _applicants(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        a = call.applicants
+        assert a is not None
+        name = call.title.get(t.lang)
+        rules = []
+        if a.legal_person:
+            rules.append(t.gettext("be a legal person"))
+        if a.public_or_private:
+            rules.append(t.gettext("be a public or a private body"))
+        if a.non_profit:
+            rules.append(t.gettext("be non-profit"))
+        lines = []
+        if rules:
+            lines.append(
+                t.gettext("{call}: an applicant must {rules}.").format(
+                    call=name, rules=", ".join(rules)
+                )
+            )
+        if a.types:
+            lines.append(
+                t.gettext("{call}: eligible organisations include:").format(call=name)
+                + "\n"
+                + _bullets([x.get(t.lang) for x in a.types])
+            )
+        return lines
+
+    def deadline_line(self, v: View, call: CallFacts) -> str:
+        t = v.t
+        name = call.title.get(t.lang)
+        d = call.deadline
+        if d is None:
+            return t.gettext("{call}: our sources give no deadline.").format(call=name)
+        zone = t.gettext(_ZONE_NAMES.get(d.tz.key, d.tz.key))
+        if call.opens is not None and d.time is None:
+            return t.gettext("{call}: application period from {start} to {end}.").format(
+                call=name, start=t.format_date(call.opens.date), end=t.format_date(d.date)
+            )
+        if d.time is not None:
+            line = t.gettext("{call}: the deadline is {date} at {time} ({zone}).").format(
+                call=name,
+                date=t.format_date(d.date),
+                time=t.format_time(d.moment(), d.tz),
+                zone=zone,
+            )
+            viewer = v.zone
+            if viewer is not None and viewer.key != d.tz.key:
+                local = d.moment().astimezone(viewer)
+                line += " " + t.gettext("That is {date} at {time} {zone}.").format(
+                    date=t.format_date(local.date()),
+                    time=t.format_time(local, viewer),
+                    zone=t.gettext(_ZONE_NAMES.get(viewer.key, viewer.key)),
+                )
+            return line
+        return t.gettext("{call}: the deadline is {date}.").format(
+            call=name, date=t.format_date(d.date)
+        )
+
+    def status_line(self, v: View, call: CallFacts, short: bool = False) -> str:
+        """Whether the call is open, upcoming or closed now; short when the call was just named."""
+        t = v.t
+        now = v.now
+        status = call.status(now)
+        name = call.title.get(t.lang)
+        if status is CallStatus.OPEN:
+            left = call.time_left(now)
+            if left is not None:
+                return t.gettext("{call} is open; it closes {when}.").format(
+                    call=name, when=t.format_timedelta(left)
+                )
+        if status is CallStatus.UPCOMING and call.opens is not None:
+            return t.gettext("{call} has not opened yet; it opens {when}.").format(
+                call=name, when=t.format_timedelta(call.opens.start() - now)
+            )
+        if status is CallStatus.UNKNOWN:
+            where = call.url or (
+                call.contact.email if call.contact and call.contact.email else None
+            )
+            text = t.gettext(
+                "{call}: our sources give no deadline, so I cannot say whether it is open."
+            ).format(call=name)
+            if where:
+                text += " " + t.gettext("Check {where}.").format(where=where)
+            return text
+        if short:
+            return t.gettext("Status: {status}.").format(status=t.gettext(_STATUS_TEXT[status]))
+        return t.gettext("Status of {call}: {status}.").format(
+            call=name, status=t.gettext(_STATUS_TEXT[status])
+        )
+
+    def ref(self, doc_id: str, score: float | None) -> SourceRef:
+        src: Source = self.kb.sources[doc_id]
+        return SourceRef(
+            src.id, src.title, src.publisher, src.url, None if score is None else round(score, 3)
+        )
+
+    def overview(self, v: View, call: CallFacts) -> Reply:
+        """The key facts of one call: what it funds, money, dates, who may apply, contact."""
+        t = v.t
+        ref = f" [{call.reference}]" if call.reference else ""
+        body = [f"{call.title.get(t.lang)}{ref}", call.summary.get(t.lang)]
+        topics = (
+            "deadline",
+            "budget",
+            "grant",
+            "duration",
+            "applicants",
+            "countries",
+            "consortium",
+            "contact",
+        )
+        used: list[str] = []
+        prefix = f"{call.title.get(t.lang)}: "
+        for topic in topics:
+            if _has_topic(call, topic):
+                # The title heads the overview, so each line drops its "<call>: " lead-in.
+                body.extend(
+                    _capitalize(line.removeprefix(prefix)) for line in self.topic(v, call, topic)
+                )
+                used.extend(f for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f))
+        if call.kind == "call" and call.deadline is None:
+            body.append(self.status_line(v, call))
+        sources = tuple(dict.fromkeys(self.ref(call.source_of(f), None) for f in used)) or (
+            self.ref(call.source, None),
+        )
+        return Reply(t.lang, True, tuple(body), sources, kind="call", calls=(call.id,))
+
+    # ----- listings ----------------------------------------------------------------------------
+
+    def listing(self, v: View) -> Reply:
+        """Every known call with its status and deadline."""
+        t = v.t
+        body = [t.gettext("Calls I know about:")]
+        for call in self.kb.calls:
+            if call.kind != "call":
+                continue
+            ref = f" [{call.reference}]" if call.reference else ""
+            prefix = f"{call.title.get(t.lang)}: "
+            deadline = _capitalize(self.deadline_line(v, call).removeprefix(prefix))
+            status = self.status_line(v, call, short=call.deadline is not None)
+            lines = [deadline] if call.deadline is not None else []
+            lines.append(_capitalize(status.removeprefix(prefix)))
+            body.append(f"• {call.title.get(t.lang)}{ref}\n  " + "\n  ".join(lines))
+        refs = tuple(
+            dict.fromkeys(self.ref(c.source, None) for c in self.kb.calls if c.kind == "call")
+        )
+        return Reply(t.lang, True, tuple(body), refs, kind="calls")
+
+
+_LONG_TOPICS = {
+    "priorities",
+    "actions",
+    "objectives",
+    "how_to_apply",
+    "history",
+    "network",
+    "not_funded",
+    "applicants",
+    "management",
+    "countries",
+    "target_group",
+}
+
+
+def _measures(call: CallFacts) -> bool:
+    return any(o.measures for o in call.objectives)
+
+
+def _has_topic(call: CallFacts, topic: str) -> bool:
+    checks: dict[str, Callable[[CallFacts], object]] = {
+        "budget": lambda c: c.budget or any(o.amount for o in c.objectives),
+        "grant": lambda c: c.grant_min,
+        "funding_rate": lambda c: c.funding_rate or c.co_financing,
+        "deadline": lambda c: c.deadline,
+        "duration": lambda c: c.duration_months,
+        "contact": lambda c: c.contact,
+        "applicants": lambda c: c.applicants,
+        "countries": lambda c: c.countries,
+        "consortium": lambda c: c.consortium,
+        "priorities": lambda c: c.priorities,
+        "actions": lambda c: c.actions or _measures(c),
+        "objectives": lambda c: c.objectives,
+        "not_funded": lambda c: c.not_funded,
+        "how_to_apply": lambda c: c.how_to_apply,
+        "history": lambda c: c.history,
+        "network": lambda c: c.network,
+        "management": lambda c: c.management,
+        "target_group": lambda c: c.target_group,
+    }
+    return bool(checks[topic](call))
+
+
+def _babel_lang(lang: str) -> str:
+    return {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}.get(lang, "en_GB")
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _field_set(call: CallFacts, name: str) -> bool:
+    value = getattr(call, name if name != "grant" else "grant_min", None)
+    return bool(value)
