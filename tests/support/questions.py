@@ -74,6 +74,7 @@ class Case:
     source: str | None = None
     decline: bool = False
     context: str | None = None
+    reject: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -101,6 +102,7 @@ def _case(raw: Mapping[str, Any]) -> Case:
         source=raw.get("source"),
         decline=bool(raw.get("decline", False)),
         context=raw.get("context"),
+        reject=tuple(str(r) for r in raw.get("reject") or ()),
     )
 
 
@@ -122,8 +124,8 @@ def problems(cases: Iterable[Case]) -> list[str]:
             found.append(f"{c.label}: kind {c.kind!r} is not one of {KINDS}")
         if c.variant not in VARIANTS:
             found.append(f"{c.label}: variant {c.variant!r} is not one of {VARIANTS}")
-        if c.decline and c.expect:
-            found.append(f"{c.label}: a decline expects nothing")
+        if c.decline and (c.expect or c.reject):
+            found.append(f"{c.label}: a decline expects and rejects nothing")
         if not c.decline and not c.expect:
             found.append(f"{c.label}: an answer must expect something")
         if c.kind in DECLINING_KINDS and not c.decline:
@@ -172,6 +174,9 @@ def miss(case: Case, reply: ReplyLike) -> str | None:
     for options in case.expect:
         if not any(norm(o) in text for o in options):
             return f"missing {list(options)}"
+    for rejected in case.reject:
+        if norm(rejected) in text:
+            return f"also says {rejected!r}, which belongs to another call"
     if case.source and case.source not in [s.id for s in reply.sources]:
         return f"source {case.source} not cited"
     return None
