@@ -1,6 +1,6 @@
 """Answer quality on the measured question set: accuracy per language x kind, variant, overall.
 
-Run: python benchmarks/bench_quality.py [--show-misses] [--json]
+Run: python benchmarks/bench_quality.py [--variant reworded] [--show-misses] [--json]
 Asks every question of tests/data/questions.yaml (follow-ups after their context) at the test
 suite's fixed time, and scores each reply with tests/support/questions.py, the same scoring the
 test suite uses. A measurement, not a test: tests/test_question_set.py holds the floor.
@@ -119,9 +119,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true", help="print every miss")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument("--variant", choices=VARIANTS, help="only the questions of this variant")
     args = parser.parse_args()
     start = time.perf_counter()
-    scored = run(load_cases())
+    scored = run([c for c in load_cases() if args.variant in (None, c.variant)])
     seconds = time.perf_counter() - start
     t = tallies(scored)
     if args.json:
