@@ -1,42 +1,66 @@
-"""The question set: answers carry their facts and cite their source; declines decline."""
+"""The question set: answers carry their facts and cite their source; declines decline.
 
-import re
-from pathlib import Path
+The `original` questions are the phrasings the answer path was built around, and each must pass.
+The `reworded` ones are held-out rewordings written for every kind of question (issue 12); many
+fail on today's code by design, so they are measured as a whole against a regression floor, and
+benchmarks/bench_quality.py prints their accuracy per language x kind.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
 
 import pytest
-import yaml
 
 from bot.assistant import Assistant
-
-QUESTIONS = yaml.safe_load(
-    (Path(__file__).parent / "data" / "questions.yaml").read_text(encoding="utf-8")
+from knowledge.base import KnowledgeBase
+from tests.support.questions import (
+    KINDS,
+    LANGS,
+    MIN_PER_CELL,
+    Case,
+    ask,
+    load_cases,
+    miss,
+    problems,
 )
-SPACES = re.compile(r"\s+", re.UNICODE)
+
+CASES = load_cases()
+ORIGINAL = [c for c in CASES if c.variant == "original"]
+REWORDED = [c for c in CASES if c.variant == "reworded"]
+
+# Regression floor for the reworded questions' overall accuracy: measured at 53.9% (186 of 345)
+# with the answer path of commit 0e7932f (main before the answer path is rebuilt), set 3 points
+# lower. Raise it when the answer path gets better; never lower it to make a change pass.
+REWORDED_FLOOR = 0.509
 
 
-def _norm(text: str) -> str:
-    return SPACES.sub(" ", text.replace("\u00a0", " ").replace("\u202f", " ")).casefold()
+def test_question_set_is_well_formed() -> None:
+    assert problems(CASES) == []
 
 
 def test_question_set_is_large_and_balanced() -> None:
-    answerable = [q for q in QUESTIONS if not q.get("decline")]
-    assert len(answerable) >= 60
-    for lang in ("en", "sv", "fi"):
-        assert sum(q["lang"] == lang for q in answerable) >= 20
-        assert sum(q["lang"] == lang and q.get("decline", False) for q in QUESTIONS) >= 3
+    assert len(REWORDED) >= 300
+    for lang in LANGS:
+        for kind in KINDS:
+            n = sum(c.lang == lang and c.kind == kind for c in CASES)
+            assert n >= MIN_PER_CELL, f"{lang} x {kind}: {n}"
+        assert sum(c.lang == lang and not c.decline for c in ORIGINAL) >= 20
+        assert sum(c.lang == lang and c.decline for c in ORIGINAL) >= 3
 
 
-@pytest.mark.parametrize("case", QUESTIONS, ids=[q["q"][:60] for q in QUESTIONS])
-def test_question(assistant: Assistant, case: dict) -> None:
-    reply = assistant.answer(case["q"])
-    assert reply.lang == case["lang"], f"replied in {reply.lang}: {reply.text}"
-    if case.get("decline"):
-        assert not reply.answered, f"should have declined, said: {reply.text}"
-        return
-    assert reply.answered, f"declined: {reply.text}"
-    text = _norm(reply.text)
-    for item in case["expect"]:
-        options = item if isinstance(item, list) else [item]
-        assert any(_norm(str(o)) in text for o in options), f"missing {options}: {reply.text}"
-    if case.get("source"):
-        assert case["source"] in [s.id for s in reply.sources], reply.text
+@pytest.mark.parametrize("case", ORIGINAL, ids=[c.q[:60] for c in ORIGINAL])
+def test_original_question(assistant: Assistant, case: Case) -> None:
+    reply = ask(assistant, case)
+    why = miss(case, reply)
+    assert why is None, f"{why}: {reply.text}"
+
+
+def test_reworded_accuracy_is_not_below_the_floor(
+    kb: KnowledgeBase, clock: Callable[[], datetime]
+) -> None:
+    misses = [c for c in REWORDED if miss(c, ask(Assistant(kb, clock), c)) is not None]
+    accuracy = 1 - len(misses) / len(REWORDED)
+    assert accuracy >= REWORDED_FLOOR, (
+        f"reworded accuracy {accuracy:.1%} is below the floor {REWORDED_FLOOR:.1%}; "
+        "run benchmarks/bench_quality.py --show-misses"
+    )
