@@ -232,11 +232,12 @@ class KnowledgeBase:
         """BM25 search in one language's passages: (passage, score), best first."""
         return self.indexes[lang].ranked(text, k)
 
-    def find_calls(self, text: str) -> list[CallFacts]:
+    def find_calls(self, text: str, *, year_decides: bool = True) -> list[CallFacts]:
         """Calls the text names by reference, id or alias; the most specific mention first.
 
         A year in the text is decisive: "the 2020 call on trafficking" names the 2020 call even
-        though "trafficking" alone is an alias of the 2024 one.
+        though "trafficking" alone is an alias of the 2024 one. Not so when year_decides is
+        False: a comparison names two calls, and the year belongs to one of them.
         """
         folded = fold(text)
         by_reference, _unknown = self.resolve_references(folded)
@@ -258,7 +259,7 @@ class KnowledgeBase:
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
             found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]
-        if years and len(found) > 1:
+        if years and len(found) > 1 and year_decides:
             dated = [c for c in found if years & self._years[c.id]]
             if dated:
                 return dated
@@ -287,9 +288,12 @@ class KnowledgeBase:
         return list(found.values()), unknown
 
     def call_years(self, call: CallFacts) -> set[str]:
-        """The years a call is known by: in its names, and of its opening and deadline."""
-        dates = (call.opens, call.deadline)
-        return self._years[call.id] | {str(when.date.year) for when in dates if when is not None}
+        """The years a call is known by: in its names, and the year it opened.
+
+        Not its deadline's: the 2020 call that closed in February 2021 is no "2021 call".
+        """
+        opened = {str(call.opens.date.year)} if call.opens is not None else set()
+        return self._years[call.id] | opened
 
     def call(self, ident: str) -> CallFacts | None:
         """A call by its id or reference, case-insensitive."""

@@ -29,6 +29,9 @@ from knowledge.documents import Passage
 from knowledge.facts import CallFacts, CallStatus
 
 Clock = Callable[[], datetime]
+# Letters of a word that name an objective: 5 missed Swedish "asyl" (asylsystemet) and Finnish
+# "palu" (paluu); with 4 every question of the set still names the right objectives.
+OBJECTIVE_PREFIX = 4
 OTHER_PROGRAMMES = re.compile(
     r"\b(horizon|horisont\w*|erasmus|esf\+?|esr\+?|interreg|cerv|creative europe|digital europe"
     r"|eu4health|erdf|eruf|eakr|europeiska socialfonden\+?|euroopan sosiaalirahasto\+?"
@@ -39,6 +42,7 @@ OTHER_PROGRAMMES = re.compile(
 )
 FUTURE_CALLS = re.compile(
     r"\b(next|upcoming|future|coming) (amif )?(call|round)\w*|\bnästa\b|\bkommande utlysning\w*"
+    r"|\bnext year\b|\bensi vuo\w*"
     r"|\bseuraava\w*|\btuleva\w* haku\w*"
 )
 WHAT_IS = re.compile(
@@ -132,14 +136,15 @@ class Answerer:
         self._known_terms: dict[str, Mapping[str, int]] = {
             lang: index.index.vocabulary for lang, index in kb.indexes.items()
         }
-        # Per (call, objective number): the first five letters of the longer words of the
-        # objective's title in every language, which a question naming the objective shares.
+        # Per (call, objective number): the first four letters of the longer words of the
+        # objective's title in every language, which a question naming the objective shares
+        # ("asyl" for "asylsystemet", "palu" for "paluu").
         self._objective_prefixes = {
             (call.id, obj.number): frozenset(
-                word[:5]
+                word[:OBJECTIVE_PREFIX]
                 for code in LANGUAGES
                 for word in kb.indexes[code].analyzer.words(obj.title.get(code))
-                if len(word) > 3
+                if len(word) > OBJECTIVE_PREFIX
             )
             for call in kb.calls
             for obj in call.objectives
@@ -414,7 +419,9 @@ class Answerer:
             return []
         numbers = {int(m.group(1) or m.group(2)) for m in _OBJECTIVE_NUMBER.finditer(q.folded)}
         analyzer = self.kb.indexes[q.asked_in].analyzer
-        asked = {w[:5] for w in analyzer.words(q.text) if len(w) > 3}
+        asked = {
+            w[:OBJECTIVE_PREFIX] for w in analyzer.words(q.text) if len(w) >= OBJECTIVE_PREFIX
+        }
         found = [
             obj.number
             for obj in call.objectives
@@ -479,7 +486,7 @@ class Answerer:
     # ----- comparisons -------------------------------------------------------------------------
 
     def _compare(self, v: View, q: Query, topic: str) -> Reply:
-        """Both calls' facts for one aspect, then which is higher or earlier, or what is missing."""
+        """Both calls' facts for one aspect, then which is higher or earlier, or what lacks."""
         t = v.t
         first, second = q.calls[0], q.calls[1]
         body: list[str] = []
@@ -648,7 +655,7 @@ class Answerer:
         )
 
     def _key_sentences(self, passage: Passage, terms: list[str]) -> str:
-        """The sentences of a long passage that carry the answer, in their order; else all of it."""
+        """The sentences of a long passage that carry the answer, in order; else all of it."""
         if len(passage.text.split()) < self.policy.key_sentences_from_words:
             return passage.text
         sentences = _SENTENCE.split(passage.text)
@@ -687,7 +694,9 @@ def _comparable_value(call: CallFacts, topic: str) -> object | None:
     if topic == "grant":
         return call.grant_max.amount if call.grant_max else None
     if topic == "funding_rate":
-        return call.funding_rate.rate if call.funding_rate else None
+        if call.funding_rate:
+            return call.funding_rate.rate
+        return call.co_financing.usual_max if call.co_financing else None
     if topic == "deadline":
         return call.deadline.moment() if call.deadline else None
     if topic == "duration":
