@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions
+from bot.followups import RecentCalls
 from bot.storage import SQLiteStorage
 from i18n import Translator, normalize_language, translator
 from i18n.detect import detect_language
@@ -28,6 +29,7 @@ class Services:
     assistant: Assistant
     store: SQLiteStorage
     sessions: EligibilitySessions
+    recent_calls: RecentCalls = field(default_factory=RecentCalls)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

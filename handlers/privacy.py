@@ -105,5 +105,6 @@ async def forget_button(update: Update, context: BotContext) -> None:
         await answer_and_edit(query, None, t.gettext("Nothing was deleted."))
         return
     await context.services.store.forget_user(user.id)
+    context.services.recent_calls.forget(user.id)
     done = t.gettext("Done: I have deleted all data I had stored about you.")
     await answer_and_edit(query, None, done)

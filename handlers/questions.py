@@ -33,5 +33,11 @@ async def answer_question(update: Update, context: BotContext) -> None:
     user = update.effective_user
     chosen_zone = await context.services.store.get_timezone(user.id) if user else None
     zone = user_zone(chosen or unchosen_language(update, text), chosen_zone)
-    reply = context.services.assistant.answer(text, lang, zone.key)
+    chat = update.effective_chat
+    conversation = (chat.id if chat else 0, user.id if user else 0)
+    recent = context.services.recent_calls
+    reply = context.services.assistant.answer(
+        text, lang, zone.key, previous=recent.get(conversation)
+    )
+    recent.put(conversation, reply.calls)
     await send_answer_with_feedback(update, context, reply, text)

@@ -232,12 +232,13 @@ class KnowledgeBase:
         """BM25 search in one language's passages: (passage, score), best first."""
         return self.indexes[lang].ranked(text, k)
 
-    def find_calls(self, text: str, *, year_decides: bool = True) -> list[CallFacts]:
+    def find_calls(self, text: str) -> list[CallFacts]:
         """Calls the text names by reference, id or alias; the most specific mention first.
 
-        A year in the text is decisive: "the 2020 call on trafficking" names the 2020 call even
-        though "trafficking" alone is an alias of the 2024 one. Not so when year_decides is
-        False: a comparison names two calls, and the year belongs to one of them.
+        A year picks among calls that share the words that named them: "the 2020 call on
+        trafficking" names the 2020 call although "trafficking" alone is an alias of the 2024
+        one. A call named by words no dated call shares stays ("the 2020 trafficking call or the
+        Finnish call" names two calls).
         """
         folded = fold(text)
         by_reference, _unknown = self.resolve_references(folded)
@@ -246,23 +247,34 @@ class KnowledgeBase:
             return by_reference
         # An unknown reference's year ("AMIF-2023-TF2-AG-CALL") must not pick a call of 2023.
         folded = CALL_REFERENCE.sub(" ", folded)
-        best: dict[str, tuple[int, CallFacts]] = {}
+        best: dict[str, tuple[int, CallFacts, str]] = {}
         for call, alias, pattern, size in self._aliases:
             if (
                 alias in folded
-                and size > best.get(call.id, (0, call))[0]
+                and size > best.get(call.id, (0, call, ""))[0]
                 and pattern.search(folded)
             ):
-                best[call.id] = (size, call)
-        found = [call for _, call in sorted(best.values(), key=lambda x: -x[0])]
+                best[call.id] = (size, call, alias)
+        ranked = sorted(best.values(), key=lambda x: -x[0])
+        found = [call for _, call, _ in ranked]
         years = set(YEAR.findall(PERIOD.sub(" ", folded)))
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
             found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]
-        if years and len(found) > 1 and year_decides:
+        if years and len(found) > 1:
             dated = [c for c in found if years & self._years[c.id]]
             if dated:
-                return dated
+                shared = {
+                    word
+                    for c in dated
+                    for name in (*c.aliases, *_titles_folded(c))
+                    for word in re.findall(r"[\w-]+", name)
+                }
+                return [
+                    call
+                    for _, call, alias in ranked
+                    if call in dated or not set(re.findall(r"[\w-]+", alias)) <= shared
+                ] or dated
         return found
 
     def resolve_references(self, folded: str) -> tuple[list[CallFacts], list[str]]:
@@ -302,6 +314,10 @@ class KnowledgeBase:
         if found is None:
             found = next((c for c in self.calls if (c.reference or "").casefold() == key), None)
         return found
+
+
+def _titles_folded(call: CallFacts) -> tuple[str, ...]:
+    return (fold(call.title.en), fold(call.title.sv), fold(call.title.fi))
 
 
 def load_data_dir_facts(data_dir: Path, facts_dir: Path, source_ids: set[str]) -> list[CallFacts]:

@@ -83,6 +83,8 @@ _COUNTRY_CALL = re.compile(
     + r")\w*"
     + _CALL_QUALIFIERS
     + r"[\s-]+(?:calls?|utlysning\w*|ansökningsomgång\w*|haku\w*|haun|haussa|hakuun)\b"
+    # "Finlands AMIF-utlysning hösten 2024": the season and year may follow the call word.
+    + r"(?:[\s-]+(?:of|from|in|autumn|spring|höst\w*|vår\w*|syksy\w*|kevä\w*|\d{4}))*"
 )
 
 
@@ -120,7 +122,7 @@ def parse_query(
     folded = fold(text)
     asked_in = detect_language(text).lang
     compares = bool(COMPARISON.search(folded))
-    named = tuple(kb.find_calls(text, year_decides=not compares))
+    named = tuple(kb.find_calls(text))
     if compares and len(named) == 1 and named[0].kind == "call":
         # "the 2024 call's rate vs the usual AMIF co-financing": the other side is the programme.
         named = (*named, *(c for c in kb.calls if c.kind == "programme"))
@@ -168,6 +170,7 @@ def _unknown_calls(kb: KnowledgeBase, folded: str, named: Sequence[CallFacts]) -
         # "Estonia's AMIF call", "Finland's autumn 2024 call": a national call must match the
         # country and every year the question gives it.
         code = next(c for c, ns in COUNTRY_NAMES.items() if country["country"] in ns)
+        years = set(YEAR.findall(country.group(0)))
         national = [
             c
             for c in kb.calls
@@ -178,6 +181,7 @@ def _unknown_calls(kb: KnowledgeBase, folded: str, named: Sequence[CallFacts]) -
             return [country.group(0).strip()]
     if named or not CALL_WORDS.search(folded):
         return []
+    years = set(YEAR.findall(PERIOD.sub(" ", CALL_REFERENCE.sub(" ", folded))))
     known = set().union(*(kb.call_years(c) for c in kb.calls if c.kind == "call"))
     return sorted(years - known)
 
