@@ -147,6 +147,10 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "of total eligible costs", "of the project costs", "of total project costs",
             "of the total project costs", "of the costs", "of costs",
         ),
+        "rate_not": (
+            "remaining", "the rest", "own contribution", "co-finance", "own funds",
+            "shared management",
+        ),
         "duration": (
             "duration", "last", "lasts", "project length", "implementation period",
             "run for", "runs for", "running for",
@@ -192,7 +196,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                          "totalt", "sammanlagda"),
         "budget": ("budget*", "att söka", "kan sökas", "avsatt*", "reserverat*",
                    "finns att söka", "att fördela"),
-        "grant": ("bidrag*", "stöd per", "projektstöd*", "understöd per", "beviljas"),
+        "grant": ("bidrag*", "stöd per", "projektstöd*", "understöd*", "beviljas"),
         "grant_after": ("per projekt", "per ansökan"),
         "grant_max": ("högst", "max", "upp till", "maximalt", "som mest"),
         "grant_min": ("minst", "lägst", "minimum"),
@@ -200,6 +204,8 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                  "stödnivå*", "bidragsnivå*"),
         "rate_after": ("av de stödberättigande kostnaderna", "av stödberättigande kostnader",
                        "av kostnaderna", "av projektets kostnader", "av de totala*"),
+        "rate_not": ("återstående", "resten", "egen insats", "egen finansiering",
+                     "medfinansieringen av"),
         "duration": ("projekttid*", "löptid*", "varaktighet*", "pågå", "projektperiod*",
                      "genomförandetid*", "projektet får pågå"),
         "consortium": ("konsorti*", "minst", "samarbete*"),
@@ -236,6 +242,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                  "tuen osuus", "avustuksen osuus", "tukiosuu*"),
         "rate_after": ("hyväksyttävistä kustannuksista", "kustannuksista",
                        "tukikelpoisista kustannuksista"),
+        "rate_not": ("loput", "loppuosa*", "omarahoitu*", "omavastuu*"),
         "duration": ("kesto*", "kestää", "toteutusaika*", "hankeaika*", "kestoltaan",
                      "hankkeen kesto"),
         "consortium": ("yhteenliittymä*", "konsorti*", "vähintään"),
@@ -305,7 +312,8 @@ NUMBER_WORDS: Mapping[str, int] = {
     "nio": 9, "tio": 10,
     "yksi": 1, "yhden": 1, "yhdestä": 1, "kaksi": 2, "kahden": 2, "kahdesta": 2, "kolme": 3,
     "kolmen": 3, "kolmesta": 3, "neljä": 4, "neljän": 4, "neljästä": 4, "viisi": 5,
-    "viiden": 5, "viidestä": 5, "kuusi": 6, "kuuden": 6, "kuudesta": 6,
+    "viiden": 5, "viidestä": 5, "kuusi": 6, "kuuden": 6, "kuudesta": 6, "kahteen": 2,
+    "kolmeen": 3, "neljään": 4, "viiteen": 5, "kuuteen": 6,
 }
 
 # Multipliers after a number.
@@ -313,7 +321,8 @@ SCALES: Mapping[str, int] = {
     "thousand": 10**3, "tusen": 10**3, "tuhatta": 10**3,
     "million": 10**6, "millions": 10**6, "mio": 10**6, "mln": 10**6, "m": 10**6,
     "miljon": 10**6, "miljoner": 10**6, "milj.": 10**6, "milj": 10**6, "miljoonaa": 10**6,
-    "miljoona": 10**6, "meur": 10**6,
+    "miljoona": 10**6, "miljoonaan": 10**6, "miljoonasta": 10**6, "miljoonan": 10**6,
+    "meur": 10**6,
     "billion": 10**9, "bn": 10**9, "miljard": 10**9, "miljarder": 10**9, "miljardia": 10**9,
     "miljardi": 10**9, "md": 10**9,
 }
@@ -321,6 +330,7 @@ SCALES: Mapping[str, int] = {
 # Currency signs and words, and the ISO code each stands for.
 CURRENCIES: Mapping[str, str] = {
     "eur": "EUR", "€": "EUR", "euro": "EUR", "euros": "EUR", "euroa": "EUR",
+    "eurosta": "EUR", "euroon": "EUR", "euron": "EUR",
     "sek": "SEK", "kronor": "SEK", "kr": "SEK", "svenska kronor": "SEK", "kruunua": "SEK",
     "dkk": "DKK", "nok": "NOK", "chf": "CHF", "usd": "USD", "$": "USD", "gbp": "GBP",
     "£": "GBP",
@@ -407,15 +417,16 @@ _PARTIAL_START = re.compile(
 )
 _ZONE_WORDS = "|".join(sorted((re.escape(z) for z in ZONES), key=len, reverse=True))
 _TIME_AFTER = re.compile(
-    r"\s*,?\s*(?:\(\s*)?(?:at\s+|kl\.?\s*|klockan\s+|klo\s+|kello\s+|@\s*|-\s*)?"
+    r"[ \t]*,?[ \t]*(?:\([ \t]*)?"
+    r"(?:at[ \t]+|kl\.?[ \t]*|klockan[ \t]+|klo[ \t]+|kello[ \t]+|@[ \t]*)?"
     r"(?P<h>[0-2]?\d)[:.](?P<mi>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?(?![\d%])"
     r"(?:\s*(?:h|hrs|uhr)(?!\w))?",
     re.I,
 )
 _ZONE_AFTER = re.compile(
-    rf"\s*,?\s*(?:\(\s*)?(?:(?P<word>{_ZONE_WORDS})(?!\w)"
+    rf"[ \t]*,?[ \t]*(?:\([ \t]*)?(?:(?P<word>{_ZONE_WORDS})(?!\w)"
     r"|(?P<utc>UTC|GMT)\s*(?P<sign>[-+−])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)"
-    r"(?:\s*\((?:CET|CEST|EET|EEST)\))?\s*\)?",
+    r"(?:[ \t]*\((?:CET|CEST|EET|EEST)\))?(?:[ \t]*\))?",
     re.I,
 )
 _NUMBER = (
@@ -439,7 +450,8 @@ _AMOUNT = re.compile(rf"(?<![\w.,]){_AMOUNT_CORE}", re.I)
 _RANGE = re.compile(
     rf"(?<![\w.,])(?:(?P<lpre>{_CUR_PRE})\s?)?(?P<low>{_NUMBER})(?:\s?(?P<lscale>{_SCALE}))?"
     rf"(?:\s?(?P<lpost>{_CUR_POST}))?(?!\w)"
-    r"\s*(?:–|-|—|\band\b|\bto\b|\boch\b|\btill\b|\bja\b)\s*"
+    # Finnish needs no separator: "500 000 eurosta 1 miljoonaan euroon" (from ... to ...).
+    r"(?:\s*(?:–|-|—|\band\b|\bup to\b|\bto\b|\boch\b|\btill\b|\bja\b)\s*|(?<=sta)\s+)"
     rf"(?P<high>{_AMOUNT_CORE.replace('?P<', '?P<h_')})",
     re.I,
 )
@@ -450,7 +462,7 @@ _PERCENT = re.compile(
 )
 _UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _DURATION = re.compile(
-    rf"(?<![\w.,])(?P<a>\d{{1,3}}|{_NUMBER_WORD})(?:\s*(?:–|-|—|to|till|–)\s*"
+    rf"(?<![\w.,])(?P<a>\d{{1,3}}|{_NUMBER_WORD})(?:\s*(?:–|-|—|\bto\b|\btill\b|\band\b|\boch\b|\bja\b)\s*"
     rf"(?P<b>\d{{1,3}}|{_NUMBER_WORD}))?\s*(?P<unit>{_UNIT})(?!\w)",
     re.I,
 )
@@ -462,7 +474,7 @@ _REF_TOKEN = r"(?P<ref>(?=[^\s]*[A-Za-z/-])[A-Z0-9][A-Za-z0-9/._-]*\d[A-Za-z0-9/
 _LABELLED_REF = r"\s*(?:[:#]|no\.?(?!\w)|nr\.?(?!\w))\s*" + _REF_TOKEN
 _DIARY_REF = re.compile(r"(?<!\w)(?:dnr|dnro|d\.nro)\.?\s*:?\s*" + _REF_TOKEN, re.I)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-ZÅÄÖ])|[;•|]|\n")
-_COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_NUMBER_WORD})"
+_COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_NUMBER_WORD})(?!\w)"
 
 
 def _noun_pattern(lang: str, name: str) -> re.Pattern[str]:
@@ -713,7 +725,7 @@ class _Collector:
                 line = re.compile(
                     r"^[ \t#]*(?:Topic|Call|Aihe|Haku|Ämne|Utlysning)?[ \t:]*"
                     + re.escape(ref)
-                    + r"[ \t]*(?::|–|—|-)[ \t]*(?P<t>[^\n]{4,200})$",
+                    + r"(?:[ \t]*:|[ \t]+(?:–|—|-))[ \t]*(?P<t>[^\n]{4,200})$",
                     re.M,
                 )
                 match = line.search(p.text)
@@ -745,8 +757,8 @@ class _Collector:
                     continue
                 moment, end = _moment_span(text, d)
                 span = _strip_paren(text[start:end])
-                kinds["opens"].append(_Found(Moment(first), p.id, start, end, span, 2))
-                kinds["deadline"].append(_Found(moment, p.id, start, end, span, 2))
+                kinds["opens"].append(_Found(Moment(first), p.id, start, end, span))
+                kinds["deadline"].append(_Found(moment, p.id, start, end, span))
                 in_range.add(d.start)
                 in_range.update(o.start for o in found if start <= o.start < d.start)
             for d in found:
@@ -849,8 +861,11 @@ class _Collector:
                 if not 0 < value <= 100:
                     continue
                 before = _before(p.text, match.start())
-                if not (self.words("rate").search(before)
-                        or _after_has(self.lang, p.text, match.end(), "rate_after", 60)):
+                kind, _ = _nearest(self.lang, before, ("rate", "rate_not"))
+                if kind == "rate_not":
+                    continue  # "the partners pay the remaining 10 %" is not the rate
+                if kind is None and not _after_has(self.lang, p.text, match.end(), "rate_after",
+                                                   60):
                     continue
                 span = p.text[match.start() : match.end()]
                 found.append(_Found(value / 100, p.id, match.start(), match.end(), span))
