@@ -424,8 +424,8 @@ _TIME_AFTER = re.compile(
     re.I,
 )
 _ZONE_AFTER = re.compile(
-    rf"[ \t]*,?[ \t]*(?:\([ \t]*)?(?:(?P<word>{_ZONE_WORDS})(?!\w)"
-    r"|(?P<utc>UTC|GMT)\s*(?P<sign>[-+−])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?)"
+    r"[ \t]*,?[ \t]*(?:\([ \t]*)?(?:(?P<utc>UTC|GMT)\s*(?P<sign>[-+−])\s*(?P<oh>\d{1,2})"
+    rf"(?::?(?P<om>\d{{2}}))?|(?P<word>{_ZONE_WORDS})(?!\w))"
     r"(?:[ \t]*\((?:CET|CEST|EET|EEST)\))?(?:[ \t]*\))?",
     re.I,
 )
@@ -474,7 +474,11 @@ _REF_TOKEN = r"(?P<ref>(?=[^\s]*[A-Za-z/-])[A-Z0-9][A-Za-z0-9/._-]*\d[A-Za-z0-9/
 _LABELLED_REF = r"\s*(?:[:#]|no\.?(?!\w)|nr\.?(?!\w))\s*" + _REF_TOKEN
 _DIARY_REF = re.compile(r"(?<!\w)(?:dnr|dnro|d\.nro)\.?\s*:?\s*" + _REF_TOKEN, re.I)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-ZÅÄÖ])|[;•|]|\n")
-_COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_NUMBER_WORD})(?!\w)"
+# Counts of two or more only: "a consortium of partners" must not read as one partner.
+_COUNT_WORD = "|".join(
+    sorted((re.escape(w) for w, n in NUMBER_WORDS.items() if n >= 2), key=len, reverse=True)
+)
+_COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_COUNT_WORD})(?!\w)"
 
 
 def _noun_pattern(lang: str, name: str) -> re.Pattern[str]:
@@ -1132,8 +1136,11 @@ def extract_call_facts(
 # Showing what was found.
 
 
-class _Formatter(Protocol):
-    lang: str
+class Formatter(Protocol):
+    """What describe needs from i18n.Translator: its language and Babel formatting."""
+
+    @property
+    def lang(self) -> str: ...
 
     def format_money(self, amount: int | float | Decimal, currency: str = "EUR") -> str: ...
 
@@ -1178,14 +1185,14 @@ LABELS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def _show_money(money: Money, t: _Formatter) -> str:
+def _show_money(money: Money, t: Formatter) -> str:
     if money.currency == "EUR":
         return t.format_money(money.amount, "EUR")
     # format_money words billions as euro; other currencies keep their own code.
     return f"{t.format_number(money.amount)} {money.currency}"
 
 
-def _show_moment(m: Moment, t: _Formatter) -> str:
+def _show_moment(m: Moment, t: Formatter) -> str:
     parts = [t.format_date(m.date)]
     if m.time is not None:
         parts.append(m.time.strftime("%H:%M"))
@@ -1194,7 +1201,7 @@ def _show_moment(m: Moment, t: _Formatter) -> str:
     return " ".join(parts)
 
 
-def describe(extraction: Extraction, translator: _Formatter) -> list[str]:
+def describe(extraction: Extraction, translator: Formatter) -> list[str]:
     """Short lines telling the operator what was extracted, each naming its passage."""
     t = translator
     words = LABELS.get(t.lang, LABELS["en"])
