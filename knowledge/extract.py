@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta, timezone, tzinfo
@@ -392,7 +393,6 @@ def _compile_context() -> dict[str, dict[str, re.Pattern[str]]]:
 _CONTEXT = _compile_context()
 _OFFSET = re.compile(r"(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2})")
 _MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_WEEKDAY_ABBREV = r"(?:[A-Za-zåäöÅÄÖ]{2,12}\.?,?\s+)?"
 _TEXT_DATE = re.compile(
     rf"(?<![\w.])(?:den\s+)?(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th|:e)?\s+(?:of\s+)?"
     rf"(?P<mon>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
@@ -420,7 +420,7 @@ _TIME_AFTER = re.compile(
     r"[ \t]*,?[ \t]*(?:\([ \t]*)?"
     r"(?:at[ \t]+|kl\.?[ \t]*|klockan[ \t]+|klo[ \t]+|kello[ \t]+|@[ \t]*)?"
     r"(?P<h>[0-2]?\d)[:.](?P<mi>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?(?![\d%])"
-    r"(?:\s*(?:h|hrs|uhr)(?!\w))?",
+    r"(?:[ \t]*(?:h|hrs|uhr)(?!\w))?",
     re.I,
 )
 _ZONE_AFTER = re.compile(
@@ -470,6 +470,8 @@ _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _EU_REF = re.compile(r"(?<![\w-])AMIF-(?:19|20)\d\d(?:-[A-Z0-9]+)+(?![\w-])")
+# Finnish Government diary numbers are distinctive enough to stand without a label.
+_VN_REF = re.compile(r"(?<![\w/])VN/\d{1,6}/(?:19|20)\d\d(?![\w/])")
 _REF_TOKEN = r"(?P<ref>(?=[^\s]*[A-Za-z/-])[A-Z0-9][A-Za-z0-9/._-]*\d[A-Za-z0-9/._-]*)"
 _LABELLED_REF = r"\s*(?:[:#]|no\.?(?!\w)|nr\.?(?!\w))\s*" + _REF_TOKEN
 _DIARY_REF = re.compile(r"(?<!\w)(?:dnr|dnro|d\.nro)\.?\s*:?\s*" + _REF_TOKEN, re.I)
@@ -542,6 +544,10 @@ def _before(text: str, pos: int) -> str:
     head = text[start:pos]
     if head.strip(" \t:–-") or start == 0:
         return head
+    if text[start - 1] == "|":
+        # A table cell: its label is the cell before ("| Deadline | 16 September 2025 |").
+        cell_start = text.rfind("|", 0, start - 1) + 1
+        return text[cell_start : start - 1]
     # A label on its own line ("Deadline date" then "16 September 2025") names the value.
     line_end = text.rfind("\n", 0, pos)
     prev_start = text.rfind("\n", 0, max(line_end, 0)) + 1
@@ -565,7 +571,7 @@ def _after_has(lang: str, text: str, end: int, name: str, width: int = 40) -> bo
     return match is not None
 
 
-def _parse_number(raw: str) -> Decimal | None:
+def _parse_number(raw: str, scaled: bool = False) -> Decimal | None:
     """A number as pages write it: '9 000 000', '9,000,000', '9.88', '4 710 915,27', '9,5'."""
     raw = raw.strip().replace("\u00a0", " ").replace("\u202f", " ")
     if raw.lower() in NUMBER_WORDS:
@@ -580,10 +586,9 @@ def _parse_number(raw: str) -> Decimal | None:
     elif "," in raw or "." in raw:
         mark = "," if "," in raw else "."
         whole, frac = raw.split(mark)
-        # "9,000" groups thousands; "9,5" and "9.88" are decimals.
-        raw = whole + frac if len(frac) == 3 and mark == "," else f"{whole}.{frac}"
-        if len(frac) == 3 and mark == "." and len(whole) <= 3 and whole != "0":
-            raw = whole + frac
+        # "9,000" and "9.000" group thousands; "9,5", "9.88" and "1.250 million" are decimals.
+        grouped = len(frac) == 3 and whole != "0" and not scaled
+        raw = whole + frac if grouped else f"{whole}.{frac}"
     try:
         return Decimal(raw)
     except InvalidOperation:
@@ -593,7 +598,7 @@ def _parse_number(raw: str) -> Decimal | None:
 def _money(number: str | None, scale: str | None, currency: str | None) -> Money | None:
     if number is None or currency is None:
         return None
-    value = _parse_number(number)
+    value = _parse_number(number, scaled=bool(scale))
     if value is None:
         return None
     if scale:
@@ -685,6 +690,7 @@ class _Collector:
     def __init__(self, lang: str, passages: Sequence[_Passage]) -> None:
         self.lang = lang if lang in CONTEXT else "en"
         self.passages = passages
+        self._labelled = re.compile(self.words("reference").pattern + _LABELLED_REF, re.I)
 
     def words(self, name: str) -> re.Pattern[str]:
         return _CONTEXT[self.lang][name]
@@ -704,12 +710,12 @@ class _Collector:
                     topics.append(_Found(ref, p.id, match.start(), match.end(), ref))
                     end = match.start() + len(parent)
                     calls.append(_Found(parent, p.id, match.start(), end, parent))
-            labelled = re.compile(self.words("reference").pattern + _LABELLED_REF, re.I)
-            for match in [*labelled.finditer(p.text), *_DIARY_REF.finditer(p.text)]:
-                ref = match["ref"].rstrip("./-")
+            labelled = [*self._labelled.finditer(p.text), *_DIARY_REF.finditer(p.text)]
+            found = [(m.start("ref"), m["ref"].rstrip("./-")) for m in labelled]
+            found += [(m.start(), m.group(0)) for m in _VN_REF.finditer(p.text)]
+            for start, ref in sorted(found):
                 if _EU_REF.fullmatch(ref) or len(ref) < 4:
                     continue
-                start = match.start("ref")
                 calls.append(_Found(ref, p.id, start, start + len(ref), ref))
         return _unique(calls), _unique(topics)
 
@@ -826,6 +832,7 @@ class _Collector:
                     highs.append(_Found(high, p.id, match.start(), match.end(), span))
                     covered.append((match.start(), match.end()))
             line_topic = _line_topics(text, topics)
+            section_at = _sections(text, topics, entering)
             for match in _AMOUNT.finditer(text):
                 if any(s <= match.start() < e for s, e in covered):
                     continue
@@ -845,14 +852,14 @@ class _Collector:
                     target = highs if mod == "grant_max" else lows
                     target.append(_Found(amount, p.id, start, end, span))
                     continue
-                in_section = _section_topic(text, start, topics, entering)
+                in_section = section_at(start)
                 topic = line_topic(start) or (in_section if kind == "budget" else None)
                 if topic is not None and kind != "budget_total":
                     per_topic.append(_Found((topic, amount), p.id, start, end, span))
                 elif kind in ("budget", "budget_total"):
                     strength = 2 if kind == "budget_total" else 1
                     budgets.append(_Found(amount, p.id, start, end, span, strength))
-            section = _section_topic(text, len(text), topics, entering)
+            section = section_at(len(text))
         return budgets, per_topic, lows, highs
 
     # -- rates, durations, contacts, consortium, countries -----------------------------------
@@ -992,16 +999,24 @@ def _line_topics(text: str, topics: Sequence[str]) -> Callable[[int], str | None
     return topic_at
 
 
-def _section_topic(text: str, pos: int, topics: Sequence[str], current: str | None) -> str | None:
+def _sections(
+    text: str, topics: Sequence[str], entering: str | None
+) -> Callable[[int], str | None]:
     """The topic whose heading a position falls under; a heading naming none ends the section."""
-    topic = current
-    for line_match in re.finditer(r"[^\n]+", text[:pos]):
+    ends: list[int] = []
+    named_by: list[str | None] = []
+    for line_match in re.finditer(r"[^\n]+", text):
         line = line_match.group(0).strip()
-        if not _is_heading(line):
-            continue
-        named = [t for t in topics if t in line]
-        topic = named[0] if len(named) == 1 else None
-    return topic
+        if _is_heading(line):
+            named = [t for t in topics if t in line]
+            ends.append(line_match.end())
+            named_by.append(named[0] if len(named) == 1 else None)
+
+    def topic_at(pos: int) -> str | None:
+        i = bisect_right(ends, pos)
+        return named_by[i - 1] if i else entering
+
+    return topic_at
 
 
 def _is_heading(line: str) -> bool:
@@ -1027,7 +1042,7 @@ def _range_money(match: re.Match[str]) -> tuple[Money, Money] | None:
     if high is None:
         return None
     currency = match["lpre"] or match["lpost"]
-    low_value = _parse_number(match["low"])
+    low_value = _parse_number(match["low"], scaled=bool(match["lscale"]))
     if low_value is None:
         return None
     if match["lscale"]:
@@ -1185,6 +1200,10 @@ LABELS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
 def _show_money(money: Money, t: Formatter) -> str:
     if money.currency == "EUR":
         return t.format_money(money.amount, "EUR")
@@ -1208,7 +1227,10 @@ def describe(extraction: Extraction, translator: Formatter) -> list[str]:
     lines: list[str] = []
 
     def add(label: str, shown: str, cited: Cited[Any]) -> None:
-        lines.append(f"{label}: {shown}  [{words['passage']} {cited.passage}]")
+        # The source words beside the reading let the operator spot a misread at a glance.
+        span = " ".join(cited.span.split())
+        quoted = "" if span == shown else f" \u2190 \"{_shorten(span)}\""
+        lines.append(f"{label}: {shown}{quoted}  [{words['passage']} {cited.passage}]")
 
     e = extraction
     for ref in e.references:

@@ -258,6 +258,10 @@ DATES: list[tuple[str, str, str, tuple[date, time | None, str | None]]] = [
     ("en", "Applications are due no later than 30 June 2026, 15:00 Finnish time.", "deadline",
      (date(2026, 6, 30), time(15, 0), HELSINKI)),
     ("en", "Opening date: 15 May 2025", "opens", (date(2025, 5, 15), None, None)),
+    ("en", "| Deadline | Sep 16, 2025 17:00 CEST |", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("en", "Submission deadline: 16th September 2025 at 17:00 (CET)", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
     ("sv", "Sista ansökningsdag är den 31 oktober 2023.", "deadline",
      (date(2023, 10, 31), None, None)),
     ("sv", "Ansökan ska lämnas in senast den 31 oktober 2023 kl. 16.15.", "deadline",
@@ -316,6 +320,10 @@ MONEY: list[tuple[str, str, tuple[Decimal, str]]] = [
     ("en", "Total budget: EUR 6,000,000", _eur(6_000_000)),
     ("en", "The call budget is 6 million euro.", _eur(6_000_000)),
     ("en", "Budget available: SEK 20 000 000", (Decimal(20_000_000), "SEK")),
+    ("en", "Total budget: EUR 9\u00a0000\u00a0000", _eur(9_000_000)),
+    ("en", "Total budget: EUR 1.250 million", _eur(1_250_000)),
+    ("en", "Total budget: EUR 1,250,000.50", _eur("1250000.50")),
+    ("en", "The total budget is a million euro.", _eur(1_000_000)),
     ("sv", "Totalt finns 9 miljoner euro att söka.", _eur(9_000_000)),
     ("sv", "Budgeten är 20 miljoner kronor.", (Decimal(20_000_000), "SEK")),
     ("sv", "Sammanlagt kan en miljon euro sökas.", _eur(1_000_000)),
@@ -436,6 +444,7 @@ REFERENCES: list[tuple[str, str, list[str], list[str]]] = [
     ("en", "Call reference: AMIF-2024-TF2-AG-THB", ["AMIF-2024-TF2-AG-THB"], []),
     ("en", "Call ID: HOME/2025/AMIF/AG/07", ["HOME/2025/AMIF/AG/07"], []),
     ("fi", "Diaarinumero: VN/123/2025", ["VN/123/2025"], []),
+    ("fi", "Haun asiakirjat (VN/123/2025) ovat verkossa.", ["VN/123/2025"], []),
     ("sv", "Dnr 4.1.2-2025-11223", ["4.1.2-2025-11223"], []),
     ("en", "With reference to the 2023 guidelines, see the annex.", [], []),
 ]
@@ -603,16 +612,23 @@ def test_describe_names_each_value_and_its_passage(lang: str) -> None:
 
 def test_describe_in_each_language() -> None:
     e = one("Sista ansökningsdag är den 31 oktober 2023.", "sv")
-    assert describe(e, translator("sv")) == ["sista ansökningsdag: 31 oktober 2023  [avsnitt 0]"]
-    assert describe(e, translator("en")) == ["deadline: 31 October 2023  [passage 0]"]
+    assert describe(e, translator("sv")) == [
+        'sista ansökningsdag: 31 oktober 2023 ← "den 31 oktober 2023"  [avsnitt 0]'
+    ]
+    assert describe(e, translator("en")) == [
+        'deadline: 31 October 2023 ← "den 31 oktober 2023"  [passage 0]'
+    ]
     fi = describe(one("Määräaika on 16. syyskuuta 2025 klo 16.15 Suomen aikaa.", "fi"),
                   translator("fi"))
-    assert fi == ["määräaika: 16. syyskuuta 2025 16:15 Europe/Helsinki  [kohta 0]"]
+    assert fi == [
+        "määräaika: 16. syyskuuta 2025 16:15 Europe/Helsinki"
+        ' ← "16. syyskuuta 2025 klo 16.15 Suomen aikaa"  [kohta 0]'
+    ]
 
 
 def test_describe_keeps_other_currencies() -> None:
     lines = describe(one("Budgeten är 20 miljoner kronor.", "sv"), translator("en"))
-    assert lines == ["budget: 20,000,000 SEK  [passage 0]"]
+    assert lines == ['budget: 20,000,000 SEK ← "20 miljoner kronor"  [passage 0]']
 
 
 def test_describe_says_when_nothing_was_found() -> None:
