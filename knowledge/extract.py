@@ -667,17 +667,16 @@ def _time_and_zone(text: str, end: int) -> tuple[time | None, str | None, int]:
             if zone in ("+00:00", "-00:00"):
                 zone = "UTC"
         end = zmatch.end()
+    if match and "(" in text[match.start() : end] and ")" not in text[match.start() : end]:
+        # "(at 17:00)": take the closing bracket too, so the span reads as a whole.
+        close = re.compile(r"[ \t]*\)").match(text, end)
+        end = close.end() if close else end
     return at, zone, end
 
 
 def _moment_span(text: str, d: _Date) -> tuple[Moment, int]:
     at, zone, end = _time_and_zone(text, d.end)
     return Moment(d.value, at, zone), end
-
-
-def _strip_paren(span: str) -> str:
-    # A span like "16 February 2021 (at 17:00 Brussels time" reads better with its ")".
-    return span + ")" if span.count("(") > span.count(")") else span
 
 
 # ---------------------------------------------------------------------------------------------
@@ -766,7 +765,7 @@ class _Collector:
                 if first is None or first > d.value or kind not in ("period", "opens"):
                     continue
                 moment, end = _moment_span(text, d)
-                span = _strip_paren(text[start:end])
+                span = text[start:end]
                 kinds["opens"].append(_Found(Moment(first), p.id, start, end, span))
                 kinds["deadline"].append(_Found(moment, p.id, start, end, span))
                 in_range.add(d.start)
@@ -775,7 +774,7 @@ class _Collector:
                 if d.start in in_range:
                     continue
                 moment, end = _moment_span(text, d)
-                span = _strip_paren(text[d.start : end])
+                span = text[d.start : end]
                 kind = self._date_kind(text, d.start, end)
                 if kind is None:
                     continue

@@ -457,6 +457,37 @@ def test_references(lang: str, text: str, calls: list[str], topics: list[str]) -
     assert summary(e)["topics"] == topics
 
 
+TABLES: list[tuple[str, str]] = [
+    *((lang, text) for lang, text, *_ in DATES),
+    *((lang, text) for lang, text, *_ in PERIODS),
+    *((lang, text) for lang, text, _ in MONEY),
+    *((lang, text) for lang, text, _ in GRANTS),
+    *((lang, text) for lang, text, _ in RATES),
+    *((lang, text) for lang, text, _ in DURATIONS),
+    *((lang, text) for lang, text, _ in CONSORTIA),
+    *((lang, text) for lang, text, _ in EXCLUDED),
+    *((lang, text) for lang, text, calls, _ in REFERENCES if calls),
+    ("en", "Submit by 16 February 2021 (at 17:00), via the portal."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), TABLES)
+def test_spans_are_exact_text_of_the_passage(lang: str, text: str) -> None:
+    e = extract_call_facts("", lang=lang, passages=[("x", text)])
+    cited = list(_cited(e))
+    assert cited
+    for item in cited:
+        assert item.passage == "x"
+        assert text[item.start : item.start + len(item.span)] == item.span
+
+
+def test_a_time_in_brackets_is_cited_with_its_brackets() -> None:
+    e = one("Submit by 16 February 2021 (at 17:00), via the portal.", "en")
+    assert e.deadline and e.deadline.span == "16 February 2021 (at 17:00)"
+    e = one("Submit by 16 February 2021 (at 17:00 Brussels time).", "en")
+    assert e.deadline and e.deadline.span == "16 February 2021 (at 17:00 Brussels time)"
+
+
 def test_emails_are_found_once_each() -> None:
     e = one("Write to Call-Desk@example.org. Or call-desk@example.org, or x@y.example.", "en")
     assert [c.value for c in e.emails] == ["call-desk@example.org", "x@y.example"]
