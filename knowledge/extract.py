@@ -157,7 +157,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "run for", "runs for", "running for",
         ),
         "consortium": (
-            "consortium", "consortia", "at least", "minimum", "minimum of", "composed of",
+            "consortium", "consortia", "at least", "minimum", "minimum of", "min", "composed of",
             "partnership",
         ),
         "entities": (
@@ -173,10 +173,12 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "exclude_after": (
             "does not take part", "does not participate", "is not taking part",
             "is not participating", "is not bound", "not participating", "is excluded",
+            "excluded", "is not eligible",
         ),
+        "count_label": ("number of", "minimum number of", "min. number of"),
         "title": ("call title", "topic title", "title", "call name", "topic name"),
-        "reference": ("call reference", "call id", "call identifier", "topic id",
-                      "reference number", "reference"),
+        "reference": ("call reference", "call id", "call identifier", "call number",
+                      "topic id", "reference number", "reference"),
     },
     "sv": {
         "deadline": (
@@ -188,7 +190,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "opens": ("öppnar", "öppnas", "ansökningstiden börjar", "från och med",
                   "öppningsdatum*"),
         "opens_after": (),
-        "period": ("öppen", "ansökningstid*", "mellan", "från", "pågår"),
+        "period": ("öppen", "ansökningstid*", "ansökningsperiod*", "mellan", "från", "pågår"),
         "published": ("utgivningsdatum", "publicerad*", "publiceringsdatum", "uppdaterad*",
                       "publicerat"),
         "event": ("utbildning*", "webbinari*", "seminari*", "informationstillfälle*",
@@ -209,13 +211,14 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                      "medfinansieringen av"),
         "duration": ("projekttid*", "löptid*", "varaktighet*", "pågå", "projektperiod*",
                      "genomförandetid*", "projektet får pågå"),
-        "consortium": ("konsorti*", "minst", "samarbete*"),
+        "consortium": ("konsorti*", "minst", "minsta", "samarbete*"),
         "entities": ("aktörer", "sökande", "parter", "organisationer", "partner*",
                      "juridiska personer"),
         "countries": ("länder", "land", "medlemsstater", "medlemsländer", "eu-länder"),
         "exclude_before": ("utom", "med undantag av", "med undantag för", "förutom",
                            "undantaget"),
-        "exclude_after": ("deltar inte", "deltar ej", "omfattas inte"),
+        "exclude_after": ("deltar inte", "deltar ej", "omfattas inte", "undantaget"),
+        "count_label": ("antal", "minsta antal", "antalet"),
         "title": ("titel", "rubrik", "utlysningens namn"),
         "reference": ("diarienummer", "dnr", "referens*", "utlysningens id"),
     },
@@ -246,12 +249,13 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "rate_not": ("loput", "loppuosa*", "omarahoitu*", "omavastuu*"),
         "duration": ("kesto*", "kestää", "toteutusaika*", "hankeaika*", "kestoltaan",
                      "hankkeen kesto"),
-        "consortium": ("yhteenliittymä*", "konsorti*", "vähintään"),
+        "consortium": ("yhteenliittymä*", "konsorti*", "vähintään", "vähimmäis*"),
         "entities": ("organisaatio*", "toimija*", "hakija*", "kumppan*", "oikeushenkilö*",
                      "yhteisö*"),
         "countries": ("maasta", "maata", "maan", "maista", "jäsenvaltio*", "eu-maa*"),
         "exclude_before": ("paitsi", "lukuun ottamatta", "pois lukien", "ei kuitenkaan"),
         "exclude_after": ("ei osallistu", "ei ole mukana", "lukuun ottamatta"),
+        "count_label": ("vähimmäismäärä*", "lukumäärä*", "määrä"),
         "title": ("otsikko", "haun nimi", "nimi"),
         "reference": ("diaarinumero", "dnro", "hakutunnus", "viite", "tunnus"),
     },
@@ -410,16 +414,17 @@ _NUM_DATE = re.compile(
 )
 # The start of an application period whose year (and month) comes from its end date.
 _PARTIAL_START = re.compile(
-    rf"(?:den\s+)?(?P<d>[0-3]?\d)(?:\.(?P<m>[01]?\d))?\.?(?:\s+(?P<mon>{_MONTH}))?"
-    r"(?:\s+(?P<y>(?:19|20)\d\d))?"
+    rf"(?<![\w.])(?:den\s+)?(?P<d>[0-3]?\d)(?:\.(?P<m>[01]?\d))?\.?(?:\s+(?P<mon>{_MONTH}))?"
+    r"(?:,?\s*(?P<y>(?:19|20)\d\d))?"
     r"\s*(?:–|-|—|\bto\b|\btill\b|\buntil\b|\band\b|\boch\b|\bja\b|\bthrough\b)\s*$",
     re.I,
 )
 _ZONE_WORDS = "|".join(sorted((re.escape(z) for z in ZONES), key=len, reverse=True))
 _TIME_AFTER = re.compile(
     r"[ \t]*,?[ \t]*(?:\([ \t]*)?"
-    r"(?:at[ \t]+|kl\.?[ \t]*|klockan[ \t]+|klo[ \t]+|kello[ \t]+|@[ \t]*)?"
-    r"(?P<h>[0-2]?\d)[:.](?P<mi>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?(?![\d%])"
+    r"(?:at[ \t]+|kl\.?[ \t]*|klockan[ \t]+|klo[ \t]+|kello[ \t]+|@[ \t]*|[-–][ \t]*)?"
+    # Not the start of another date: "1.6.2026 – 15.10.2026" holds no time 15:10.
+    r"(?P<h>[0-2]?\d)[:.](?P<mi>[0-5]\d)(?:[:.](?P<s>[0-5]\d))?(?!\d|%|[.,:]\d)"
     r"(?:[ \t]*(?:h|hrs|uhr)(?!\w))?",
     re.I,
 )
@@ -483,13 +488,24 @@ _COUNT_WORD = "|".join(
 _COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_COUNT_WORD})(?!\w)"
 
 
-def _noun_pattern(lang: str, name: str) -> re.Pattern[str]:
-    words = list(CONTEXT[lang][name]) + (list(CONTEXT["en"][name]) if lang != "en" else [])
-    return re.compile(_COUNT + r"\s+(?:[\w-]+\s+){0,3}?" + _alternation(words), re.I)
+def _words(lang: str, name: str) -> list[str]:
+    return list(CONTEXT[lang][name]) + (list(CONTEXT["en"][name]) if lang != "en" else [])
+
+
+def _noun_patterns(lang: str, name: str) -> tuple[re.Pattern[str], ...]:
+    """'3 different Member States', 'number of partners: 3', 'kumppanien vähimmäismäärä: 3'."""
+    noun = _alternation(_words(lang, name))
+    label = _alternation(_words(lang, "count_label"))
+    figure = r"\s*:?\s*(?P<n>\d{1,2})(?![\d.,])"
+    return (
+        re.compile(_COUNT + r"\s+(?:[\w-]+\s+){0,3}?" + noun, re.I),
+        re.compile(label + r"\s+(?:[\w.-]+\s+){0,2}?" + noun + figure, re.I),
+        re.compile(noun + r"\s+" + label + figure, re.I),
+    )
 
 
 _COUNT_PATTERNS = {
-    lang: {name: _noun_pattern(lang, name) for name in ("entities", "countries")}
+    lang: {name: _noun_patterns(lang, name) for name in ("entities", "countries")}
     for lang in CONTEXT
 }
 
@@ -917,7 +933,11 @@ class _Collector:
                 if not self.words("consortium").search(sentence):
                     continue
                 for name, target in (("entities", entities), ("countries", countries)):
-                    for match in _COUNT_PATTERNS[self.lang][name].finditer(sentence):
+                    matches = [
+                        m for pattern in _COUNT_PATTERNS[self.lang][name]
+                        for m in pattern.finditer(sentence)
+                    ]
+                    for match in sorted(matches, key=lambda m: m.start()):
                         n = _count(match["n"])
                         # One applicant is no consortium; a big figure is something else.
                         if n is None or not 2 <= n <= 30:
