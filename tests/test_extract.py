@@ -295,19 +295,19 @@ def test_date_formats(
 
 
 PERIODS: list[tuple[str, str, date, date]] = [
-    ("en", "The call is open between 29 September and 31 October 2023.",
-     date(2023, 9, 29), date(2023, 10, 31)),
+    ("en", "Applications are open between 3 March and 28 April 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
     ("en", "Application period: from 1 June 2026 to 15 October 2026.",
      date(2026, 6, 1), date(2026, 10, 15)),
-    ("sv", "Utlysningen är öppen mellan den 29 september och den 31 oktober 2023.",
-     date(2023, 9, 29), date(2023, 10, 31)),
-    ("sv", "Ansökningstiden är 29.9–31.10.2023.", date(2023, 9, 29), date(2023, 10, 31)),
-    ("sv", "Ansökningsperioden är 1 september–31 oktober 2023.",
-     date(2023, 9, 1), date(2023, 10, 31)),
+    ("sv", "Ansökan är öppen mellan den 3 mars och den 28 april 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
+    ("sv", "Ansökningstiden är 3.3–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
+    ("sv", "Ansökningsperioden är 1 september–30 november 2026.",
+     date(2026, 9, 1), date(2026, 11, 30)),
     ("en", "Submission period: 1.6.2026 – 15.10.2026", date(2026, 6, 1), date(2026, 10, 15)),
-    ("fi", "Hakuaika on 29.9.–31.10.2023.", date(2023, 9, 29), date(2023, 10, 31)),
-    ("fi", "Haku on avoinna 29. syyskuuta – 31. lokakuuta 2023.",
-     date(2023, 9, 29), date(2023, 10, 31)),
+    ("fi", "Hakuaika on 3.3.–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
+    ("fi", "Haku on avoinna 3. maaliskuuta – 28. huhtikuuta 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
 ]
 
 
