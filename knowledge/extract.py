@@ -130,6 +130,8 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "total amount", "total funding", "in total", "total of", "total",
         ),
         "budget": ("budget*", "available", "allocated", "earmarked", "indicative budget"),
+        "budget_after": ("is available", "are available", "available", "is allocated",
+                         "has been allocated", "is earmarked"),
         "grant": (
             "grant*", "eu contribution", "contribution", "project size", "requested",
             "amount per project",
@@ -190,13 +192,17 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "opens": ("öppnar", "öppnas", "ansökningstiden börjar", "från och med",
                   "öppningsdatum*"),
         "opens_after": (),
-        "period": ("öppen", "ansökningstid*", "ansökningsperiod*", "mellan", "från", "pågår"),
+        "period": ("öppen", "ansökningstid*", "ansökningsperiod*", "mellan", "från", "pågår",
+                   "söka", "ansöka", "kan sökas"),
         "published": ("utgivningsdatum", "publicerad*", "publiceringsdatum", "uppdaterad*",
                       "publicerat"),
         "event": ("utbildning*", "webbinari*", "seminari*", "informationstillfälle*",
                   "evenemang*", "möte*", "beslut*", "äger rum"),
         "budget_total": ("total budget*", "totala budget*", "totalbudget*", "sammanlagt",
                          "totalt", "sammanlagda"),
+        # Swedish often names the purpose after the sum: "det finns 9 miljoner euro att söka".
+        "budget_after": ("att söka", "att fördela", "att dela ut", "kan sökas", "kan beviljas",
+                         "finns att söka"),
         "budget": ("budget*", "att söka", "kan sökas", "avsatt*", "reserverat*",
                    "finns att söka", "att fördela"),
         "grant": ("bidrag*", "stöd per", "projektstöd*", "understöd*", "beviljas"),
@@ -230,12 +236,15 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "deadline_after": ("mennessä",),
         "opens": ("hakuaika alkaa", "haku avautuu", "avautuu", "avataan", "haku alkaa"),
         "opens_after": ("alkaen",),
-        "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on"),
+        "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on", "hakea",
+                   "voi hakea"),
         "published": ("julkaistu", "julkaisupäivä*", "päivitetty", "julkaisuaika"),
         "event": ("koulutu*", "webinaari*", "tilaisuu*", "infotilaisuu*", "seminaari*",
                   "päätökset", "järjestetään"),
         "budget_total": ("kokonaisbudjetti*", "yhteensä", "kokonaismäärä*",
                          "kokonaisuudessaan"),
+        "budget_after": ("on haettavana", "haettavana", "on jaossa", "jaossa",
+                         "on käytettävissä", "käytettävissä", "jaetaan"),
         "budget": ("budjetti*", "haettavana", "jaossa", "määräraha*", "käytettävissä",
                    "jaettavana"),
         "grant": ("avustu*", "hankekohtai*", "hankkeelle", "tuki", "tukea"),
@@ -860,6 +869,8 @@ class _Collector:
                 kind, _ = _nearest(self.lang, before, ("budget_total", "budget", "grant"))
                 if _after_has(self.lang, text, end, "grant_after"):
                     kind = "grant"
+                elif kind is None and _after_has(self.lang, text, end, "budget_after"):
+                    kind = "budget"
                 if kind == "grant":
                     mod, _ = _nearest(self.lang, before, ("grant_max", "grant_min"))
                     if mod is None:

@@ -306,6 +306,8 @@ PERIODS: list[tuple[str, str, date, date]] = [
      date(2026, 9, 1), date(2026, 11, 30)),
     ("en", "Submission period: 1.6.2026 – 15.10.2026", date(2026, 6, 1), date(2026, 10, 15)),
     ("fi", "Hakuaika on 3.3.–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
+    ("fi", "Avustusta voi hakea 3.3.2026–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
+    ("sv", "Understöd kan sökas 3.3.2026–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
     ("fi", "Haku on avoinna 3. maaliskuuta – 28. huhtikuuta 2026.",
      date(2026, 3, 3), date(2026, 4, 28)),
 ]
@@ -332,6 +334,9 @@ MONEY: list[tuple[str, str, tuple[Decimal, str]]] = [
     ("en", "Total budget: EUR 1,250,000.50", _eur("1250000.50")),
     ("en", "The total budget is a million euro.", _eur(1_000_000)),
     ("sv", "Totalt finns 9 miljoner euro att söka.", _eur(9_000_000)),
+    ("sv", "Det finns 9 miljoner euro att söka i vår.", _eur(9_000_000)),
+    ("en", "For this call EUR 3 500 000 is available.", _eur(3_500_000)),
+    ("fi", "Nyt 2,5 miljoonaa euroa on haettavana.", _eur(2_500_000)),
     ("sv", "Budgeten är 20 miljoner kronor.", (Decimal(20_000_000), "SEK")),
     ("sv", "Sammanlagt kan en miljon euro sökas.", _eur(1_000_000)),
     ("sv", "Den totala budgeten är 9,88 miljarder euro.", _eur(9_880_000_000)),
