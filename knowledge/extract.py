@@ -120,6 +120,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
             "published", "publication date", "publication", "date of publication", "posted",
             "updated", "last update", "last updated",
         ),
+        "published_after": ("was published", "published"),
         "event": (
             "webinar*", "info day*", "information day*", "info session*", "training*",
             "workshop*", "event*", "conference*", "meeting*", "signature", "signing",
@@ -196,6 +197,7 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
                    "söka", "ansöka", "kan sökas"),
         "published": ("utgivningsdatum", "publicerad*", "publiceringsdatum", "uppdaterad*",
                       "publicerat"),
+        "published_after": ("publicerade", "publicerades"),
         "event": ("utbildning*", "webbinari*", "seminari*", "informationstillfälle*",
                   "evenemang*", "möte*", "beslut*", "äger rum"),
         "budget_total": ("total budget*", "totala budget*", "totalbudget*", "sammanlagt",
@@ -238,7 +240,8 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
         "opens_after": ("alkaen",),
         "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on", "hakea",
                    "voi hakea"),
-        "published": ("julkaistu", "julkaisupäivä*", "päivitetty", "julkaisuaika"),
+        "published": ("julkaistu", "julkaisi", "julkaisupäivä*", "päivitetty", "julkaisuaika"),
+        "published_after": ("julkaistiin", "julkaistu"),
         "event": ("koulutu*", "webinaari*", "tilaisuu*", "infotilaisuu*", "seminaari*",
                   "päätökset", "järjestetään"),
         "budget_total": ("kokonaisbudjetti*", "yhteensä", "kokonaismäärä*",
@@ -823,6 +826,8 @@ class _Collector:
             return "deadline"
         if _after_has(self.lang, text, end, "opens_after"):
             return "opens"
+        if _after_has(self.lang, text, end, "published_after", 25):
+            return "published"
         before = _before(text, start)
         kind, _ = _nearest(self.lang, before, ("deadline", "opens", "published", "event"))
         return kind if kind in ("deadline", "opens", "published") else None
