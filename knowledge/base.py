@@ -36,14 +36,18 @@ from knowledge.documents import (
     Source,
     load_documents,
 )
-from knowledge.facts import BUILTIN_FACTS_DIR, CallFacts, load_facts, load_layered_facts
+from knowledge.facts import (
+    BUILTIN_FACTS_DIR,
+    EXTRACTED_SUBDIR,
+    OPERATOR_FACTS_SUBDIR,
+    CallFacts,
+    load_facts,
+    load_layered_facts,
+)
 from knowledge.index import K1, B, BM25Index, PackedStrings, pack_strings, unpack_strings
 
 INGESTED_SUBDIR = "documents"
-# Facts that ingest extracted from the documents (one file per document, machine-written), and
-# the operator's corrections and additions in the same schema, which override them field by field.
-EXTRACTED_SUBDIR = "extracted"
-OPERATOR_FACTS_SUBDIR = "facts"
+
 INDEX_SUBDIR = "index"
 INDEX_FILE = "knowledge.arrays"
 # Files of earlier layouts: removed when a new index is saved beside them.
@@ -287,7 +291,11 @@ class KnowledgeBase:
         found: dict[str, CallFacts] = {}
         unknown: list[str] = []
         for asked in CALL_REFERENCE.findall(folded):
-            exact = [call for known, call in self._references if known == asked]
+            # A call's own reference before a call that lists it as one of its topics.
+            own = [
+                call for call in self.calls if asked in (fold(call.id), fold(call.reference or ""))
+            ]
+            exact = own or [call for known, call in self._references if known == asked]
             matches = exact or [
                 call
                 for known, call in self._references

@@ -90,9 +90,7 @@ class Extraction:
 
     def is_empty(self) -> bool:
         """True when nothing at all was found."""
-        return not any(
-            value for name, value in vars(self).items() if name != "lang"
-        )
+        return not any(value for name, value in vars(self).items() if name != "lang")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,127 +102,330 @@ class Extraction:
 CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "en": {
         "deadline": (
-            "deadline*", "closing date", "closes", "close on", "closing", "submitted by",
-            "submit by", "submitted no later than", "no later than", "apply by",
-            "applications by", "last day", "until", "due date", "cut-off", "cutoff", "ends on",
+            "deadline*",
+            "closing date",
+            "closes",
+            "close on",
+            "closing",
+            "submitted by",
+            "submit by",
+            "submitted no later than",
+            "no later than",
+            "apply by",
+            "applications by",
+            "last day",
+            "until",
+            "due date",
+            "cut-off",
+            "cutoff",
+            "ends on",
         ),
         "deadline_after": ("at the latest",),
         "opens": (
-            "opening date", "opening", "opens", "open on", "opens on", "submission opens",
-            "start of submission", "starts accepting",
+            "opening date",
+            "opening",
+            "opens",
+            "open on",
+            "opens on",
+            "submission opens",
+            "start of submission",
+            "starts accepting",
         ),
         "opens_after": (),
-        "period": ("open between", "between", "application period", "submission period",
-                   "open from", "from", "open", "runs from"),
+        "period": (
+            "open between",
+            "between",
+            "application period",
+            "submission period",
+            "open from",
+            "from",
+            "open",
+            "runs from",
+        ),
         "published": (
-            "published", "publication date", "publication", "date of publication", "posted",
-            "updated", "last update", "last updated",
+            "published",
+            "publication date",
+            "publication",
+            "date of publication",
+            "posted",
+            "updated",
+            "last update",
+            "last updated",
         ),
         "published_after": ("was published", "published"),
         "event": (
-            "webinar*", "info day*", "information day*", "info session*", "training*",
-            "workshop*", "event*", "conference*", "meeting*", "signature", "signing",
-            "evaluation", "results", "notification", "take place", "takes place",
+            "webinar*",
+            "info day*",
+            "information day*",
+            "info session*",
+            "training*",
+            "workshop*",
+            "event*",
+            "conference*",
+            "meeting*",
+            "signature",
+            "signing",
+            "evaluation",
+            "results",
+            "notification",
+            "take place",
+            "takes place",
         ),
         "budget_total": (
-            "total budget", "overall budget", "budget of the call", "call budget",
-            "total amount", "total funding", "in total", "total of", "total",
+            "total budget",
+            "overall budget",
+            "budget of the call",
+            "call budget",
+            "total amount",
+            "total funding",
+            "in total",
+            "total of",
+            "total",
         ),
         "budget": ("budget*", "available", "allocated", "earmarked", "indicative budget"),
-        "budget_after": ("is available", "are available", "available", "is allocated",
-                         "has been allocated", "is earmarked"),
+        "budget_after": (
+            "is available",
+            "are available",
+            "available",
+            "is allocated",
+            "has been allocated",
+            "is earmarked",
+        ),
         "grant": (
-            "grant*", "eu contribution", "contribution", "project size", "requested",
+            "grant*",
+            "eu contribution",
+            "contribution",
+            "project size",
+            "requested",
             "amount per project",
         ),
         "grant_after": ("per project", "per grant", "per application", "per proposal"),
-        "grant_max": ("up to", "maximum", "max", "at most", "not exceed", "no more than",
-                      "ceiling"),
+        "grant_max": (
+            "up to",
+            "maximum",
+            "max",
+            "at most",
+            "not exceed",
+            "no more than",
+            "ceiling",
+        ),
         "grant_min": ("at least", "minimum", "min", "no less than", "lowest"),
         "rate": (
-            "funding rate", "co-financing rate", "cofinancing rate", "co-funding rate",
-            "reimbursement rate", "cover", "covers", "covering", "coverage", "funding of",
+            "funding rate",
+            "co-financing rate",
+            "cofinancing rate",
+            "co-funding rate",
+            "reimbursement rate",
+            "cover",
+            "covers",
+            "covering",
+            "coverage",
+            "funding of",
             "co-financing of",
         ),
         "rate_after": (
-            "of the eligible costs", "of eligible costs", "of the total eligible costs",
-            "of total eligible costs", "of the project costs", "of total project costs",
-            "of the total project costs", "of the costs", "of costs",
+            "of the eligible costs",
+            "of eligible costs",
+            "of the total eligible costs",
+            "of total eligible costs",
+            "of the project costs",
+            "of total project costs",
+            "of the total project costs",
+            "of the costs",
+            "of costs",
         ),
         "rate_not": (
-            "remaining", "the rest", "own contribution", "co-finance", "own funds",
+            "remaining",
+            "the rest",
+            "own contribution",
+            "co-finance",
+            "own funds",
             "shared management",
         ),
         "duration": (
-            "duration", "last", "lasts", "project length", "implementation period",
-            "run for", "runs for", "running for",
+            "duration",
+            "last",
+            "lasts",
+            "project length",
+            "implementation period",
+            "run for",
+            "runs for",
+            "running for",
         ),
         "consortium": (
-            "consortium", "consortia", "at least", "minimum", "minimum of", "min", "composed of",
+            "consortium",
+            "consortia",
+            "at least",
+            "minimum",
+            "minimum of",
+            "min",
+            "composed of",
             "partnership",
         ),
         "entities": (
-            "entities", "entity", "applicants", "applicant", "partners", "partner",
-            "organisations", "organizations", "beneficiaries", "legal entities",
+            "entities",
+            "entity",
+            "applicants",
+            "applicant",
+            "partners",
+            "partner",
+            "organisations",
+            "organizations",
+            "beneficiaries",
+            "legal entities",
             "participants",
         ),
         "countries": ("countries", "country", "member states", "member state", "eu countries"),
         "exclude_before": (
-            "excluding", "except", "except for", "with the exception of", "other than",
-            "apart from", "but not",
+            "excluding",
+            "except",
+            "except for",
+            "with the exception of",
+            "other than",
+            "apart from",
+            "but not",
         ),
         "exclude_after": (
-            "does not take part", "does not participate", "is not taking part",
-            "is not participating", "is not bound", "not participating", "is excluded",
-            "excluded", "is not eligible",
+            "does not take part",
+            "does not participate",
+            "is not taking part",
+            "is not participating",
+            "is not bound",
+            "not participating",
+            "is excluded",
+            "excluded",
+            "is not eligible",
         ),
         "count_label": ("number of", "minimum number of", "min. number of"),
         "title": ("call title", "topic title", "title", "call name", "topic name"),
-        "reference": ("call reference", "call id", "call identifier", "call number",
-                      "topic id", "reference number", "reference"),
+        "reference": (
+            "call reference",
+            "call id",
+            "call identifier",
+            "call number",
+            "topic id",
+            "reference number",
+            "reference",
+        ),
     },
     "sv": {
         "deadline": (
-            "sista ansökningsdag*", "sista dag*", "senast", "deadline*", "ansökningstiden går ut",
-            "ansökningstiden löper ut", "ansökningstiden slutar", "stänger", "stängs",
-            "sista datum*", "till och med",
+            "sista ansökningsdag*",
+            "sista dag*",
+            "senast",
+            "deadline*",
+            "ansökningstiden går ut",
+            "ansökningstiden löper ut",
+            "ansökningstiden slutar",
+            "stänger",
+            "stängs",
+            "sista datum*",
+            "till och med",
         ),
         "deadline_after": ("senast",),
-        "opens": ("öppnar", "öppnas", "ansökningstiden börjar", "från och med",
-                  "öppningsdatum*"),
+        "opens": ("öppnar", "öppnas", "ansökningstiden börjar", "från och med", "öppningsdatum*"),
         "opens_after": (),
-        "period": ("öppen", "ansökningstid*", "ansökningsperiod*", "mellan", "från", "pågår",
-                   "söka", "ansöka", "kan sökas"),
-        "published": ("utgivningsdatum", "publicerad*", "publiceringsdatum", "uppdaterad*",
-                      "publicerat"),
+        "period": (
+            "öppen",
+            "ansökningstid*",
+            "ansökningsperiod*",
+            "mellan",
+            "från",
+            "pågår",
+            "söka",
+            "ansöka",
+            "kan sökas",
+        ),
+        "published": (
+            "utgivningsdatum",
+            "publicerad*",
+            "publiceringsdatum",
+            "uppdaterad*",
+            "publicerat",
+        ),
         "published_after": ("publicerade", "publicerades"),
-        "event": ("utbildning*", "webbinari*", "seminari*", "informationstillfälle*",
-                  "evenemang*", "möte*", "beslut*", "äger rum"),
-        "budget_total": ("total budget*", "totala budget*", "totalbudget*", "sammanlagt",
-                         "totalt", "sammanlagda"),
+        "event": (
+            "utbildning*",
+            "webbinari*",
+            "seminari*",
+            "informationstillfälle*",
+            "evenemang*",
+            "möte*",
+            "beslut*",
+            "äger rum",
+        ),
+        "budget_total": (
+            "total budget*",
+            "totala budget*",
+            "totalbudget*",
+            "sammanlagt",
+            "totalt",
+            "sammanlagda",
+        ),
         # Swedish often names the purpose after the sum: "det finns 9 miljoner euro att söka".
-        "budget_after": ("att söka", "att fördela", "att dela ut", "kan sökas", "kan beviljas",
-                         "finns att söka"),
-        "budget": ("budget*", "att söka", "kan sökas", "avsatt*", "reserverat*",
-                   "finns att söka", "att fördela"),
+        "budget_after": (
+            "att söka",
+            "att fördela",
+            "att dela ut",
+            "kan sökas",
+            "kan beviljas",
+            "finns att söka",
+        ),
+        "budget": (
+            "budget*",
+            "att söka",
+            "kan sökas",
+            "avsatt*",
+            "reserverat*",
+            "finns att söka",
+            "att fördela",
+        ),
         "grant": ("bidrag*", "stöd per", "projektstöd*", "understöd*", "beviljas"),
         "grant_after": ("per projekt", "per ansökan"),
         "grant_max": ("högst", "max", "upp till", "maximalt", "som mest"),
         "grant_min": ("minst", "lägst", "minimum"),
-        "rate": ("finansieringsgrad*", "stödandel*", "medfinansieringsgrad*", "täcker",
-                 "stödnivå*", "bidragsnivå*"),
-        "rate_after": ("av de stödberättigande kostnaderna", "av stödberättigande kostnader",
-                       "av kostnaderna", "av projektets kostnader", "av de totala*"),
-        "rate_not": ("återstående", "resten", "egen insats", "egen finansiering",
-                     "medfinansieringen av"),
-        "duration": ("projekttid*", "löptid*", "varaktighet*", "pågå", "projektperiod*",
-                     "genomförandetid*", "projektet får pågå"),
+        "rate": (
+            "finansieringsgrad*",
+            "stödandel*",
+            "medfinansieringsgrad*",
+            "täcker",
+            "stödnivå*",
+            "bidragsnivå*",
+        ),
+        "rate_after": (
+            "av de stödberättigande kostnaderna",
+            "av stödberättigande kostnader",
+            "av kostnaderna",
+            "av projektets kostnader",
+            "av de totala*",
+        ),
+        "rate_not": (
+            "återstående",
+            "resten",
+            "egen insats",
+            "egen finansiering",
+            "medfinansieringen av",
+        ),
+        "duration": (
+            "projekttid*",
+            "löptid*",
+            "varaktighet*",
+            "pågå",
+            "projektperiod*",
+            "genomförandetid*",
+            "projektet får pågå",
+        ),
         "consortium": ("konsorti*", "minst", "minsta", "samarbete*"),
-        "entities": ("aktörer", "sökande", "parter", "organisationer", "partner*",
-                     "juridiska personer"),
+        "entities": (
+            "aktörer",
+            "sökande",
+            "parter",
+            "organisationer",
+            "partner*",
+            "juridiska personer",
+        ),
         "countries": ("länder", "land", "medlemsstater", "medlemsländer", "eu-länder"),
-        "exclude_before": ("utom", "med undantag av", "med undantag för", "förutom",
-                           "undantaget"),
+        "exclude_before": ("utom", "med undantag av", "med undantag för", "förutom", "undantaget"),
         "exclude_after": ("deltar inte", "deltar ej", "omfattas inte", "undantaget"),
         "count_label": ("antal", "minsta antal", "antalet"),
         "title": ("titel", "rubrik", "utlysningens namn"),
@@ -232,38 +433,85 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     },
     "fi": {
         "deadline": (
-            "määräai*", "viimeinen hakupäivä*", "hakuaika päättyy", "hakuaika päättyi",
-            "päättyy", "päättyi", "viimeistään", "sulkeutuu",
+            "määräai*",
+            "viimeinen hakupäivä*",
+            "hakuaika päättyy",
+            "hakuaika päättyi",
+            "päättyy",
+            "päättyi",
+            "viimeistään",
+            "sulkeutuu",
         ),
         "deadline_after": ("mennessä",),
         "opens": ("hakuaika alkaa", "haku avautuu", "avautuu", "avataan", "haku alkaa"),
         "opens_after": ("alkaen",),
-        "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on", "hakea",
-                   "voi hakea"),
+        "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on", "hakea", "voi hakea"),
         "published": ("julkaistu", "julkaisi", "julkaisupäivä*", "päivitetty", "julkaisuaika"),
         "published_after": ("julkaistiin", "julkaistu"),
-        "event": ("koulutu*", "webinaari*", "tilaisuu*", "infotilaisuu*", "seminaari*",
-                  "päätökset", "järjestetään"),
-        "budget_total": ("kokonaisbudjetti*", "yhteensä", "kokonaismäärä*",
-                         "kokonaisuudessaan"),
-        "budget_after": ("on haettavana", "haettavana", "on jaossa", "jaossa",
-                         "on käytettävissä", "käytettävissä", "jaetaan"),
-        "budget": ("budjetti*", "haettavana", "jaossa", "määräraha*", "käytettävissä",
-                   "jaettavana"),
+        "event": (
+            "koulutu*",
+            "webinaari*",
+            "tilaisuu*",
+            "infotilaisuu*",
+            "seminaari*",
+            "päätökset",
+            "järjestetään",
+        ),
+        "budget_total": ("kokonaisbudjetti*", "yhteensä", "kokonaismäärä*", "kokonaisuudessaan"),
+        "budget_after": (
+            "on haettavana",
+            "haettavana",
+            "on jaossa",
+            "jaossa",
+            "on käytettävissä",
+            "käytettävissä",
+            "jaetaan",
+        ),
+        "budget": (
+            "budjetti*",
+            "haettavana",
+            "jaossa",
+            "määräraha*",
+            "käytettävissä",
+            "jaettavana",
+        ),
         "grant": ("avustu*", "hankekohtai*", "hankkeelle", "tuki", "tukea"),
         "grant_after": ("per hanke", "hanketta kohden", "hankkeelle"),
         "grant_max": ("enintään", "korkeintaan", "maksimi*", "jopa"),
         "grant_min": ("vähintään", "minimi*"),
-        "rate": ("rahoitusosuu*", "tukiprosentti*", "tukitaso*", "rahoitusaste*", "kattaa",
-                 "tuen osuus", "avustuksen osuus", "tukiosuu*"),
-        "rate_after": ("hyväksyttävistä kustannuksista", "kustannuksista",
-                       "tukikelpoisista kustannuksista"),
+        "rate": (
+            "rahoitusosuu*",
+            "tukiprosentti*",
+            "tukitaso*",
+            "rahoitusaste*",
+            "kattaa",
+            "tuen osuus",
+            "avustuksen osuus",
+            "tukiosuu*",
+        ),
+        "rate_after": (
+            "hyväksyttävistä kustannuksista",
+            "kustannuksista",
+            "tukikelpoisista kustannuksista",
+        ),
         "rate_not": ("loput", "loppuosa*", "omarahoitu*", "omavastuu*"),
-        "duration": ("kesto*", "kestää", "toteutusaika*", "hankeaika*", "kestoltaan",
-                     "hankkeen kesto"),
+        "duration": (
+            "kesto*",
+            "kestää",
+            "toteutusaika*",
+            "hankeaika*",
+            "kestoltaan",
+            "hankkeen kesto",
+        ),
         "consortium": ("yhteenliittymä*", "konsorti*", "vähintään", "vähimmäis*"),
-        "entities": ("organisaatio*", "toimija*", "hakija*", "kumppan*", "oikeushenkilö*",
-                     "yhteisö*"),
+        "entities": (
+            "organisaatio*",
+            "toimija*",
+            "hakija*",
+            "kumppan*",
+            "oikeushenkilö*",
+            "yhteisö*",
+        ),
         "countries": ("maasta", "maata", "maan", "maista", "jäsenvaltio*", "eu-maa*"),
         "exclude_before": ("paitsi", "lukuun ottamatta", "pois lukien", "ei kuitenkaan"),
         "exclude_after": ("ei osallistu", "ei ole mukana", "lukuun ottamatta"),
@@ -275,22 +523,93 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 
 # Month names (every language at once: a Finnish page may quote an English date).
 MONTHS: Mapping[str, int] = {
-    **{m: i for i, m in enumerate(
-        ("january", "february", "march", "april", "may", "june", "july", "august",
-         "september", "october", "november", "december"), 1)},
-    **{m: i for i, m in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-         "dec"), 1)},
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ),
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+        )
+    },
     "sept": 9,
-    **{m: i for i, m in enumerate(
-        ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-         "september", "oktober", "november", "december"), 1)},
-    **{m + "ta": i for i, m in enumerate(
-        ("tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu",
-         "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu"), 1)},
-    **{m: i for i, m in enumerate(
-        ("tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu",
-         "elokuu", "syyskuu", "lokakuu", "marraskuu", "joulukuu"), 1)},
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "januari",
+                "februari",
+                "mars",
+                "april",
+                "maj",
+                "juni",
+                "juli",
+                "augusti",
+                "september",
+                "oktober",
+                "november",
+                "december",
+            ),
+            1,
+        )
+    },
+    **{
+        m + "ta": i
+        for i, m in enumerate(
+            (
+                "tammikuu",
+                "helmikuu",
+                "maaliskuu",
+                "huhtikuu",
+                "toukokuu",
+                "kesäkuu",
+                "heinäkuu",
+                "elokuu",
+                "syyskuu",
+                "lokakuu",
+                "marraskuu",
+                "joulukuu",
+            ),
+            1,
+        )
+    },
+    **{
+        m: i
+        for i, m in enumerate(
+            (
+                "tammikuu",
+                "helmikuu",
+                "maaliskuu",
+                "huhtikuu",
+                "toukokuu",
+                "kesäkuu",
+                "heinäkuu",
+                "elokuu",
+                "syyskuu",
+                "lokakuu",
+                "marraskuu",
+                "joulukuu",
+            ),
+            1,
+        )
+    },
 }
 
 # What pages write for a time zone, and the zone it means.
@@ -323,58 +642,151 @@ ZONES: Mapping[str, str] = {
 
 # Number words that stand for a count or a multiplier ("en miljon euro", "three entities").
 NUMBER_WORDS: Mapping[str, int] = {
-    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10,
-    "en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8,
-    "nio": 9, "tio": 10,
-    "yksi": 1, "yhden": 1, "yhdestä": 1, "kaksi": 2, "kahden": 2, "kahdesta": 2, "kolme": 3,
-    "kolmen": 3, "kolmesta": 3, "neljä": 4, "neljän": 4, "neljästä": 4, "viisi": 5,
-    "viiden": 5, "viidestä": 5, "kuusi": 6, "kuuden": 6, "kuudesta": 6, "kahteen": 2,
-    "kolmeen": 3, "neljään": 4, "viiteen": 5, "kuuteen": 6,
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "en": 1,
+    "ett": 1,
+    "två": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "åtta": 8,
+    "nio": 9,
+    "tio": 10,
+    "yksi": 1,
+    "yhden": 1,
+    "yhdestä": 1,
+    "kaksi": 2,
+    "kahden": 2,
+    "kahdesta": 2,
+    "kolme": 3,
+    "kolmen": 3,
+    "kolmesta": 3,
+    "neljä": 4,
+    "neljän": 4,
+    "neljästä": 4,
+    "viisi": 5,
+    "viiden": 5,
+    "viidestä": 5,
+    "kuusi": 6,
+    "kuuden": 6,
+    "kuudesta": 6,
+    "kahteen": 2,
+    "kolmeen": 3,
+    "neljään": 4,
+    "viiteen": 5,
+    "kuuteen": 6,
 }
 
 # Multipliers after a number.
 SCALES: Mapping[str, int] = {
-    "thousand": 10**3, "tusen": 10**3, "tuhatta": 10**3,
-    "million": 10**6, "millions": 10**6, "mio": 10**6, "mln": 10**6, "m": 10**6,
-    "miljon": 10**6, "miljoner": 10**6, "milj.": 10**6, "milj": 10**6, "miljoonaa": 10**6,
-    "miljoona": 10**6, "miljoonaan": 10**6, "miljoonasta": 10**6, "miljoonan": 10**6,
+    "thousand": 10**3,
+    "tusen": 10**3,
+    "tuhatta": 10**3,
+    "million": 10**6,
+    "millions": 10**6,
+    "mio": 10**6,
+    "mln": 10**6,
+    "m": 10**6,
+    "miljon": 10**6,
+    "miljoner": 10**6,
+    "milj.": 10**6,
+    "milj": 10**6,
+    "miljoonaa": 10**6,
+    "miljoona": 10**6,
+    "miljoonaan": 10**6,
+    "miljoonasta": 10**6,
+    "miljoonan": 10**6,
     "meur": 10**6,
-    "billion": 10**9, "bn": 10**9, "miljard": 10**9, "miljarder": 10**9, "miljardia": 10**9,
-    "miljardi": 10**9, "md": 10**9,
+    "billion": 10**9,
+    "bn": 10**9,
+    "miljard": 10**9,
+    "miljarder": 10**9,
+    "miljardia": 10**9,
+    "miljardi": 10**9,
+    "md": 10**9,
 }
 
 # Currency signs and words, and the ISO code each stands for.
 CURRENCIES: Mapping[str, str] = {
-    "eur": "EUR", "€": "EUR", "euro": "EUR", "euros": "EUR", "euroa": "EUR",
-    "eurosta": "EUR", "euroon": "EUR", "euron": "EUR",
-    "sek": "SEK", "kronor": "SEK", "kr": "SEK", "svenska kronor": "SEK", "kruunua": "SEK",
-    "dkk": "DKK", "nok": "NOK", "chf": "CHF", "usd": "USD", "$": "USD", "gbp": "GBP",
+    "eur": "EUR",
+    "€": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "euroa": "EUR",
+    "eurosta": "EUR",
+    "euroon": "EUR",
+    "euron": "EUR",
+    "sek": "SEK",
+    "kronor": "SEK",
+    "kr": "SEK",
+    "svenska kronor": "SEK",
+    "kruunua": "SEK",
+    "dkk": "DKK",
+    "nok": "NOK",
+    "chf": "CHF",
+    "usd": "USD",
+    "$": "USD",
+    "gbp": "GBP",
     "£": "GBP",
 }
 
 UNITS: Mapping[str, int] = {
-    "months": 1, "month": 1, "månader": 1, "månad": 1, "kuukautta": 1, "kuukauden": 1,
-    "kuukausi": 1, "kk": 1,
-    "years": 12, "year": 12, "år": 12, "vuotta": 12, "vuoden": 12, "vuosi": 12,
+    "months": 1,
+    "month": 1,
+    "månader": 1,
+    "månad": 1,
+    "kuukautta": 1,
+    "kuukauden": 1,
+    "kuukausi": 1,
+    "kk": 1,
+    "years": 12,
+    "year": 12,
+    "år": 12,
+    "vuotta": 12,
+    "vuoden": 12,
+    "vuosi": 12,
 }
 
 # Countries by ISO code: English, Swedish and Finnish names (Finnish as stems: it inflects).
 COUNTRIES: Mapping[str, tuple[str, ...]] = {
-    "AT": ("Austria", "Österrike", "Itäval*"), "BE": ("Belgium", "Belgien", "Belgia*"),
-    "BG": ("Bulgaria", "Bulgarien", "Bulgaria*"), "HR": ("Croatia", "Kroatien", "Kroatia*"),
-    "CY": ("Cyprus", "Cypern", "Kypro*"), "CZ": ("Czechia", "Czech Republic", "Tjeckien",
-                                                 "Tšek*", "Tsek*"),
-    "DK": ("Denmark", "Danmark", "Tansk*"), "EE": ("Estonia", "Estland", "Viro*", "Viron"),
-    "FI": ("Finland", "Suome*", "Suomi"), "FR": ("France", "Frankrike", "Ransk*"),
-    "DE": ("Germany", "Tyskland", "Saksa*"), "GR": ("Greece", "Grekland", "Kreik*"),
-    "HU": ("Hungary", "Ungern", "Unkar*"), "IE": ("Ireland", "Irland", "Irla*"),
-    "IT": ("Italy", "Italien", "Itali*"), "LV": ("Latvia", "Lettland", "Latvi*"),
-    "LT": ("Lithuania", "Litauen", "Liettu*"), "LU": ("Luxembourg", "Luxemburg*"),
-    "MT": ("Malta*",), "NL": ("Netherlands", "the Netherlands", "Nederländerna", "Alankom*"),
-    "PL": ("Poland", "Polen", "Puola*"), "PT": ("Portugal", "Portugali*"),
-    "RO": ("Romania", "Rumänien", "Romania*"), "SK": ("Slovakia", "Slovakien", "Slovakia*"),
-    "SI": ("Slovenia", "Slovenien", "Slovenia*"), "ES": ("Spain", "Spanien", "Espanj*"),
+    "AT": ("Austria", "Österrike", "Itäval*"),
+    "BE": ("Belgium", "Belgien", "Belgia*"),
+    "BG": ("Bulgaria", "Bulgarien", "Bulgaria*"),
+    "HR": ("Croatia", "Kroatien", "Kroatia*"),
+    "CY": ("Cyprus", "Cypern", "Kypro*"),
+    "CZ": ("Czechia", "Czech Republic", "Tjeckien", "Tšek*", "Tsek*"),
+    "DK": ("Denmark", "Danmark", "Tansk*"),
+    "EE": ("Estonia", "Estland", "Viro*", "Viron"),
+    "FI": ("Finland", "Suome*", "Suomi"),
+    "FR": ("France", "Frankrike", "Ransk*"),
+    "DE": ("Germany", "Tyskland", "Saksa*"),
+    "GR": ("Greece", "Grekland", "Kreik*"),
+    "HU": ("Hungary", "Ungern", "Unkar*"),
+    "IE": ("Ireland", "Irland", "Irla*"),
+    "IT": ("Italy", "Italien", "Itali*"),
+    "LV": ("Latvia", "Lettland", "Latvi*"),
+    "LT": ("Lithuania", "Litauen", "Liettu*"),
+    "LU": ("Luxembourg", "Luxemburg*"),
+    "MT": ("Malta*",),
+    "NL": ("Netherlands", "the Netherlands", "Nederländerna", "Alankom*"),
+    "PL": ("Poland", "Polen", "Puola*"),
+    "PT": ("Portugal", "Portugali*"),
+    "RO": ("Romania", "Rumänien", "Romania*"),
+    "SK": ("Slovakia", "Slovakien", "Slovakia*"),
+    "SI": ("Slovenia", "Slovenien", "Slovenia*"),
+    "ES": ("Spain", "Spanien", "Espanj*"),
     "SE": ("Sweden", "Sverige", "Ruotsi*", "Ruotsin"),
 }
 
@@ -666,8 +1078,9 @@ def _dates(text: str) -> list[_Date]:
                 day = int(groups.get("d") or groups.get("d2") or groups.get("d3") or "")
                 mon = groups.get("mon")
                 month = (
-                    MONTHS[mon.lower()] if mon else
-                    int(groups.get("m") or groups.get("m2") or groups.get("m3") or "")
+                    MONTHS[mon.lower()]
+                    if mon
+                    else int(groups.get("m") or groups.get("m2") or groups.get("m3") or "")
                 )
                 value = date(year, month, day)
             except (ValueError, KeyError):
@@ -788,8 +1201,9 @@ class _Collector:
                 first = self._range_start(partial, d.value)
                 start = d.start - len(head) + partial.start()
                 before = _before(text, start)
-                kind, _ = _nearest(self.lang, before, ("period", "event", "published",
-                                                       "deadline", "opens"))
+                kind, _ = _nearest(
+                    self.lang, before, ("period", "event", "published", "deadline", "opens")
+                )
                 if first is None or first > d.value or kind not in ("period", "opens"):
                     continue
                 moment, end = _moment_span(text, d)
@@ -813,8 +1227,11 @@ class _Collector:
     def _range_start(self, partial: re.Match[str], end: date) -> date | None:
         try:
             month = (
-                MONTHS[partial["mon"].lower()] if partial["mon"]
-                else int(partial["m"]) if partial["m"] else end.month
+                MONTHS[partial["mon"].lower()]
+                if partial["mon"]
+                else int(partial["m"])
+                if partial["m"]
+                else end.month
             )
             year = int(partial["y"]) if partial["y"] else end.year
             return date(year, month, int(partial["d"]))
@@ -836,8 +1253,12 @@ class _Collector:
 
     def money(
         self, topics: Sequence[str]
-    ) -> tuple[list[_Found[Money]], list[_Found[tuple[str, Money]]], list[_Found[Money]],
-               list[_Found[Money]]]:
+    ) -> tuple[
+        list[_Found[Money]],
+        list[_Found[tuple[str, Money]]],
+        list[_Found[Money]],
+        list[_Found[Money]],
+    ]:
         budgets: list[_Found[Money]] = []
         per_topic: list[_Found[tuple[str, Money]]] = []
         lows: list[_Found[Money]] = []
@@ -906,8 +1327,9 @@ class _Collector:
                 kind, _ = _nearest(self.lang, before, ("rate", "rate_not"))
                 if kind == "rate_not":
                     continue  # "the partners pay the remaining 10 %" is not the rate
-                if kind is None and not _after_has(self.lang, p.text, match.end(), "rate_after",
-                                                   60):
+                if kind is None and not _after_has(
+                    self.lang, p.text, match.end(), "rate_after", 60
+                ):
                     continue
                 span = p.text[match.start() : match.end()]
                 found.append(_Found(value / 100, p.id, match.start(), match.end(), span))
@@ -936,8 +1358,9 @@ class _Collector:
             for match in _EMAIL.finditer(p.text):
                 address = match.group(0).rstrip(".")
                 found.append(
-                    _Found(address.lower(), p.id, match.start(), match.start() + len(address),
-                           address)
+                    _Found(
+                        address.lower(), p.id, match.start(), match.start() + len(address), address
+                    )
                 )
         return _unique(found)
 
@@ -950,7 +1373,8 @@ class _Collector:
                     continue
                 for name, target in (("entities", entities), ("countries", countries)):
                     matches = [
-                        m for pattern in _COUNT_PATTERNS[self.lang][name]
+                        m
+                        for pattern in _COUNT_PATTERNS[self.lang][name]
                         for m in pattern.finditer(sentence)
                     ]
                     for match in sorted(matches, key=lambda m: m.start()):
@@ -969,8 +1393,11 @@ class _Collector:
         country = _COUNTRY.pattern
         before = re.compile(
             self.words("exclude_before").pattern
-            + r"\s+(?:for\s+|of\s+|the\s+)?" + "(?P<list>" + country
-            + r"(?:\s*(?:,|\band\b|\boch\b|\bja\b|\bsekä\b)\s*" + country.replace("?P<c>", "")
+            + r"\s+(?:for\s+|of\s+|the\s+)?"
+            + "(?P<list>"
+            + country
+            + r"(?:\s*(?:,|\band\b|\boch\b|\bja\b|\bsekä\b)\s*"
+            + country.replace("?P<c>", "")
             + ")*)",
             re.I,
         )
@@ -979,11 +1406,19 @@ class _Collector:
             for match in before.finditer(p.text):
                 for name in re.finditer(_COUNTRY.pattern, match["list"]):
                     start = match.start("list") + name.start()
-                    found.append(_Found(_code(name["c"]), p.id, start, start + len(name[0]),
-                                        name[0]))
+                    found.append(
+                        _Found(_code(name["c"]), p.id, start, start + len(name[0]), name[0])
+                    )
             for match in after.finditer(p.text):
-                found.append(_Found(_code(match["c"]), p.id, match.start(), match.end(),
-                                    p.text[match.start() : match.end()]))
+                found.append(
+                    _Found(
+                        _code(match["c"]),
+                        p.id,
+                        match.start(),
+                        match.end(),
+                        p.text[match.start() : match.end()],
+                    )
+                )
         return _unique(found)
 
 
@@ -1056,9 +1491,12 @@ def _sections(
 
 def _is_heading(line: str) -> bool:
     words = line.lstrip("#* ").split()
-    return 0 < len(words) <= 14 and not line.rstrip().endswith((".", ":", ",", ";")) and (
-        line.startswith("#") or line[:1].isupper() or line[:1].isdigit()
-    ) and not _AMOUNT.search(line)
+    return (
+        0 < len(words) <= 14
+        and not line.rstrip().endswith((".", ":", ",", ";"))
+        and (line.startswith("#") or line[:1].isupper() or line[:1].isdigit())
+        and not _AMOUNT.search(line)
+    )
 
 
 def _match_money(match: re.Match[str]) -> Money | None:
@@ -1101,7 +1539,8 @@ def _unique(found: Sequence[_Found[T]]) -> list[_Found[T]]:
 
 
 def _choose(
-    found: Sequence[_Found[T]], same: Callable[[T, T], bool] | None = None,
+    found: Sequence[_Found[T]],
+    same: Callable[[T, T], bool] | None = None,
     better: Callable[[T], int] | None = None,
 ) -> Cited[T] | None:
     """The value the strongest candidates agree on; none when they disagree (precision first)."""
@@ -1145,9 +1584,13 @@ def extract_call_facts(
     entities, countries = c.consortium()
     grant_min = _choose(lows)
     grant_max = _choose(highs)
-    if grant_min and grant_max and (
-        grant_min.value.currency != grant_max.value.currency
-        or grant_min.value.amount > grant_max.value.amount
+    if (
+        grant_min
+        and grant_max
+        and (
+            grant_min.value.currency != grant_max.value.currency
+            or grant_min.value.amount > grant_max.value.amount
+        )
     ):
         grant_min = grant_max = None
     topic_budgets: list[tuple[str, Cited[Money]]] = []
@@ -1161,11 +1604,13 @@ def extract_call_facts(
         lang=c.lang,
         references=tuple(f.cited() for f in calls),
         topics=tuple(f.cited() for f in topics),
-        title=(found.cited() if (found := c.title([*topic_refs, *[x.value for x in calls]]))
-               else None),
+        title=(
+            found.cited() if (found := c.title([*topic_refs, *[x.value for x in calls]])) else None
+        ),
         published=(
             Cited(published.value.date, published.passage, published.span, published.start)
-            if published else None
+            if published
+            else None
         ),
         opens=_choose(kinds["opens"], _same_day, _detail),
         deadline=_choose(kinds["deadline"], _same_day, _detail),
@@ -1205,32 +1650,70 @@ class Formatter(Protocol):
 # while the answer path is rebuilt; the translator supplies Babel's dates and money.
 LABELS: Mapping[str, Mapping[str, str]] = {
     "en": {
-        "references": "call", "topics": "topic", "title": "title", "published": "published",
-        "opens": "opens", "deadline": "deadline", "budget": "budget",
-        "topic_budget": "topic budget", "grant": "grant", "grant_min": "grant at least",
-        "grant_max": "grant up to", "funding_rate": "funding rate", "duration": "duration",
-        "months": "months", "emails": "contact", "min_entities": "consortium: entities",
-        "min_countries": "consortium: countries", "excluded": "excluded country",
-        "nothing": "no call facts found", "passage": "passage",
+        "references": "call",
+        "topics": "topic",
+        "title": "title",
+        "published": "published",
+        "opens": "opens",
+        "deadline": "deadline",
+        "budget": "budget",
+        "topic_budget": "topic budget",
+        "grant": "grant",
+        "grant_min": "grant at least",
+        "grant_max": "grant up to",
+        "funding_rate": "funding rate",
+        "duration": "duration",
+        "months": "months",
+        "emails": "contact",
+        "min_entities": "consortium: entities",
+        "min_countries": "consortium: countries",
+        "excluded": "excluded country",
+        "nothing": "no call facts found",
+        "passage": "passage",
     },
     "sv": {
-        "references": "utlysning", "topics": "ämne", "title": "titel",
-        "published": "publicerad", "opens": "öppnar", "deadline": "sista ansökningsdag",
-        "budget": "budget", "topic_budget": "budget för ämne", "grant": "bidrag",
-        "grant_min": "bidrag minst", "grant_max": "bidrag högst",
-        "funding_rate": "finansieringsgrad", "duration": "projekttid", "months": "månader",
-        "emails": "kontakt", "min_entities": "konsortium: aktörer",
-        "min_countries": "konsortium: länder", "excluded": "utesluten stat",
-        "nothing": "inga uppgifter om utlysningen hittades", "passage": "avsnitt",
+        "references": "utlysning",
+        "topics": "ämne",
+        "title": "titel",
+        "published": "publicerad",
+        "opens": "öppnar",
+        "deadline": "sista ansökningsdag",
+        "budget": "budget",
+        "topic_budget": "budget för ämne",
+        "grant": "bidrag",
+        "grant_min": "bidrag minst",
+        "grant_max": "bidrag högst",
+        "funding_rate": "finansieringsgrad",
+        "duration": "projekttid",
+        "months": "månader",
+        "emails": "kontakt",
+        "min_entities": "konsortium: aktörer",
+        "min_countries": "konsortium: länder",
+        "excluded": "utesluten stat",
+        "nothing": "inga uppgifter om utlysningen hittades",
+        "passage": "avsnitt",
     },
     "fi": {
-        "references": "haku", "topics": "aihe", "title": "otsikko", "published": "julkaistu",
-        "opens": "avautuu", "deadline": "määräaika", "budget": "budjetti",
-        "topic_budget": "aiheen budjetti", "grant": "avustus", "grant_min": "avustus vähintään",
-        "grant_max": "avustus enintään", "funding_rate": "rahoitusosuus", "duration": "kesto",
-        "months": "kuukautta", "emails": "yhteystieto", "min_entities": "yhteenliittymä: toimijat",
-        "min_countries": "yhteenliittymä: maat", "excluded": "poissuljettu maa",
-        "nothing": "hakua koskevia tietoja ei löytynyt", "passage": "kohta",
+        "references": "haku",
+        "topics": "aihe",
+        "title": "otsikko",
+        "published": "julkaistu",
+        "opens": "avautuu",
+        "deadline": "määräaika",
+        "budget": "budjetti",
+        "topic_budget": "aiheen budjetti",
+        "grant": "avustus",
+        "grant_min": "avustus vähintään",
+        "grant_max": "avustus enintään",
+        "funding_rate": "rahoitusosuus",
+        "duration": "kesto",
+        "months": "kuukautta",
+        "emails": "yhteystieto",
+        "min_entities": "yhteenliittymä: toimijat",
+        "min_countries": "yhteenliittymä: maat",
+        "excluded": "poissuljettu maa",
+        "nothing": "hakua koskevia tietoja ei löytynyt",
+        "passage": "kohta",
     },
 }
 
@@ -1264,7 +1747,7 @@ def describe(extraction: Extraction, translator: Formatter) -> list[str]:
     def add(label: str, shown: str, cited: Cited[Any]) -> None:
         # The source words beside the reading let the operator spot a misread at a glance.
         span = " ".join(cited.span.split())
-        quoted = "" if span == shown else f" \u2190 \"{_shorten(span)}\""
+        quoted = "" if span == shown else f' \u2190 "{_shorten(span)}"'
         lines.append(f"{label}: {shown}{quoted}  [{words['passage']} {cited.passage}]")
 
     e = extraction
@@ -1310,8 +1793,12 @@ def describe(extraction: Extraction, translator: Formatter) -> list[str]:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Cited):
-        return {"value": _plain(value.value), "passage": value.passage, "span": value.span,
-                "start": value.start}
+        return {
+            "value": _plain(value.value),
+            "passage": value.passage,
+            "span": value.span,
+            "start": value.start,
+        }
     if isinstance(value, Money):
         return {"amount": str(value.amount), "currency": value.currency}
     if isinstance(value, Moment):

@@ -27,6 +27,8 @@ from typing import Any
 import yaml
 
 from i18n.detect import detect_language
+from knowledge.extract import Extraction, extract_call_facts
+from knowledge.extracted_facts import facts_from_extraction, write_extracted
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,9 @@ class IngestResult:
     passages: int
     error: str | None
     status: str = "added"
+    # What the document says about its call (None when it failed), and the calls it became.
+    extraction: Extraction | None = None
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -692,7 +697,7 @@ def ingest_paths(
             results.append(IngestResult(path, None, 0, problem))
             continue
         try:
-            doc_id, count, digest, status = _ingest_one(
+            doc_id, count, digest, status, extraction, calls = _ingest_one(
                 path, documents_dir, moment, digest_by_name
             )
         except IngestError as exc:
@@ -704,7 +709,7 @@ def ingest_paths(
             results.append(IngestResult(path, None, 0, f"Ingest failed: {exc}", "failed"))
             continue
         digest_by_name[path.name] = digest
-        results.append(IngestResult(path, doc_id, count, None, status))
+        results.append(IngestResult(path, doc_id, count, None, status, extraction, calls))
     return results
 
 
@@ -740,7 +745,7 @@ def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, 
 
 def _ingest_one(
     path: Path, documents_dir: Path, moment: datetime, digest_by_name: dict[str, str]
-) -> tuple[str, int, str, str]:
+) -> tuple[str, int, str, str, Extraction | None, tuple[str, ...]]:
     data = _read_limited(path)
     digest = hashlib.sha256(data).hexdigest()
     earlier = digest_by_name.get(path.name)
@@ -761,8 +766,19 @@ def _ingest_one(
     if same_text is not None and same_text != doc_id:
         # The same page saved as .txt and as .html: one document, cited once.
         logger.info("%s has the text of %s, already stored", path, same_text)
-        return same_text, len(passages), digest, "duplicate"
+        return same_text, len(passages), digest, "duplicate", None, ()
     language = detect_language(extracted.text[:LANGUAGE_SAMPLE_CHARS], default="en").lang
+    extraction = extract_call_facts(
+        extracted.text,
+        lang=language,
+        passages=[(f"p{n:03d}", text) for n, text in enumerate(passages, start=1)],
+    )
+    calls = facts_from_extraction(
+        extraction, doc_id=doc_id, title=extracted.title or path.name, url=extracted.url
+    )
+    # Written before the document, so that a stored document always has its facts beside it.
+    write_extracted(documents_dir.parent, doc_id, calls)
+    call_ids = tuple(str(c["id"]) for c in calls)
     call = CALL_REFERENCE.search(f"{extracted.title}\n{extracted.text}")
     front_matter = {
         "id": doc_id,
@@ -782,12 +798,12 @@ def _ingest_one(
         _without_ingest_time(content)
     ):
         logger.info("%s is unchanged (%s)", path, doc_id)
-        return doc_id, len(passages), digest, "unchanged"
+        return doc_id, len(passages), digest, "unchanged", extraction, call_ids
     status = "changed" if target.exists() else "added"
     _write_atomically(target, content)
     _remove_earlier_versions(documents_dir, slug, path.name, keep=target)
     logger.info("ingested %s as %s (%d passages, %s)", path, doc_id, len(passages), status)
-    return doc_id, len(passages), digest, status
+    return doc_id, len(passages), digest, status, extraction, call_ids
 
 
 def _stable_id(documents_dir: Path, slug: str, source_file: str) -> str:

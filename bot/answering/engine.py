@@ -645,9 +645,10 @@ class Answerer:
                 )
             )
         body.extend(self._key_sentences(h.passage, terms) for h in chosen)
-        calls = self._calls_of(chosen)
-        for call in calls:
-            if call.kind == "call":
+        calls = [c for c in self._calls_of(chosen) if not q.calls or c in q.calls]
+        if q.timing or (q.aspect is not None and q.aspect.aspect == "deadline"):
+            # Where a call stands now is said when the question is about timing, only then.
+            for call in calls:
                 body.append(self.render.status_line(v, call))
         refs = tuple(dict.fromkeys(self.render.ref(h.passage.source.id, h.score) for h in chosen))
         return Reply(

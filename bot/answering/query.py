@@ -22,10 +22,13 @@ CALL_WORDS = re.compile(
 # where the call stands now (and only then).
 TIMING = re.compile(
     r"\bstill open\b|\bis (it|the call|this call) open\b|\bopen (now|yet)\b|\bhow (many|much)"
-    r" (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b|\bleft to apply\b"
-    r"|\bfortfarande öppen\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b"
-    r"|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b|\bonko\b.*\bauki\b|\bvielä auki\b"
-    r"|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b|\baikaa\b.*\bhakea\b"
+    r" (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b|\bleft to apply\b|\bstill\b"
+    r"|\baccepting\b|\bright now\b|\bat the moment\b|\bcurrently\b|\bstatus\b|\bany more\b"
+    r"|\bfortfarande\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b|\bjust nu\b"
+    r"|\bännu\b|\bredan (förbi|stängd|slut)|\bläget\b|\bhinner\b|\btar\b.*\bemot\b|\bi nuläget\b"
+    r"|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b|\bonko\b.*\bauki\b|\bvielä\b"
+    r"|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b|\baikaa\b.*\bhakea\b|\bnyt\b"
+    r"|\btällä hetkellä\b|\behti\w*|\behdi\w*|\btilanne\w*|\bkäynnissä\b|\bauki\b"
 )
 # "Compare", "which is higher", "skillnaden mellan", "ero": a question about two calls' facts.
 COMPARISON = re.compile(
