@@ -58,6 +58,22 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A call or topic reference as the EU portal and national authorities write them, folded:
 # a programme code, a year, then dash-separated parts ("amif-2025-tf2-ag-inte-02-health").
 CALL_REFERENCE = re.compile(r"(?<![\w-])[a-z]{2,10}-(?:19|20)\d\d(?:-[a-z0-9]+)+(?![\w-])")
+# A call is named by its title when a question shares this many of its title words (their first
+# TITLE_PREFIX letters, so that inflected forms meet): one shared word was too often a word every
+# call has; two named the right call for the corpus pages in tests/data/ingest.
+TITLE_PREFIX = 5
+TITLE_WORDS_TO_NAME = 2
+# Words of call titles that name no call in particular.
+_GENERIC = frozenset(
+    w[:TITLE_PREFIX]
+    for w in re.findall(
+        r"\S+",
+        "call calls amif fund programme national proposals topic utlysning utlysningen haku "
+        "haun ämne aihe nationella kansallinen asylum migration integration asyl migrations "
+        "integrations turvapaikka maahanmuutto kotouttamisrahasto finland finlands suomen "
+        "autumn hösten syksyllä syksyn",
+    )
+)
 # "2021-2027" is a programme period, not the year of a call.
 PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d(?!\d)")
 log = logging.getLogger(__name__)
@@ -162,6 +178,17 @@ class KnowledgeBase:
             }
             for call in calls
         }
+        # The title words of each call, as 5-letter prefixes: a call named by its title ("the
+        # housing pathways topic") when no alias names one.
+        self._title_words = {
+            call.id: frozenset(
+                word[:TITLE_PREFIX]
+                for title in _titles_folded(call)
+                for word in re.findall(r"\w+", title)
+                if len(word) > 3 and not word.isdigit() and word[:TITLE_PREFIX] not in _GENERIC
+            )
+            for call in calls
+        }
         # Every reference a call answers to (its id, reference, topic references among its
         # aliases), folded: what a reference typed in a question is resolved against.
         self._references = [
@@ -236,13 +263,14 @@ class KnowledgeBase:
         """BM25 search in one language's passages: (passage, score), best first."""
         return self.indexes[lang].ranked(text, k)
 
-    def find_calls(self, text: str) -> list[CallFacts]:
+    def find_calls(self, text: str, also: Sequence[str] = ()) -> list[CallFacts]:
         """Calls the text names by reference, id or alias; the most specific mention first.
 
         A year picks among calls that share the words that named them: "the 2020 call on
         trafficking" names the 2020 call although "trafficking" alone is an alias of the 2024
         one. A call named by words no dated call shares stays ("the 2020 trafficking call or the
-        Finnish call" names two calls).
+        Finnish call" names two calls). `also` holds more words for matching titles (the
+        question's words in another language).
         """
         folded = fold(text)
         by_reference, _unknown = self.resolve_references(folded)
@@ -262,6 +290,15 @@ class KnowledgeBase:
         ranked = sorted(best.values(), key=lambda x: -x[0])
         found = [call for _, call, _ in ranked]
         years = set(YEAR.findall(PERIOD.sub(" ", folded)))
+        if not found:
+            words = [*re.findall(r"\w+", folded), *also]
+            asked = {w[:TITLE_PREFIX] for w in words if len(w) > 3}
+            overlap = {c.id: len(asked & self._title_words[c.id]) for c in self.calls}
+            found = sorted(
+                (c for c in self.calls if overlap[c.id] >= TITLE_WORDS_TO_NAME),
+                # On a tie the call before its topics (a topic's title adds the topic's name).
+                key=lambda c: (-overlap[c.id], len(c.title.en)),
+            )
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
             found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]

@@ -84,7 +84,7 @@ def _when(moment: Moment, lang: str) -> dict[str, Any]:
 def facts_from_extraction(
     extraction: Extraction, *, doc_id: str, title: str, url: str | None
 ) -> list[dict[str, Any]]:
-    """The facts files (as mappings) one document's extraction gives; empty when it names no call."""
+    """The facts files (as mappings) a document's extraction gives; empty when it names no call."""
     reference = extraction.references[0].value if extraction.references else None
     if reference is None and extraction.deadline is None:
         return []

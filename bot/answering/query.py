@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answering.aspects import AspectMatch, aspect_evidence
+from bot.answering.glossary import to_english
 from bot.answering.policy import AnswerPolicy
 from i18n import normalize_language
 from i18n.detect import detect_language
@@ -125,7 +126,8 @@ def parse_query(
     folded = fold(text)
     asked_in = detect_language(text).lang
     compares = bool(COMPARISON.search(folded))
-    named = tuple(kb.find_calls(text))
+    english = to_english(folded, asked_in) if asked_in != "en" else []
+    named = tuple(kb.find_calls(text, also=english))
     if compares and len(named) == 1 and named[0].kind == "call":
         # "the 2024 call's rate vs the usual AMIF co-financing": the other side is the programme.
         named = (*named, *(c for c in kb.calls if c.kind == "programme"))
