@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from bot.answering.aspects import AspectMatch, aspect_evidence
-from bot.answering.glossary import translate_query
+from bot.answering.glossary import to_english, translate_query
 from bot.answering.policy import POLICY, AnswerPolicy
 from bot.answering.query import Query, parse_query
 from bot.answering.render import (
@@ -113,6 +113,12 @@ SMALL_TALK = frozenset(
         "okay",
     ]
 )
+# "Which calls are open?", "Vilka utlysningar kan man söka?", "Mitkä haut ovat auki?".
+LISTING = re.compile(
+    r"\b(which|what|any) (amif |eu )?(calls|funding|rounds)\b|\bcalls\b.*\b(open|available)\b"
+    r"|\bvilka\b.*\butlysningar\w*|\butlysningar\w*\b.*\böppna\b|\bnågra\b.*\butlysning\w*"
+    r"|\bmit(kä|ä)\b.*\bhau?(t|ja)\b|\bhau?(t|ja)\b.*\bauki\b|\bonko\b.*\bhakuja\b"
+)
 # What a comparison compares, and how its two values are ordered.
 _COMPARABLE = ("budget", "grant", "funding_rate", "deadline", "duration")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])")
@@ -190,6 +196,8 @@ class Answerer:
             return self._decline_unknown_call(v, list(q.unknown_calls))
         if self._mentions_unknown_year(q.folded) or self._off_topic(q):
             return self._decline(v, None)
+        if q.timing and not q.calls and LISTING.search(q.folded):
+            return self.render.listing(v, only_current=True)
         if q.comparison and q.aspect is not None and q.aspect.aspect in _COMPARABLE:
             return self._compare(v, q, q.aspect.aspect)
         if q.aspect is not None:
@@ -293,6 +301,8 @@ class Answerer:
         """A word our sources use, in any inflection (stem) or as part of a compound (4-grams)."""
         if self._in_sources(word) or _is_keyword(word):
             return True
+        if lang != "en" and any(self._in_sources(w) for w in to_english(word, lang)):
+            return True  # our English sources speak of it ("hyresvärdar": landlords)
         terms = self.kb.indexes[lang].analyzer.terms(word)
         known = self._known_terms[lang]
         if terms and terms[0] in known:
@@ -644,7 +654,13 @@ class Answerer:
                     language=LANGUAGE_NAMES[best.passage.lang]
                 )
             )
-        body.extend(self._key_sentences(h.passage, terms) for h in chosen)
+        # The words that name the call say nothing about which sentence answers.
+        naming = " ".join(
+            f"{c.id} {c.reference or ''} {' '.join(c.aliases)} {c.title.get(best.passage.lang)}"
+            for c in q.calls
+        )
+        wanted = set(terms) - set(self.kb.indexes[best.passage.lang].analyzer.terms(naming))
+        body.extend(self._key_sentences(h.passage, wanted) for h in chosen)
         calls = [c for c in self._calls_of(chosen) if not q.calls or c in q.calls]
         if q.timing or (q.aspect is not None and q.aspect.aspect == "deadline"):
             # Where a call stands now is said when the question is about timing, only then.
@@ -655,28 +671,46 @@ class Answerer:
             t.lang, True, tuple(body), refs, kind="passage", calls=tuple(c.id for c in calls)
         )
 
-    def _key_sentences(self, passage: Passage, terms: list[str]) -> str:
+    def _key_sentences(self, passage: Passage, terms: set[str]) -> str:
         """The sentences of a long passage that carry the answer, in order; else all of it."""
         if len(passage.text.split()) < self.policy.key_sentences_from_words:
             return passage.text
-        sentences = _SENTENCE.split(passage.text)
+        sentences = [
+            piece
+            for sentence in _SENTENCE.split(passage.text)
+            for piece in _pieces(sentence, self.policy.key_sentence_max_words)
+        ]
         if len(sentences) <= self.policy.key_sentences:
             return passage.text
         analyzer = self.kb.indexes[passage.lang].analyzer
         wanted = {term for term in terms if not term.startswith("#")}
-        scored = sorted(
-            range(len(sentences)),
-            key=lambda i: -len(wanted.intersection(analyzer.terms(sentences[i]))),
-        )
-        keep = sorted(scored[: self.policy.key_sentences])
-        text = " ".join(sentences[i] for i in keep)
-        return (
-            ("… " if keep[0] > 0 else "") + text + (" …" if keep[-1] < len(sentences) - 1 else "")
-        )
+        shared = [len(wanted.intersection(analyzer.terms(sentence))) for sentence in sentences]
+        if not any(shared):
+            return passage.text
+        best = sorted((i for i in range(len(sentences)) if shared[i]), key=lambda i: -shared[i])
+        keep = sorted(best[: self.policy.key_sentences])
+        # An ellipsis stands wherever the passage's own text is left out.
+        parts = ["…"] if keep[0] > 0 else []
+        for at, i in enumerate(keep):
+            if at and i > keep[at - 1] + 1:
+                parts.append("…")
+            parts.append(sentences[i])
+        if keep[-1] < len(sentences) - 1:
+            parts.append("…")
+        return " ".join(parts)
 
     def _calls_of(self, hits: list[PassageHit]) -> list[CallFacts]:
         ids = {h.passage.source.id for h in hits}
         return [c for c in self.kb.calls if c.kind == "call" and self._call_documents[c.id] & ids]
+
+
+def _pieces(sentence: str, most: int) -> list[str]:
+    """A sentence, or, when it runs on (a page's table or headings read as text), its parts."""
+    words = sentence.split()
+    if len(words) <= most:
+        return [sentence]
+    size = most // 2
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
 def _share(hit: PassageHit) -> float:
