@@ -23,7 +23,8 @@ CALL_WORDS = re.compile(
 # where the call stands now (and only then).
 TIMING = re.compile(
     r"\bstill open\b|\b(is|are) (\w+ )?open\b|\bcan (i|we) apply (to|for) now\b"
-    r"|\bopen (now|yet)\b|\bhow (many|much) (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b|\bleft to apply\b|\bstill\b"
+    r"|\bopen (now|yet)\b|\bhow (many|much) (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b"
+    r"|\bleft to apply\b|\bstill\b"
     r"|\baccepting\b|\bright now\b|\bat the moment\b|\bcurrently\b|\bstatus\b|\bany more\b"
     r"|\bfortfarande\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b|\bjust nu\b"
     r"|\bännu\b|\bredan (förbi|stängd|slut)|\bläget\b|\bhinner\b|\btar\b.*\bemot\b|\bi nuläget\b"
