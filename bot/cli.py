@@ -89,7 +89,19 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.extract import as_dict, describe
     from knowledge.ingest import ingest_paths
 
-    results = ingest_paths([Path(p) for p in args.paths], settings.data_dir)
+    try:
+        # The store keeps this run's files only once the whole knowledge loads with them.
+        results = ingest_paths(
+            [Path(p) for p in args.paths],
+            settings.data_dir,
+            verify=lambda: KnowledgeBase.load(settings.data_dir),
+        )
+    except KnowledgeError as exc:
+        print(
+            f"error: the knowledge would not load with these files, so nothing was kept: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     failed = sum(1 for r in results if r.error)
     t = translator(args.lang or "en")
     for result in results:
