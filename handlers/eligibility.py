@@ -40,7 +40,9 @@ from handlers.common import (
     BotContext,
     answering,
     is_group,
+    owned_keyboard,
     send_html,
+    send_to_private_chat,
     user_translator,
 )
 from handlers.render import MAX_MESSAGE, pack, reply_to_html, text_to_html, utf16_len
@@ -56,6 +58,7 @@ RESTART_LABEL = N_("Start over")
 CANCEL_LABEL = N_("Cancel")
 HELP_LABEL = N_("Help")
 DONE_LABEL = N_("Done")
+PRIVATE_CHECK = N_("Eligibility checks are personal, so let us do this in a private chat.")
 
 
 def _key(update: Update) -> StorageKey | None:
@@ -167,22 +170,7 @@ async def _send_step(update: Update, context: BotContext, step: Step, t: Transla
 
 async def _private_only(update: Update, context: BotContext, payload: str) -> bool:
     """In a group, point to a private chat: an eligibility check is personal."""
-    if not is_group(update):
-        return False
-    t = await user_translator(update, context)
-    link = f"https://t.me/{context.bot.username}?start={payload}"
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("Continue in a private chat"), url=link)]]
-    )
-    await send_html(
-        update,
-        context,
-        text_to_html(
-            t.gettext("Eligibility checks are personal, so let us do this in a private chat.")
-        ),
-        keyboard,
-    )
-    return True
+    return await send_to_private_chat(update, context, PRIVATE_CHECK, payload)
 
 
 async def eligibility_command(update: Update, context: BotContext) -> None:
@@ -279,7 +267,9 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         if len(messages) == 1 and query.message is not None:
             try:
                 await query.edit_message_text(
-                    messages[0], parse_mode=ParseMode.HTML, reply_markup=keyboard
+                    messages[0],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=owned_keyboard(update, keyboard),
                 )
                 return
             except BadRequest as exc:
