@@ -1823,6 +1823,7 @@ def _ask(
         chosen = tuple(o.label for o in q.options if o.id in selected)
         notes.append(Message.of(MSG_SELECTED, options=Labels(chosen)))
     position = next(i for i, inst in enumerate(instances) if inst.id == current.id)
+    total = max(len(instances), longest_path(spec, answers.done))
     return Ask(
         state=state,
         check=spec.id,
@@ -1830,7 +1831,7 @@ def _ask(
         question=q,
         prompt=Message(q.prompt, tuple(params.items())),
         options=options,
-        progress=Progress(position + 1, len(instances)),
+        progress=Progress(position + 1, total),
         selected=selected,
         notes=tuple(notes),
         feedback=_feedback(spec, state, answers),
@@ -1839,6 +1840,70 @@ def _ask(
         can_finish=q.collects,
         at_start=not state.log,
     )
+
+
+def _conditions_on(spec: CheckSpec) -> dict[str, list[AnswerTest]]:
+    """The tests of `when:` conditions, by the step whose answer they read."""
+    found: dict[str, list[AnswerTest]] = {}
+
+    def walk(condition: Condition) -> None:
+        if isinstance(condition, AllOf | AnyOf):
+            for item in condition.items:
+                walk(item)
+        elif isinstance(condition, Not):
+            walk(condition.item)
+        else:
+            found.setdefault(condition.step, []).append(condition)
+
+    for q in spec.questions:
+        if q.when is not None:
+            walk(q.when)
+    return found
+
+
+def _branch_values(q: Question, tests: Sequence[AnswerTest]) -> list[Value]:
+    """Answers to a question that decide later `when:` conditions differently."""
+    if q.type is QuestionType.YESNO:
+        return [True, False, *([None] if q.unsure else [])]
+    if q.type is QuestionType.CHOICE:
+        return [o.id for o in q.options]
+    if q.type is QuestionType.MULTI:
+        return [(o.id,) for o in q.options]
+    values: list[Value] = [None]
+    for test in tests:
+        if test.op in ("at_least", "at_most"):
+            limit = Decimal(str(test.value))
+            values += [str(limit), str(limit - 1), str(limit + 1)]
+        elif test.op == "in":
+            values += list(test.value)
+        else:
+            values.append(test.value)
+    return values
+
+
+def longest_path(spec: CheckSpec, done: Mapping[str, Value]) -> int:
+    """How many questions the longest way through the check still takes, given the answers.
+
+    The step counter shows this total, so it only shrinks as branches are settled instead of
+    jumping up ("1/2, 2/2, 3/4"). Follow-up questions per named country are counted once their
+    country is named: before that nobody can know how many there will be.
+    """
+    branching = _conditions_on(spec)
+
+    def walk(answers: dict[str, Value]) -> int:
+        instances = _instances(spec, answers)
+        current = next((i for i in instances if i.id not in answers), None)
+        if current is None:
+            return len(instances)
+        tests = branching.get(current.id)
+        if not tests:
+            return walk({**answers, current.id: None})
+        return max(
+            walk({**answers, current.id: value})
+            for value in _branch_values(current.question, tests)
+        )
+
+    return walk(dict(done))
 
 
 def _rule_steps(rule: Rule) -> set[str]:
@@ -2486,9 +2551,9 @@ def render_ask(ask: Ask, t: Translator, *, numbered_options: bool = True) -> str
 
 
 def render_invalid(invalid: Invalid, t: Translator, *, numbered_options: bool = True) -> str:
-    """The hint, then the question again."""
+    """The hint, then only the question again (not the feedback on the answer before it)."""
     return f"{render_message(invalid.hint, t)}\n\n" + render_ask(
-        invalid.ask, t, numbered_options=numbered_options
+        replace(invalid.ask, feedback=()), t, numbered_options=numbered_options
     )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.answers import fold, written_number
 from bot.dialogs import (
     OPTION_BACK,
     OPTION_CANCEL,
@@ -19,6 +21,8 @@ from bot.dialogs import (
     Back,
     Cancel,
     Cancelled,
+    CheckSpec,
+    DialogState,
     Done,
     Invalid,
     Pressed,
@@ -58,7 +62,31 @@ RESTART_LABEL = N_("Start over")
 CANCEL_LABEL = N_("Cancel")
 HELP_LABEL = N_("Help")
 DONE_LABEL = N_("Done")
+CHOOSING = "choosing_check"
+CHOOSE_HINT = N_("Press a button, or type the call's number or name.")
+CHOOSE_UNKNOWN = N_("I did not recognise that call.")
+NOT_TAKEN = N_("I did not take that as an answer, because you asked a question in between.")
+# Typed words that resume a paused check, like its "Continue the check" button.
+RESUME_WORDS = frozenset(
+    {
+        "continue",
+        "continue the check",
+        "resume",
+        "go on",
+        "fortsätt",
+        "fortsätt kontrollen",
+        "jatka",
+        "jatka tarkistusta",
+        "jatketaan",
+    }
+)
 PRIVATE_CHECK = N_("Eligibility checks are personal, so let us do this in a private chat.")
+
+
+def _user_data(context: BotContext) -> dict[object, object]:
+    """PTB's per-user memory: whether the user was just asked which call to check."""
+    data = context.user_data
+    return data if data is not None else {}
 
 
 def _key(update: Update) -> StorageKey | None:
@@ -73,13 +101,17 @@ def _source_names(context: BotContext) -> dict[str, str]:
 
 
 def render_step(
-    step: Step, t: Translator, context: BotContext
+    step: Step, t: Translator, context: BotContext, *, repeat: bool = False
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """HTML messages and keyboard for an engine outcome."""
+    """HTML messages and keyboard for an engine outcome.
+
+    `repeat` shows the current question again (a resumed check) without the introduction and
+    without the feedback on the answer before, which the user has seen already.
+    """
     outcome = step.outcome
     spec = step.spec
     if isinstance(outcome, Stale):
-        return render_step(Step(spec, outcome.current), t, context)
+        return render_step(Step(spec, outcome.current), t, context, repeat=True)
     if isinstance(outcome, Cancelled):
         return text_to_html(
             t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
@@ -97,6 +129,8 @@ def render_step(
         return _plain_messages(text), keyboard
     ask = outcome.ask if isinstance(outcome, Invalid) else outcome
     assert isinstance(ask, Ask)
+    if repeat:
+        ask = replace(ask, feedback=())
     # Long option labels (the call's priorities) are listed in full in the text and the
     # buttons carry their numbers; short ones are the buttons themselves.
     numbered = any(len(option_label(o, t)) > LONG_LABEL for o in ask.options)
@@ -105,7 +139,8 @@ def render_step(
         if isinstance(outcome, Invalid)
         else render_ask(ask, t, numbered_options=numbered)
     )
-    if ask.progress.n == 1 and not ask.state.log and spec.intro:
+    fresh = isinstance(outcome, Ask) and not repeat
+    if fresh and ask.progress.n == 1 and not ask.state.log and spec.intro:
         text = t.gettext(spec.intro) + "\n\n" + text
     rows: list[list[InlineKeyboardButton]] = []
     for number, option in enumerate(ask.options, 1):
@@ -150,6 +185,34 @@ def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardBut
     )
 
 
+def _choose_prompt(context: BotContext, t: Translator, hint: str | None = None) -> list[str]:
+    """Which call: the checks numbered, so that a number or a name can be typed too."""
+    lines = [t.gettext(hint)] if hint else []
+    lines.append(t.gettext("Which call do you want to check?"))
+    specs = context.services.sessions.checks.values()
+    lines += [f"{n}. {render_text(spec.title, t)}" for n, spec in enumerate(specs, 1)]
+    lines.append(t.gettext(CHOOSE_HINT))
+    return text_to_html("\n".join(lines))
+
+
+def _typed_check(context: BotContext, text: str) -> CheckSpec | None:
+    """The check a typed call name, reference, check id or list number points to."""
+    sessions = context.services.sessions
+    specs = list(sessions.checks.values())
+    wanted = text.strip().rstrip(".")
+    number = written_number(wanted.casefold()) if not wanted.isdigit() else int(wanted)
+    if number is not None and number == int(number) and 1 <= number <= len(specs):
+        return specs[int(number) - 1]
+    found = sessions.find_check(wanted)
+    if found is not None:
+        return found
+    for call in context.services.assistant.kb.find_calls(wanted):
+        spec = sessions.find_check(call.reference or call.id) or sessions.find_check(call.id)
+        if spec is not None:
+            return spec
+    return None
+
+
 def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -163,8 +226,10 @@ def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup
     )
 
 
-async def _send_step(update: Update, context: BotContext, step: Step, t: Translator) -> None:
-    messages, keyboard = render_step(step, t, context)
+async def _send_step(
+    update: Update, context: BotContext, step: Step, t: Translator, *, repeat: bool = False
+) -> None:
+    messages, keyboard = render_step(step, t, context, repeat=repeat)
     await send_html(update, context, messages, keyboard)
 
 
@@ -186,6 +251,7 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
     t = await user_translator(update, context)
     active = await sessions.active(key)
     if active is not None and (spec is None or spec.id == active[0].id):
+        await sessions.resume(key)
         step = await sessions.handle(key, Show(), t)
         if step is not None:
             await send_html(
@@ -195,19 +261,22 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
                     t.gettext("You have a check in progress; here is where you left off.")
                 ),
             )
-            await _send_step(update, context, step, t)
+            await _send_step(update, context, step, t, repeat=True)
             return
     if spec is None and len(sessions.checks) == 1:
         spec = next(iter(sessions.checks.values()))
     if spec is None:
-        await send_html(
-            update,
-            context,
-            text_to_html(t.gettext("Which call do you want to check?")),
-            _choose_keyboard(context, t),
-        )
+        _user_data(context)[CHOOSING] = key.chat_id
+        await send_html(update, context, _choose_prompt(context, t), _choose_keyboard(context, t))
         return
-    await _send_step(update, context, await sessions.begin(key, spec.id), t)
+    await _begin(update, context, key, spec, t)
+
+
+async def _begin(
+    update: Update, context: BotContext, key: StorageKey, spec: CheckSpec, t: Translator
+) -> None:
+    _user_data(context).pop(CHOOSING, None)
+    await _send_step(update, context, await context.services.sessions.begin(key, spec.id), t)
 
 
 async def start_from_payload(update: Update, context: BotContext, payload: str) -> None:
@@ -229,8 +298,8 @@ async def choose_check_button(update: Update, context: BotContext) -> None:
     if not fields or fields[0] not in sessions.checks:
         await query.answer(t.gettext("This button is no longer active."))
         return
-    await query.answer()
-    await _send_step(update, context, await sessions.begin(key, fields[0]), t)
+    async with answering(query):
+        await _begin(update, context, key, sessions.checks[fields[0]], t)
 
 
 async def eligibility_button(update: Update, context: BotContext) -> None:
@@ -251,6 +320,8 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
             t.gettext("This check has ended. Send /eligibility to start a new one.")
         )
         return
+    if option == SHOW:
+        await context.services.sessions.resume(key)
     event = Show() if option == SHOW else Pressed(step_id, option)
     step = await context.services.sessions.handle(key, event, t, update.update_id, found=active)
     if step is None:
@@ -262,7 +333,7 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         )
         return
     async with answering(query):
-        messages, keyboard = render_step(step, t, context)
+        messages, keyboard = render_step(step, t, context, repeat=option == SHOW)
         # Edit the question in place instead of adding a message per step.
         if len(messages) == 1 and query.message is not None:
             try:
@@ -322,17 +393,23 @@ def _looks_like_question(text: str) -> bool:
 
 
 async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
-    """Use a typed message as the answer to the current question; False when it is not one."""
+    """Use a typed message as the answer to the current question; False when it is not one.
+
+    A question asked in the middle of a check pauses it: until the user resumes (the button,
+    /eligibility or a word like "continue"), typed text is a question, not an answer.
+    """
     key = _key(update)
     if key is None or is_group(update):
         return False
     sessions = context.services.sessions
     active = await sessions.load(key)
     if active is None:
-        return False
+        return await _choose_by_text(update, context, key, text)
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
     t = await user_translator(update, context)
+    if await sessions.is_paused(key):
+        return await _while_paused(update, context, key, active, text, t)
     step = await sessions.handle(key, Typed(text), t, update.update_id, found=active)
     if step is None:
         return False
@@ -340,23 +417,75 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
         return False  # the check is finished; the text is a new question
     if isinstance(step.outcome, Invalid) and _looks_like_question(text):
         # A real question in the middle of a check: answer it and offer to go on.
+        await sessions.pause(key)
         reply = context.services.assistant.answer(text, t.lang)
         await send_html(update, context, reply_to_html(reply))
-        keyboard = InlineKeyboardMarkup(
-            [[_button(t.gettext("Continue the check"), step.spec.id, step.outcome.ask.step, SHOW)]]
-        )
-        await send_html(
-            update,
-            context,
-            text_to_html(
-                t.gettext("Your eligibility check is paused at {progress}.").format(
-                    progress=t.gettext("step {n} of {total}").format(
-                        n=step.outcome.ask.progress.n, total=step.outcome.ask.progress.total
-                    )
-                )
-            ),
-            keyboard,
-        )
+        await _say_paused(update, context, step.spec.id, step.outcome.ask, t)
         return True
     await _send_step(update, context, step, t)
+    return True
+
+
+async def _while_paused(
+    update: Update,
+    context: BotContext,
+    key: StorageKey,
+    active: tuple[CheckSpec, DialogState, int | None],
+    text: str,
+    t: Translator,
+) -> bool:
+    """A paused check takes no answers: questions are answered, answers get a reminder."""
+    sessions = context.services.sessions
+    if fold(text).strip(" .!") in RESUME_WORDS:
+        await sessions.resume(key)
+        step = await sessions.handle(key, Show(), t, found=active)
+        if step is not None:
+            await _send_step(update, context, step, t, repeat=True)
+        return True
+    outcome = sessions.preview(active, Typed(text), t)
+    if isinstance(outcome, Invalid | Done | Stale) or _looks_like_question(text):
+        return False  # not an answer to the step: a question like any other
+    current = sessions.preview(active, Show(), t)
+    if not isinstance(current, Ask):
+        return False
+    await _say_paused(update, context, active[0].id, current, t, not_taken=True)
+    return True
+
+
+async def _say_paused(
+    update: Update,
+    context: BotContext,
+    check: str,
+    ask: Ask,
+    t: Translator,
+    *,
+    not_taken: bool = False,
+) -> None:
+    keyboard = InlineKeyboardMarkup(
+        [[_button(t.gettext("Continue the check"), check, ask.step, SHOW)]]
+    )
+    text = t.gettext("Your eligibility check is paused at {progress}.").format(
+        progress=t.gettext("step {n} of {total}").format(
+            n=ask.progress.n, total=ask.progress.total
+        )
+    )
+    if not_taken:
+        text = t.gettext(NOT_TAKEN) + " " + text
+    await send_html(update, context, text_to_html(text), keyboard)
+
+
+async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, text: str) -> bool:
+    """At "Which call do you want to check?": a typed call name, reference or number."""
+    if _user_data(context).get(CHOOSING) != key.chat_id:
+        return False
+    if _looks_like_question(text):
+        _user_data(context).pop(CHOOSING, None)
+        return False  # "what is the rate of the 2024 call?" is a question, not a choice
+    t = await user_translator(update, context)
+    spec = _typed_check(context, text)
+    if spec is not None:
+        await _begin(update, context, key, spec, t)
+        return True
+    prompt = _choose_prompt(context, t, CHOOSE_UNKNOWN)
+    await send_html(update, context, prompt, _choose_keyboard(context, t))
     return True

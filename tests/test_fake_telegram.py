@@ -729,13 +729,13 @@ async def test_send_document_takes_an_upload_and_is_strict(bot: Bot, core: FakeT
     [message] = core.bot_messages(chat)
     assert message.document is not None and message.document.content == b'{"a": 1}'
     assert message.document.mime_type == "application/json" and message.text == "Your data"
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_document(chat.id, InputFile(b"x", filename="x.txt"), caption="c" * 1025)
-    with pytest.raises(BadRequest, match="(?i)non-empty"):
+    with pytest.raises(BadRequest, match=r"(?i)non-empty"):
         await bot.send_document(chat.id, InputFile(b"", filename="empty.txt"))
-    with pytest.raises(BadRequest, match="(?i)wrong remote file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong remote file identifier"):
         await bot.send_document(chat.id, "NOSUCHFILE")
-    with pytest.raises(BadRequest, match="(?i)no text in the message"):
+    with pytest.raises(BadRequest, match=r"(?i)no text in the message"):
         await bot.edit_message_text("new", chat_id=chat.id, message_id=sent.message_id)
     again = await bot.send_document(chat.id, sent.document.file_id)  # resent by file_id
     assert again.document is not None and again.document.file_size == len(b'{"a": 1}')
