@@ -14,10 +14,11 @@ from handlers.common import (
     is_group,
     private_link,
     send_html,
+    stored_language,
     user_translator,
 )
 from handlers.render import text_to_html
-from i18n import LANGUAGES, N_, Translator
+from i18n import LANGUAGES, N_, Translator, normalize_language
 
 MENU = "menu"
 HELP_TEXT = N_(
@@ -94,10 +95,26 @@ async def start(update: Update, context: BotContext) -> None:
         "can also check step by step whether your organisation can apply to a call."
     ).format(name=name)
     await send_html(update, context, [welcome], menu_keyboard(t))
+    foreign = _unsupported_language(update, payload)
+    if foreign is not None and await stored_language(update, context) is None:
+        from handlers.chatter import send_languages
+
+        await send_languages(update, context, foreign)
     if payload.startswith("call_"):
         from handlers.calls import send_call
 
         await send_call(update, context, payload.removeprefix("call_"))
+
+
+def _unsupported_language(update: Update, payload: str) -> str | None:
+    """A language asked for (/start de) or set in the app that the assistant does not speak."""
+    if len(payload) == 2 and payload.isalpha() and payload.lower() not in LANGUAGES:
+        return payload.lower()
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    if not payload and code and normalize_language(code) is None:
+        return code.split("-")[0].lower()
+    return None
 
 
 async def continue_private_feature(update: Update, context: BotContext, payload: str) -> bool:

@@ -19,6 +19,7 @@ from bot.reminders import (
     Delivery,
     DeliveryResult,
     deadline_text,
+    find_zone,
     parse_zone,
     user_zone,
     zone_label,
@@ -339,7 +340,7 @@ async def timezone_command(update: Update, context: BotContext) -> None:
     store = context.services.store
     wanted = " ".join(context.args or []).strip()
     if wanted:
-        zone = parse_zone(wanted)
+        zone = find_zone(wanted)
         if zone is None:
             text = t.gettext(TIMEZONE_UNKNOWN).format(name=wanted[:64])
             await send_html(update, context, text_to_html(text), timezone_keyboard(t))
