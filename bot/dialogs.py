@@ -169,6 +169,9 @@ MSG_STATUS_UNKNOWN = E_(
 MSG_WINDOW = E_("Application period: {opens} to {closes}.")
 MSG_DATE_TIME = E_("{date} at {time} ({zone})")
 MSG_ADVICE_UNKNOWN = E_("We could not settle this from your answers: check it before you apply.")
+MSG_SHORT_SOURCE = E_("Source: {clause}")
+MSG_SOURCES = E_("Source of these points: {sources}")
+MSG_SHORT_FOOTER = E_("Checked on {date}. Guidance from our sources, not an official decision.")
 
 ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     MSG_PROGRESS,
@@ -212,6 +215,9 @@ ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     MSG_WINDOW,
     MSG_DATE_TIME,
     MSG_ADVICE_UNKNOWN,
+    MSG_SHORT_SOURCE,
+    MSG_SOURCES,
+    MSG_SHORT_FOOTER,
 )
 
 # --- countries ---------------------------------------------------------------------------------
@@ -2616,6 +2622,73 @@ def render_verdict(
         ]
     lines += ["", t.gettext(MSG_FOOTER).format(date=t.format_date(verdict.checked_on))]
     return "\n".join(lines)
+
+
+# The verdict a phone shows on about two screens; the full detail is a button away.
+SUMMARY_CHARS = 1_400
+
+
+def render_verdict_summary(
+    verdict: Verdict, t: Translator, *, source_names: Mapping[str, str] | None = None
+) -> str:
+    """The verdict for a phone screen: what fails or is open first, with what to do; passes in
+    one line each; every source named once.
+
+    Answers are not repeated (the user just gave them); render_verdict has the full detail.
+    """
+    names = source_names or {}
+    lines = [render_text(verdict.title, t), _result_line(verdict, t)]
+    status = render_call_status(verdict, t).split("\n")[0]
+    if status:
+        lines.append(status)
+    sources = list(dict.fromkeys(c.source for c in verdict.criteria))
+    numbered = len(sources) > 1
+    open_points = [c for c in verdict.criteria if c.result is not Result.PASS]
+    open_points.sort(key=lambda c: c.result is not Result.FAIL)
+    for c in open_points:
+        lines += ["", f"{_MARKS[c.result]} {render_message(c.requirement, t)}"]
+        lines += [f"   {render_message(d, t)}" for d in c.details if d.msgid != MSG_DETAIL_ANSWER]
+        for extra in (c.fix, c.advice):
+            if extra is not None:
+                text = render_message(extra, t)
+                lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
+        clause = t.gettext(c.clause)
+        if numbered:
+            clause += f" [{sources.index(c.source) + 1}]"
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=clause))
+    passes = [c for c in verdict.criteria if c.result is Result.PASS]
+    if passes:
+        lines.append("")
+        lines += [f"{_MARKS[Result.PASS]} {t.gettext(c.clause)}" for c in passes]
+    titles = [
+        (f"[{n}] " if numbered else "") + names.get(source, source)
+        for n, source in enumerate(sources, 1)
+    ]
+    ending = [
+        "",
+        t.gettext(MSG_SOURCES).format(sources="; ".join(titles)),
+        t.gettext(MSG_SHORT_FOOTER).format(date=t.format_date(verdict.checked_on)),
+    ]
+    # Notes (what the grant means in costs, whom to ask) go in while the summary stays short.
+    notes: list[str] = []
+    for note in verdict.notes:
+        line = f"• {render_message(note, t)}"
+        longer = "\n".join([*lines, "", *notes, line, *ending])
+        if len(longer) <= SUMMARY_CHARS:
+            notes.append(line)
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines + ending)
+
+
+def _result_line(verdict: Verdict, t: Translator) -> str:
+    if verdict.eligibility is Eligibility.ELIGIBLE:
+        return t.gettext(str(MSG_RESULT["eligible"]))
+    forms = MSG_RESULT[verdict.eligibility.value]
+    assert isinstance(forms, tuple)
+    wanted = Result.FAIL if verdict.eligibility is Eligibility.NOT_ELIGIBLE else Result.UNKNOWN
+    n = len(verdict.with_result(wanted))
+    return t.ngettext(forms[0], forms[1], n).format(n=t.format_number(n))
 
 
 def iter_message_ids(spec: CheckSpec) -> Iterator[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -36,10 +36,11 @@ from bot.dialogs import (
     render_invalid,
     render_text,
     render_verdict,
+    render_verdict_summary,
 )
 from bot.eligibility import Step
 from bot.storage import StorageKey
-from handlers.callbacks import decode, encode
+from handlers.callbacks import decode, encode, without_owner
 from handlers.common import (
     BotContext,
     answering,
@@ -55,6 +56,9 @@ from i18n import N_, Translator
 CHOOSE = "echk"
 # "Continue the check" under an answer to a side question: show the current question again.
 SHOW = "sh"
+# "Full details" under a verdict: the whole verdict, criterion by criterion, with the answers.
+FULL = "fd"
+FULL_LABEL = N_("Full details")
 LONG_LABEL = 64
 SHORT_LABEL = 40
 BACK_LABEL = N_("« Back")
@@ -117,13 +121,15 @@ def render_step(
             t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
         ), None
     if isinstance(outcome, Done):
-        text = render_verdict(outcome.verdict, t, source_names=_source_names(context))
+        # The summary fits a phone screen; the full detail is one press away.
+        text = render_verdict_summary(outcome.verdict, t, source_names=_source_names(context))
         keyboard = InlineKeyboardMarkup(
             [
+                [_button(t.gettext(FULL_LABEL), spec.id, VERDICT_STEP, FULL)],
                 [
                     _button(t.gettext(BACK_LABEL), spec.id, VERDICT_STEP, OPTION_BACK),
                     _button(t.gettext(RESTART_LABEL), spec.id, VERDICT_STEP, OPTION_RESTART),
-                ]
+                ],
             ]
         )
         return _plain_messages(text), keyboard
@@ -309,7 +315,7 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
     if query is None or key is None:
         return
     t = await user_translator(update, context)
-    decoded = decode_callback(query.data or "")
+    decoded = decode_callback(without_owner(query.data or ""))
     if decoded is None:
         await query.answer(t.gettext("This button is no longer active."))
         return
@@ -319,6 +325,9 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         await query.answer(
             t.gettext("This check has ended. Send /eligibility to start a new one.")
         )
+        return
+    if option == FULL:
+        await _send_full_verdict(update, context, key, query, t)
         return
     if option == SHOW:
         await context.services.sessions.resume(key)
@@ -347,6 +356,20 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
                 if "not modified" in str(exc).lower():
                     return
         await send_html(update, context, messages, keyboard)
+
+
+async def _send_full_verdict(
+    update: Update, context: BotContext, key: StorageKey, query: CallbackQuery, t: Translator
+) -> None:
+    step = await context.services.sessions.handle(key, Show(), t)
+    if step is None or not isinstance(step.outcome, Done):
+        await query.answer(
+            t.gettext("This check has moved on; please answer the latest question.")
+        )
+        return
+    text = render_verdict(step.outcome.verdict, t, source_names=_source_names(context))
+    async with answering(query):
+        await send_html(update, context, _plain_messages(text))
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

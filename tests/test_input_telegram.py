@@ -73,9 +73,7 @@ async def test_thanks_with_a_mention_in_a_group_gets_a_short_reply(tg: Harness) 
 
 
 @pytest.mark.parametrize(("text", "heading"), [("?", "/calls"), ("help", "/eligibility")])
-async def test_a_question_mark_or_help_leads_to_help(
-    tg: Harness, text: str, heading: str
-) -> None:
+async def test_a_question_mark_or_help_leads_to_help(tg: Harness, text: str, heading: str) -> None:
     chat = tg.driver()
     await chat.send(text)
     assert heading in chat.last_text and "don't know" not in chat.last_text
