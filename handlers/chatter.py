@@ -56,9 +56,14 @@ async def send_languages(update: Update, context: BotContext, code: str) -> None
     await send_html(update, context, text_to_html(text))
 
 
+# Longer than any Telegram message (4,096 characters): not a paste but abuse, and the
+# assistant's own limit refuses it whole.
+MAX_PASTE_CHARS = 4_096
+
+
 def shorten_long_message(text: str, limit: int) -> tuple[str, str | None]:
-    """The question to answer, and a note in the user's words when it was cut from a paste."""
-    if len(text) <= limit:
+    """The question to answer, and the original when its first question was cut from a paste."""
+    if len(text) <= limit or len(text) > MAX_PASTE_CHARS:
         return text, None
     return first_question(text, limit), text
 

@@ -41,6 +41,8 @@ async def test_a_long_pasted_message_gets_its_first_question_answered_and_says_s
     assert note.startswith(f"Your message is long ({len(pasted):,} characters)")
     assert PASTE_QUESTION in note
     assert "Denmark" in answer and "too long" not in answer
+    await chat.send(pasted * 2)  # longer than any Telegram message: the hard limit holds
+    assert "too long" in chat.last_text
 
 
 @pytest.mark.parametrize(
