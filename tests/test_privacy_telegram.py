@@ -248,3 +248,12 @@ def test_owner_mark_round_trips_and_respects_the_64_byte_limit() -> None:
 def g(group: Group) -> Group:
     """Short name for the group fixture."""
     return group
+
+
+async def test_anyone_in_the_group_may_vote_on_an_answer(g: Group) -> None:
+    await g.requester.send("@amif_test_bot Vad är finansieringsgraden i utlysningen 2024?")
+    answer = g.requester.last_keyboard_message
+    assert answer is not None
+    await g.member.click("👍 Till hjälp", message=answer)  # votes are anonymous, not personal
+    assert (g.tg.core.callback_answers[-1].text or "").startswith("Kiitos!")
+    assert g.tg.core.message(g.chat, answer.message_id).button_texts[0] == "✓ 👍 Till hjälp"
