@@ -147,7 +147,6 @@ MSG_RESULT: dict[str, str | tuple[str, str]] = {
 }
 MSG_MARK = {"pass": E_("met"), "fail": E_("not met"), "unknown": E_("to check")}
 MSG_WHAT_TO_DO = E_("What to do: {text}")
-MSG_SOURCE = E_("Source: {source}, {clause}")
 MSG_NOTES_HEADING = E_("Good to know")
 MSG_ANSWERS_HEADING = E_("Your answers")
 MSG_CRITERIA_HEADING = E_("Criteria")
@@ -205,7 +204,6 @@ ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     *MSG_RESULT.values(),
     *MSG_MARK.values(),
     MSG_WHAT_TO_DO,
-    MSG_SOURCE,
     MSG_NOTES_HEADING,
     MSG_ANSWERS_HEADING,
     MSG_CRITERIA_HEADING,
@@ -2582,36 +2580,31 @@ def render_call_status(verdict: Verdict, t: Translator) -> str:
 def render_verdict(
     verdict: Verdict, t: Translator, *, source_names: Mapping[str, str] | None = None
 ) -> str:
-    """The plain-text summary a user can forward to their consortium."""
+    """The plain-text summary a user can forward to their consortium.
+
+    Each criterion names its clause; the sources are named once, and each answer is listed
+    once, under "Your answers".
+    """
     names = source_names or {}
-    lines = [render_text(verdict.title, t), ""]
-    if verdict.eligibility is Eligibility.ELIGIBLE:
-        lines.append(t.gettext(str(MSG_RESULT["eligible"])))
-    else:
-        forms = MSG_RESULT[verdict.eligibility.value]
-        assert isinstance(forms, tuple)
-        wanted = (
-            Result.FAIL if verdict.eligibility is Eligibility.NOT_ELIGIBLE else (Result.UNKNOWN)
-        )
-        n = len(verdict.with_result(wanted))
-        lines.append(t.ngettext(forms[0], forms[1], n).format(n=t.format_number(n)))
+    lines = [render_text(verdict.title, t), "", _result_line(verdict, t)]
     lines += [render_call_status(verdict, t), "", t.gettext(MSG_CRITERIA_HEADING)]
+    sources = list(dict.fromkeys(c.source for c in verdict.criteria))
     for c in verdict.criteria:
         lines.append(
             f"{_MARKS[c.result]} {render_message(c.requirement, t)}"
             f" ({t.gettext(MSG_MARK[c.result.value])})"
         )
-        lines += [f"   {render_message(d, t)}" for d in c.details]
+        lines += [
+            f"   {render_message(d, t)}"
+            for d in c.details
+            if not (verdict.answers and d.msgid == MSG_DETAIL_ANSWER)
+        ]
         for extra in (c.fix, c.advice):
             if extra is not None:
                 text = render_message(extra, t)
                 lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
-        lines.append(
-            "   "
-            + t.gettext(MSG_SOURCE).format(
-                source=names.get(c.source, c.source), clause=t.gettext(c.clause)
-            )
-        )
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+    lines += ["", _sources_line(sources, names, t)]
     if verdict.notes:
         lines += ["", t.gettext(MSG_NOTES_HEADING)]
         lines += [f"• {render_message(note, t)}" for note in verdict.notes]
@@ -2622,6 +2615,21 @@ def render_verdict(
         ]
     lines += ["", t.gettext(MSG_FOOTER).format(date=t.format_date(verdict.checked_on))]
     return "\n".join(lines)
+
+
+def _clause(c: Criterion, sources: list[str], t: Translator) -> str:
+    """The criterion's clause, numbered by its source when there are several."""
+    clause = t.gettext(c.clause)
+    return f"{clause} [{sources.index(c.source) + 1}]" if len(sources) > 1 else clause
+
+
+def _sources_line(sources: list[str], names: Mapping[str, str], t: Translator) -> str:
+    numbered = len(sources) > 1
+    titles = [
+        (f"[{n}] " if numbered else "") + names.get(source, source)
+        for n, source in enumerate(sources, 1)
+    ]
+    return t.gettext(MSG_SOURCES).format(sources="; ".join(titles))
 
 
 # The verdict a phone shows on about two screens; the full detail is a button away.
@@ -2642,7 +2650,6 @@ def render_verdict_summary(
     if status:
         lines.append(status)
     sources = list(dict.fromkeys(c.source for c in verdict.criteria))
-    numbered = len(sources) > 1
     open_points = [c for c in verdict.criteria if c.result is not Result.PASS]
     open_points.sort(key=lambda c: c.result is not Result.FAIL)
     for c in open_points:
@@ -2652,21 +2659,14 @@ def render_verdict_summary(
             if extra is not None:
                 text = render_message(extra, t)
                 lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
-        clause = t.gettext(c.clause)
-        if numbered:
-            clause += f" [{sources.index(c.source) + 1}]"
-        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=clause))
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
     passes = [c for c in verdict.criteria if c.result is Result.PASS]
     if passes:
         lines.append("")
         lines += [f"{_MARKS[Result.PASS]} {t.gettext(c.clause)}" for c in passes]
-    titles = [
-        (f"[{n}] " if numbered else "") + names.get(source, source)
-        for n, source in enumerate(sources, 1)
-    ]
     ending = [
         "",
-        t.gettext(MSG_SOURCES).format(sources="; ".join(titles)),
+        _sources_line(sources, names, t),
         t.gettext(MSG_SHORT_FOOTER).format(date=t.format_date(verdict.checked_on)),
     ]
     # Notes (what the grant means in costs, whom to ask) go in while the summary stays short.
