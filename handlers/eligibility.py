@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -67,6 +68,8 @@ CANCEL_LABEL = N_("Cancel")
 HELP_LABEL = N_("Help")
 DONE_LABEL = N_("Done")
 CHOOSING = "choosing_check"
+# A typed call name counts as the choice for this long after "Which call do you want to check?".
+CHOOSE_SECONDS = 15 * 60
 CHOOSE_HINT = N_("Press a button, or type the call's number or name.")
 CHOOSE_UNKNOWN = N_("I did not recognise that call.")
 NOT_TAKEN = N_("I did not take that as an answer, because you asked a question in between.")
@@ -272,7 +275,7 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
     if spec is None and len(sessions.checks) == 1:
         spec = next(iter(sessions.checks.values()))
     if spec is None:
-        _user_data(context)[CHOOSING] = key.chat_id
+        _user_data(context)[CHOOSING] = (key.chat_id, time.monotonic())
         await send_html(update, context, _choose_prompt(context, t), _choose_keyboard(context, t))
         return
     await _begin(update, context, key, spec, t)
@@ -499,7 +502,11 @@ async def _say_paused(
 
 async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, text: str) -> bool:
     """At "Which call do you want to check?": a typed call name, reference or number."""
-    if _user_data(context).get(CHOOSING) != key.chat_id:
+    asked = _user_data(context).get(CHOOSING)
+    if not isinstance(asked, tuple) or asked[0] != key.chat_id:
+        return False
+    if time.monotonic() - asked[1] > CHOOSE_SECONDS:
+        _user_data(context).pop(CHOOSING, None)
         return False
     if _looks_like_question(text):
         _user_data(context).pop(CHOOSING, None)
