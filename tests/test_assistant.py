@@ -189,3 +189,19 @@ def test_a_comparison_says_which_side_our_sources_lack(assistant: Assistant) -> 
     )
     assert "Our sources do not say the deadline for AMIF 2024 call" in reply.text
     assert "16 February 2021" in reply.text and "Earlier deadline" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is 'samhällsorientering' in the Finnish autumn 2023 call?", "civic orientation"),
+        ("Mitä tarkoittaa AMIFin 'thematic facility'?", "temaattisen välineen"),
+        ("Vad är 'unaccompanied minors' i den finska utlysningen?", "ensamkommande"),
+    ],
+)
+def test_a_quoted_term_of_another_language_leads_to_the_passage_in_the_askers(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    reply = assistant.answer(question)
+    assert reply.answered and expected in reply.text.lower(), reply.text
+    assert "only in a source in" not in reply.text  # the shipped page says it in every language

@@ -29,6 +29,10 @@ from knowledge.documents import Passage
 from knowledge.facts import CallFacts, CallStatus
 
 Clock = Callable[[], datetime]
+# A word this long that the question's language does not know but another language's passages
+# do is a quoted term of that language ('samhällsorientering'); shorter ones are too often names
+# or typos that happen to exist elsewhere.
+FOREIGN_TERM_MIN_LETTERS = 8
 # Letters of a word that name an objective: 5 missed Swedish "asyl" (asylsystemet) and Finnish
 # "palu" (paluu); with 4 every question of the set still names the right objectives.
 OBJECTIVE_PREFIX = 4
@@ -132,6 +136,8 @@ class Answerer:
         self.clock = clock
         self.policy = policy
         self.render = FactRenderer(kb)
+        # (document, passage key, language) -> passage of the shipped documents, made on first use.
+        self._parallels: dict[tuple[str, str, str], Passage] | None = None
         # Each language's index keeps the set of its passages' words (saved with it); they are
         # looked up one set after another, not merged: a union of 100,000 words at start-up
         # costs more than a few extra look-ups per question ever will.
@@ -604,7 +610,57 @@ class Answerer:
             return None
         return self._passages_reply(v, q, own, terms, foreign)
 
+    def _foreign_term_hits(self, q: Query) -> tuple[list[PassageHit], list[str], bool]:
+        """Passages for the words of another language a question quotes ('samhällsorientering').
+
+        The shipped documents say the same in every language under the same passage key, so a
+        quoted Swedish term leads to the passage in the question's own language; an ingested
+        document's passage is shown as it is, marked as being in another language.
+        """
+        own = self._known_terms[q.lang]
+        analyzer = self.kb.indexes[q.lang].analyzer
+        for other in LANGUAGES:
+            if other == q.lang:
+                continue
+            theirs, other_analyzer = self._known_terms[other], self.kb.indexes[other].analyzer
+            quoted = [
+                w
+                for w in analyzer.words(q.text)
+                if len(w) >= FOREIGN_TERM_MIN_LETTERS
+                and (analyzer.terms(w) or [""])[0] not in own
+                and (other_analyzer.terms(w) or [""])[0] in theirs
+            ]
+            if not quoted:
+                continue
+            hits = self._good_hits(" ".join(quoted), other)
+            if not hits:
+                continue
+            parallel = [self._parallel(h, q.lang) for h in hits]
+            if all(p is not None for p in parallel):
+                return [p for p in parallel if p is not None], analyzer.terms(q.text), False
+            return hits, other_analyzer.terms(" ".join(quoted)), True
+        return [], [], False
+
+    def _parallel(self, hit: PassageHit, lang: str) -> PassageHit | None:
+        """The same passage of a shipped document in another language, if it has one."""
+        if self._parallels is None:
+            self._parallels = {
+                (p.source.id, p.key, p.lang): p
+                for document in self.kb.documents
+                if not document.source.ingested
+                for p in document.passages
+            }
+        found = self._parallels.get((hit.passage.source.id, hit.passage.key, lang))
+        return (
+            None
+            if found is None
+            else PassageHit(found, hit.score, hit.matched_stems, hit.query_stems)
+        )
+
     def _passage_reply(self, v: View, q: Query) -> Reply:
+        quoted, quoted_terms, quoted_foreign = self._foreign_term_hits(q)
+        if quoted:
+            return self._passages_reply(v, q, quoted, quoted_terms, quoted_foreign)
         hits = self._good_hits(q.text, q.lang)
         terms = self.kb.indexes[q.lang].analyzer.terms(q.text)
         foreign = False
@@ -677,7 +733,9 @@ class Answerer:
             return passage.text
         sentences = [
             piece
-            for sentence in _SENTENCE.split(passage.text)
+            for line in passage.text.split("\n")  # an ingested page's lines end its sentences
+            for sentence in _SENTENCE.split(line)
+            if sentence.strip()
             for piece in _pieces(sentence, self.policy.key_sentence_max_words)
         ]
         if len(sentences) <= self.policy.key_sentences:
