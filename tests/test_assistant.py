@@ -205,3 +205,15 @@ def test_a_quoted_term_of_another_language_leads_to_the_passage_in_the_askers(
     reply = assistant.answer(question)
     assert reply.answered and expected in reply.text.lower(), reply.text
     assert "only in a source in" not in reply.text  # the shipped page says it in every language
+
+
+def test_a_reply_names_each_source_once_and_says_the_status_only_when_asked(
+    assistant: Assistant,
+) -> None:
+    for question in ("What is AMIF-2024-TF2-AG-THB?", "Vad finansierar utlysningen 2024?"):
+        reply = assistant.answer(question)
+        ids = [s.id for s in reply.sources]
+        assert len(ids) == len(set(ids)), reply.text
+        assert "Status" not in reply.text, reply.text
+    timing = assistant.answer("Is the 2020 trafficking call still open?")
+    assert "closed" in timing.text

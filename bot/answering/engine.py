@@ -454,7 +454,8 @@ class Answerer:
                 v, call, [o for o in call.objectives if o.number in numbers]
             )
         )
-        body.append(self.render.status_line(v, call, short=True))
+        if q.timing:
+            body.append(self.render.status_line(v, call, short=True))
         return Reply(
             t.lang,
             True,
@@ -476,7 +477,7 @@ class Answerer:
                 call=call.title.get(t.lang), summary=call.summary.get(t.lang)
             )
         ]
-        if call.kind == "call":
+        if call.kind == "call" and q.timing:
             body.append(self.render.status_line(v, call, short=True))
         return Reply(
             t.lang,
@@ -722,7 +723,12 @@ class Answerer:
             # Where a call stands now is said when the question is about timing, only then.
             for call in calls:
                 body.append(self.render.status_line(v, call))
-        refs = tuple(dict.fromkeys(self.render.ref(h.passage.source.id, h.score) for h in chosen))
+        # One line per source document, with the best passage's score.
+        best_of = {h.passage.source.id: h for h in reversed(chosen)}
+        refs = tuple(
+            self.render.ref(doc, best_of[doc].score)
+            for doc in dict.fromkeys(h.passage.source.id for h in chosen)
+        )
         return Reply(
             t.lang, True, tuple(body), refs, kind="passage", calls=tuple(c.id for c in calls)
         )
