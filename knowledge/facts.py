@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -593,4 +594,21 @@ def _find_id(merged: Mapping[str, Mapping[str, Any]], ident: str) -> str | None:
     for key, data in merged.items():
         if wanted in (key.casefold(), str(data.get("reference") or "").casefold()):
             return key
+    return None
+
+
+# The EU Funding & Tenders portal's page of a topic follows from its reference.
+FUNDING_TENDERS_TOPIC = (
+    "https://ec.europa.eu/info/funding-tenders/opportunities/portal/screen/opportunities/"
+    "topic-details/{reference}"
+)
+_EU_REFERENCE = re.compile(r"[A-Z]{2,10}-\d{4}-[A-Z0-9]+-[A-Z0-9-]+")
+
+
+def official_page(call: CallFacts) -> str | None:
+    """The page of the call to open: its own URL, else the portal's topic page of its reference."""
+    if call.url:
+        return call.url
+    if call.reference and _EU_REFERENCE.fullmatch(call.reference):
+        return FUNDING_TENDERS_TOPIC.format(reference=call.reference.lower())
     return None

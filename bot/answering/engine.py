@@ -26,7 +26,7 @@ from bot.answering.reply import Reply
 from i18n import LANGUAGE_NAMES, LANGUAGES, Translator, translator
 from knowledge.base import KnowledgeBase, PassageHit, fold
 from knowledge.documents import Passage
-from knowledge.facts import CallFacts, CallStatus
+from knowledge.facts import CallFacts, CallStatus, official_page
 
 Clock = Callable[[], datetime]
 # A word this long that the question's language does not know but another language's passages
@@ -369,6 +369,9 @@ class Answerer:
         ]
         if not sources:
             sources = [self.render.ref(call.source, None) for call in having]
+        page = official_page(having[0]) if len(having) == 1 else None
+        if page and page not in " ".join(s.url or "" for s in sources):
+            body.append(t.gettext("Official call page: {url}").format(url=page))
         return Reply(
             t.lang,
             True,

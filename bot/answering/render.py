@@ -13,7 +13,7 @@ from bot.answering.reply import Reply, SourceRef
 from i18n import N_, Translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import Source
-from knowledge.facts import CallFacts, CallStatus, Objective
+from knowledge.facts import CallFacts, CallStatus, Objective, official_page
 
 _TOPIC_FIELDS = {
     "funding_rate": ("funding_rate", "co_financing"),
@@ -350,6 +350,9 @@ class FactRenderer:
         t = v.t
         ref = f" [{call.reference}]" if call.reference else ""
         body = [f"{call.title.get(t.lang)}{ref}", call.summary.get(t.lang)]
+        page = official_page(call)
+        if page:
+            body.append(t.gettext("Official call page: {url}").format(url=page))
         topics = (
             "deadline",
             "budget",
