@@ -1,6 +1,6 @@
 """Benchmark of the question-answering core: start-up to first answer, latency, peak memory.
 
-Run: python benchmarks/bench_answers.py [--questions 1000]
+Run: python benchmarks/bench_answers.py [--questions 1000] [--ingested 20000]
 Prints a table; it is a measurement, not a test (targets on a 2-core machine: first answer < 1 s,
 p95 < 5 ms).
 """
@@ -43,13 +43,30 @@ def startup_seconds(runs: int = 5) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument(
+        "--ingested",
+        type=int,
+        default=0,
+        help="answer with this many synthetic ingested passages beside the shipped ones",
+    )
     args = parser.parse_args()
     from bot.assistant import Assistant
     from knowledge.base import KnowledgeBase
 
     boot = startup_seconds()
+    data_dir = None
+    if args.ingested:
+        import tempfile
+
+        from benchmarks.bench_retrieval import build_vocabulary, write_store
+
+        shipped = KnowledgeBase.load(None)
+        data_dir = Path(tempfile.mkdtemp(prefix="amif-bench-answers-"))
+        vocabularies = {lang: build_vocabulary(shipped, lang) for lang in ("en", "sv", "fi")}
+        write_store(data_dir, vocabularies, args.ingested)
+        KnowledgeBase.load(data_dir)  # builds and saves the index, as a first start does
     t0 = time.perf_counter()
-    kb = KnowledgeBase.load(None)
+    kb = KnowledgeBase.load(data_dir)
     assistant = Assistant(kb)
     load_ms = (time.perf_counter() - t0) * 1000
     questions = [
@@ -79,6 +96,10 @@ def main() -> None:
     print(f"{f'latency p95 over {len(latencies)} questions':<44} {p95:>9.2f} ms")
     print(f"{'latency max':<44} {latencies[-1]:>9.2f} ms")
     print(f"{'peak memory (max RSS)':<44} {peak_mb:>9.1f} MB")
+    if data_dir is not None:
+        import shutil
+
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

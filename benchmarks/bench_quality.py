@@ -13,12 +13,13 @@ import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.answering.policy import POLICY, AnswerPolicy  # noqa: E402
 from tests.support.questions import (  # noqa: E402
     KINDS,
     LANGS,
@@ -32,11 +33,12 @@ from tests.support.questions import (  # noqa: E402
 
 @dataclass(frozen=True)
 class Scored:
-    """One asked case: the reply's first line and why it missed (None when right)."""
+    """One asked case: the reply's first line, whether it answered, why it missed (or None)."""
 
     case: Case
     first_line: str
     why: str | None
+    answered: bool = False
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Tally:
         return {"right": self.right, "asked": self.asked, "accuracy": round(self.rate, 4)}
 
 
-def run(cases: list[Case]) -> list[Scored]:
+def run(cases: list[Case], policy: AnswerPolicy | None = None) -> list[Scored]:
     """Ask every case of the set on the shipped knowledge, at the tests' fixed clock."""
     from bot.assistant import Assistant
     from knowledge.base import KnowledgeBase
@@ -69,11 +71,12 @@ def run(cases: list[Case]) -> list[Scored]:
 
     kb = KnowledgeBase.load(None)
     scored = []
+    chosen = policy or POLICY
     for case in cases:
         # A fresh assistant per case: whatever one conversation keeps never leaks into the next.
-        reply = ask(Assistant(kb, lambda: FIXED_NOW), case)
+        reply = ask(Assistant(kb, lambda: FIXED_NOW, chosen), case)
         first = next((line for line in reply.text.splitlines() if line.strip()), "")
-        scored.append(Scored(case, first, miss(case, reply)))
+        scored.append(Scored(case, first, miss(case, reply), reply.answered))
     return scored
 
 
@@ -115,12 +118,56 @@ def table(t: dict[str, dict[str, Tally]]) -> str:
     return "\n".join(lines)
 
 
+def sweep(cases: list[Case]) -> str:
+    """Precision and recall of answering as the passage thresholds move (the README's table).
+
+    precision: of the questions answered, the share answered right; recall: of the questions
+    the sources answer, the share answered right; declined right: of the questions that must be
+    declined, the share declined.
+    """
+    lines = [
+        "min_score  min_stem_share  precision  recall  declined right  accuracy",
+    ]
+    for min_score in (1.0, 2.0, 3.0, 4.0, 5.0):
+        for share in (0.2, 0.34, 0.5):
+            policy = replace(POLICY, min_score=min_score, min_stem_share=share)
+            scored = run(cases, policy)
+            answerable = [s for s in scored if not s.case.decline]
+            declines = [s for s in scored if s.case.decline]
+            answered = [s for s in scored if s.answered]
+            right = sum(1 for s in answerable if s.why is None)
+            precision = right / max(
+                1,
+                sum(1 for s in answered if not s.case.decline)
+                + sum(1 for s in answered if s.case.decline),
+            )
+            recall = right / max(1, len(answerable))
+            declined = sum(1 for s in declines if s.why is None) / max(1, len(declines))
+            accuracy = sum(1 for s in scored if s.why is None) / len(scored)
+            mark = (
+                " <- AnswerPolicy"
+                if (min_score, share) == (POLICY.min_score, POLICY.min_stem_share)
+                else ""
+            )
+            lines.append(
+                f"{min_score:9.1f}  {share:14.2f}  {precision:9.1%}  {recall:6.1%}  "
+                f"{declined:14.1%}  {accuracy:8.1%}{mark}"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true", help="print every miss")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     parser.add_argument("--variant", choices=VARIANTS, help="only the questions of this variant")
+    parser.add_argument(
+        "--sweep", action="store_true", help="precision/recall as the passage thresholds move"
+    )
     args = parser.parse_args()
+    if args.sweep:
+        print(sweep([c for c in load_cases() if args.variant in (None, c.variant)]))
+        return
     start = time.perf_counter()
     scored = run([c for c in load_cases() if args.variant in (None, c.variant)])
     seconds = time.perf_counter() - start

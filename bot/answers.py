@@ -407,15 +407,142 @@ _YEAR_WORDS = frozenset(
 )
 _NUMBER_WITH_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)?\.?$")
 
+# Small numbers written as words, for counts and durations ("two years", "två år", "kaksi
+# vuotta"); tens combine with units as each language writes them ("twenty-four", "tjugofyra",
+# "kaksikymmentäneljä").
+_UNIT_WORDS: dict[str, int] = {
+    **dict.fromkeys(("zero", "noll", "nolla"), 0),
+    **dict.fromkeys(("one", "en", "ett", "yksi", "yhden"), 1),
+    **dict.fromkeys(("two", "två", "kaksi", "kahden"), 2),
+    **dict.fromkeys(("three", "tre", "kolme", "kolmen"), 3),
+    **dict.fromkeys(("four", "fyra", "neljä", "neljän"), 4),
+    **dict.fromkeys(("five", "fem", "viisi", "viiden"), 5),
+    **dict.fromkeys(("six", "sex", "kuusi", "kuuden"), 6),
+    **dict.fromkeys(("seven", "sju", "seitsemän"), 7),
+    **dict.fromkeys(("eight", "åtta", "kahdeksan"), 8),
+    **dict.fromkeys(("nine", "nio", "yhdeksän"), 9),
+    **dict.fromkeys(("ten", "tio", "kymmenen"), 10),
+    **dict.fromkeys(("eleven", "elva"), 11),
+    **dict.fromkeys(("twelve", "tolv"), 12),
+    **dict.fromkeys(("thirteen", "tretton"), 13),
+    **dict.fromkeys(("fourteen", "fjorton"), 14),
+    **dict.fromkeys(("fifteen", "femton"), 15),
+    **dict.fromkeys(("sixteen", "sexton"), 16),
+    **dict.fromkeys(("seventeen", "sjutton"), 17),
+    **dict.fromkeys(("eighteen", "arton", "aderton"), 18),
+    **dict.fromkeys(("nineteen", "nitton"), 19),
+}
+_TEN_WORDS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "tjugo": 20,
+    "trettio": 30,
+    "fyrtio": 40,
+    "femtio": 50,
+    "sextio": 60,
+    "sjuttio": 70,
+    "åttio": 80,
+    "nittio": 90,
+}
+# Finnish builds 11-19 as unit + "toista" and tens as unit + "kymmentä".
+_FI_UNITS: dict[str, int] = {
+    "yksi": 1,
+    "kaksi": 2,
+    "kolme": 3,
+    "neljä": 4,
+    "viisi": 5,
+    "kuusi": 6,
+    "seitsemän": 7,
+    "kahdeksan": 8,
+    "yhdeksän": 9,
+}
+_HALF_PHRASES: dict[str, Decimal] = {
+    "half a": Decimal("0.5"),
+    "a half": Decimal("0.5"),
+    "ett halvt": Decimal("0.5"),
+    "halvt": Decimal("0.5"),
+    "ett halvår": Decimal("0.5"),
+    "puoli": Decimal("0.5"),
+    "puolitoista": Decimal("1.5"),
+    "one and a half": Decimal("1.5"),
+    "ett och ett halvt": Decimal("1.5"),
+    "ett och halvt": Decimal("1.5"),
+    "två och ett halvt": Decimal("2.5"),
+    "two and a half": Decimal("2.5"),
+    "kaksi ja puoli": Decimal("2.5"),
+}
+
+
+def _number_word(word: str) -> int | None:
+    """One written number up to 99: 'four', 'twenty-four', 'tjugofyra', 'kaksikymmentäneljä'."""
+    word = word.replace("-", "")
+    if word in _UNIT_WORDS:
+        return _UNIT_WORDS[word]
+    for tens_word, tens in _TEN_WORDS.items():
+        if word.startswith(tens_word):
+            rest = word.removeprefix(tens_word)
+            if not rest:
+                return tens
+            unit = _UNIT_WORDS.get(rest)
+            return tens + unit if unit is not None and 1 <= unit <= 9 else None
+    if word.endswith("toista") and word.removesuffix("toista") in _FI_UNITS:
+        return 10 + _FI_UNITS[word.removesuffix("toista")]
+    for unit_word, unit in _FI_UNITS.items():
+        if word.startswith(unit_word + "kymmentä"):
+            rest = word.removeprefix(unit_word + "kymmentä")
+            if not rest:
+                return unit * 10
+            ones = _FI_UNITS.get(rest)
+            return unit * 10 + ones if ones is not None else None
+    return None
+
+
+def written_number(text: str) -> Decimal | None:
+    """A small number written in words in English, Swedish or Finnish, or None."""
+    phrase = _SPACES.sub(" ", text.replace("-", " ")).strip()
+    if phrase in _HALF_PHRASES:
+        return _HALF_PHRASES[phrase]
+    words = phrase.split(" ")
+    if len(words) == 2 and words[0] in _TEN_WORDS and words[1] in _UNIT_WORDS:
+        unit = _UNIT_WORDS[words[1]]  # "twenty four"
+        return Decimal(_TEN_WORDS[words[0]] + unit) if 1 <= unit <= 9 else None
+    if len(words) != 1:
+        return None
+    value = _number_word(words[0])
+    return Decimal(value) if value is not None else None
+
+
+def _number_and_unit(phrase: str) -> tuple[Decimal, str | None] | None:
+    """'24 kk' -> (24, 'kk'); 'två år' -> (2, 'år'); 'twenty-four' -> (24, None)."""
+    match = _NUMBER_WITH_UNIT.match(phrase)
+    if match:
+        return Decimal(match.group(1).replace(",", ".")), match.group(2)
+    words = phrase.split(" ")
+    last = words[-1].rstrip(".")
+    if len(words) > 1 and (last in _MONTH_WORDS or last in _YEAR_WORDS):
+        amount = " ".join(words[:-1])
+        number = Decimal(1) if amount in ("a", "an") else written_number(amount)
+        return (number, last) if number is not None else None
+    number = written_number(phrase)
+    return (number, None) if number is not None else None
+
 
 def parse_whole_number(text: str, *, unit: str | None = None) -> Parsed[int] | Rejected:
-    """Read a whole number; with unit='months' also '24 kk', '24 månader' and '2 years' (= 24)."""
+    """Read a whole number; with unit='months' also '24 kk', '24 månader' and '2 years' (= 24).
+
+    Small numbers may be written as words: 'two years', 'två år', 'kaksi vuotta'.
+    """
     hint = HINT_MONTHS if unit == "months" else HINT_WHOLE_NUMBER
-    match = _NUMBER_WITH_UNIT.match(_phrase(text))
-    if not match:
+    found = _number_and_unit(_phrase(text))
+    if found is None:
         return Rejected(hint)
-    number = Decimal(match.group(1).replace(",", "."))
-    word = match.group(2)
+    number, word = found
     if word is not None:
         if unit != "months":
             return Rejected(hint)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.answering.engine import Answerer
-from bot.answering.policy import POLICY
+from bot.answering.policy import POLICY, AnswerPolicy
 from bot.answering.query import zone_named
 from bot.answering.render import View
 from bot.answering.reply import Reply, SourceRef
@@ -42,10 +42,12 @@ def clean_question(text: str) -> str:
 class Assistant:
     """Answers questions from the knowledge base; one instance serves every user and front end."""
 
-    def __init__(self, kb: KnowledgeBase, clock: Clock = _system_now) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, clock: Clock = _system_now, policy: AnswerPolicy = POLICY
+    ) -> None:
         self.kb = kb
         self.clock = clock
-        self._answerer = Answerer(kb, clock)
+        self._answerer = Answerer(kb, clock, policy)
 
     def answer(
         self,

@@ -84,23 +84,64 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Add operator documents to the local knowledge store."""
+    """Add operator documents to the local knowledge store and show what each one says."""
+    from i18n import translator
+    from knowledge.extract import as_dict, describe
     from knowledge.ingest import ingest_paths
 
-    results = ingest_paths([Path(p) for p in args.paths], settings.data_dir)
-    failed = 0
+    try:
+        # The store keeps this run's files only once the whole knowledge loads with them.
+        results = ingest_paths(
+            [Path(p) for p in args.paths],
+            settings.data_dir,
+            verify=lambda: KnowledgeBase.load(settings.data_dir),
+        )
+    except KnowledgeError as exc:
+        print(
+            f"error: the knowledge would not load with these files, so nothing was kept: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    failed = sum(1 for r in results if r.error)
+    t = translator(args.lang or "en")
     for result in results:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "path": str(result.path),
+                        "id": result.doc_id,
+                        "status": result.status,
+                        "passages": result.passages,
+                        "error": result.error,
+                        "calls": list(result.calls),
+                        "extracted": as_dict(result.extraction) if result.extraction else None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+            continue
         if result.error:
-            failed += 1
             print(f"error: {result.path}: {result.error}", file=sys.stderr)
-        elif result.status == "unchanged":
+            continue
+        if result.status == "unchanged":
             print(f"unchanged {result.path} ({result.doc_id}: nothing rewritten)")
         elif result.status == "duplicate":
             print(f"skipped {result.path}: the same text is stored as {result.doc_id}")
+            continue
         else:
             print(
                 f"ingested {result.path} as {result.doc_id} "
                 f"({result.passages} passages, {result.status})"
+            )
+        if result.extraction is not None:
+            for line in describe(result.extraction, t):
+                print(f"  {line}")
+        if result.calls:
+            print(f"  -> call{'s' if len(result.calls) > 1 else ''}: {', '.join(result.calls)}")
+            print(
+                f"  check {settings.data_dir / 'extracted' / (result.doc_id or '')}.yaml; "
+                f"correct it in {settings.data_dir / 'facts'}/ and run `amif-bot reload`"
             )
     if not results:
         print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
@@ -110,10 +151,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     except KnowledgeError as exc:
         print(f"error: the knowledge store does not load after ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(
-        f"{len(results) - failed} of {len(results)} files ingested into "
-        f"{settings.data_dir / 'documents'}"
-    )
+    if not args.json:
+        print(
+            f"{len(results) - failed} of {len(results)} files ingested into "
+            f"{settings.data_dir / 'documents'}"
+        )
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -181,6 +223,10 @@ def build_parser(operator_commands: bool = True) -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
     ingest = sub.add_parser("ingest", help="add documents (.txt .md .html .pdf) to the store")
     ingest.add_argument("paths", nargs="+", help="files or folders")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per file")
+    ingest.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="language of the extraction report"
+    )
     ingest.set_defaults(func=cmd_ingest)
     run = sub.add_parser("run", help="start the Telegram bot")
     run.set_defaults(func=cmd_run)

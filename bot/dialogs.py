@@ -147,7 +147,6 @@ MSG_RESULT: dict[str, str | tuple[str, str]] = {
 }
 MSG_MARK = {"pass": E_("met"), "fail": E_("not met"), "unknown": E_("to check")}
 MSG_WHAT_TO_DO = E_("What to do: {text}")
-MSG_SOURCE = E_("Source: {source}, {clause}")
 MSG_NOTES_HEADING = E_("Good to know")
 MSG_ANSWERS_HEADING = E_("Your answers")
 MSG_CRITERIA_HEADING = E_("Criteria")
@@ -169,6 +168,9 @@ MSG_STATUS_UNKNOWN = E_(
 MSG_WINDOW = E_("Application period: {opens} to {closes}.")
 MSG_DATE_TIME = E_("{date} at {time} ({zone})")
 MSG_ADVICE_UNKNOWN = E_("We could not settle this from your answers: check it before you apply.")
+MSG_SHORT_SOURCE = E_("Source: {clause}")
+MSG_SOURCES = E_("Source of these points: {sources}")
+MSG_SHORT_FOOTER = E_("Checked on {date}. Guidance from our sources, not an official decision.")
 
 ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     MSG_PROGRESS,
@@ -202,7 +204,6 @@ ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     *MSG_RESULT.values(),
     *MSG_MARK.values(),
     MSG_WHAT_TO_DO,
-    MSG_SOURCE,
     MSG_NOTES_HEADING,
     MSG_ANSWERS_HEADING,
     MSG_CRITERIA_HEADING,
@@ -212,6 +213,9 @@ ENGINE_MESSAGES: tuple[str | tuple[str, str], ...] = (
     MSG_WINDOW,
     MSG_DATE_TIME,
     MSG_ADVICE_UNKNOWN,
+    MSG_SHORT_SOURCE,
+    MSG_SOURCES,
+    MSG_SHORT_FOOTER,
 )
 
 # --- countries ---------------------------------------------------------------------------------
@@ -1823,6 +1827,7 @@ def _ask(
         chosen = tuple(o.label for o in q.options if o.id in selected)
         notes.append(Message.of(MSG_SELECTED, options=Labels(chosen)))
     position = next(i for i, inst in enumerate(instances) if inst.id == current.id)
+    total = max(len(instances), longest_path(spec, answers.done))
     return Ask(
         state=state,
         check=spec.id,
@@ -1830,7 +1835,7 @@ def _ask(
         question=q,
         prompt=Message(q.prompt, tuple(params.items())),
         options=options,
-        progress=Progress(position + 1, len(instances)),
+        progress=Progress(position + 1, total),
         selected=selected,
         notes=tuple(notes),
         feedback=_feedback(spec, state, answers),
@@ -1839,6 +1844,70 @@ def _ask(
         can_finish=q.collects,
         at_start=not state.log,
     )
+
+
+def _conditions_on(spec: CheckSpec) -> dict[str, list[AnswerTest]]:
+    """The tests of `when:` conditions, by the step whose answer they read."""
+    found: dict[str, list[AnswerTest]] = {}
+
+    def walk(condition: Condition) -> None:
+        if isinstance(condition, AllOf | AnyOf):
+            for item in condition.items:
+                walk(item)
+        elif isinstance(condition, Not):
+            walk(condition.item)
+        else:
+            found.setdefault(condition.step, []).append(condition)
+
+    for q in spec.questions:
+        if q.when is not None:
+            walk(q.when)
+    return found
+
+
+def _branch_values(q: Question, tests: Sequence[AnswerTest]) -> list[Value]:
+    """Answers to a question that decide later `when:` conditions differently."""
+    if q.type is QuestionType.YESNO:
+        return [True, False, *([None] if q.unsure else [])]
+    if q.type is QuestionType.CHOICE:
+        return [o.id for o in q.options]
+    if q.type is QuestionType.MULTI:
+        return [(o.id,) for o in q.options]
+    values: list[Value] = [None]
+    for test in tests:
+        if test.op in ("at_least", "at_most"):
+            limit = Decimal(str(test.value))
+            values += [str(limit), str(limit - 1), str(limit + 1)]
+        elif test.op == "in":
+            values += list(test.value)
+        else:
+            values.append(test.value)
+    return values
+
+
+def longest_path(spec: CheckSpec, done: Mapping[str, Value]) -> int:
+    """How many questions the longest way through the check still takes, given the answers.
+
+    The step counter shows this total, so it only shrinks as branches are settled instead of
+    jumping up ("1/2, 2/2, 3/4"). Follow-up questions per named country are counted once their
+    country is named: before that nobody can know how many there will be.
+    """
+    branching = _conditions_on(spec)
+
+    def walk(answers: dict[str, Value]) -> int:
+        instances = _instances(spec, answers)
+        current = next((i for i in instances if i.id not in answers), None)
+        if current is None:
+            return len(instances)
+        tests = branching.get(current.id)
+        if not tests:
+            return walk({**answers, current.id: None})
+        return max(
+            walk({**answers, current.id: value})
+            for value in _branch_values(current.question, tests)
+        )
+
+    return walk(dict(done))
 
 
 def _rule_steps(rule: Rule) -> set[str]:
@@ -2486,9 +2555,9 @@ def render_ask(ask: Ask, t: Translator, *, numbered_options: bool = True) -> str
 
 
 def render_invalid(invalid: Invalid, t: Translator, *, numbered_options: bool = True) -> str:
-    """The hint, then the question again."""
+    """The hint, then only the question again (not the feedback on the answer before it)."""
     return f"{render_message(invalid.hint, t)}\n\n" + render_ask(
-        invalid.ask, t, numbered_options=numbered_options
+        replace(invalid.ask, feedback=()), t, numbered_options=numbered_options
     )
 
 
@@ -2511,36 +2580,31 @@ def render_call_status(verdict: Verdict, t: Translator) -> str:
 def render_verdict(
     verdict: Verdict, t: Translator, *, source_names: Mapping[str, str] | None = None
 ) -> str:
-    """The plain-text summary a user can forward to their consortium."""
+    """The plain-text summary a user can forward to their consortium.
+
+    Each criterion names its clause; the sources are named once, and each answer is listed
+    once, under "Your answers".
+    """
     names = source_names or {}
-    lines = [render_text(verdict.title, t), ""]
-    if verdict.eligibility is Eligibility.ELIGIBLE:
-        lines.append(t.gettext(str(MSG_RESULT["eligible"])))
-    else:
-        forms = MSG_RESULT[verdict.eligibility.value]
-        assert isinstance(forms, tuple)
-        wanted = (
-            Result.FAIL if verdict.eligibility is Eligibility.NOT_ELIGIBLE else (Result.UNKNOWN)
-        )
-        n = len(verdict.with_result(wanted))
-        lines.append(t.ngettext(forms[0], forms[1], n).format(n=t.format_number(n)))
+    lines = [render_text(verdict.title, t), "", _result_line(verdict, t)]
     lines += [render_call_status(verdict, t), "", t.gettext(MSG_CRITERIA_HEADING)]
+    sources = list(dict.fromkeys(c.source for c in verdict.criteria))
     for c in verdict.criteria:
         lines.append(
             f"{_MARKS[c.result]} {render_message(c.requirement, t)}"
             f" ({t.gettext(MSG_MARK[c.result.value])})"
         )
-        lines += [f"   {render_message(d, t)}" for d in c.details]
+        lines += [
+            f"   {render_message(d, t)}"
+            for d in c.details
+            if not (verdict.answers and d.msgid == MSG_DETAIL_ANSWER)
+        ]
         for extra in (c.fix, c.advice):
             if extra is not None:
                 text = render_message(extra, t)
                 lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
-        lines.append(
-            "   "
-            + t.gettext(MSG_SOURCE).format(
-                source=names.get(c.source, c.source), clause=t.gettext(c.clause)
-            )
-        )
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+    lines += ["", _sources_line(sources, names, t)]
     if verdict.notes:
         lines += ["", t.gettext(MSG_NOTES_HEADING)]
         lines += [f"• {render_message(note, t)}" for note in verdict.notes]
@@ -2551,6 +2615,80 @@ def render_verdict(
         ]
     lines += ["", t.gettext(MSG_FOOTER).format(date=t.format_date(verdict.checked_on))]
     return "\n".join(lines)
+
+
+def _clause(c: Criterion, sources: list[str], t: Translator) -> str:
+    """The criterion's clause, numbered by its source when there are several."""
+    clause = t.gettext(c.clause)
+    return f"{clause} [{sources.index(c.source) + 1}]" if len(sources) > 1 else clause
+
+
+def _sources_line(sources: list[str], names: Mapping[str, str], t: Translator) -> str:
+    numbered = len(sources) > 1
+    titles = [
+        (f"[{n}] " if numbered else "") + names.get(source, source)
+        for n, source in enumerate(sources, 1)
+    ]
+    return t.gettext(MSG_SOURCES).format(sources="; ".join(titles))
+
+
+# The verdict a phone shows on about two screens; the full detail is a button away.
+SUMMARY_CHARS = 1_400
+
+
+def render_verdict_summary(
+    verdict: Verdict, t: Translator, *, source_names: Mapping[str, str] | None = None
+) -> str:
+    """The verdict for a phone screen: what fails or is open first, with what to do; passes in
+    one line each; every source named once.
+
+    Answers are not repeated (the user just gave them); render_verdict has the full detail.
+    """
+    names = source_names or {}
+    lines = [render_text(verdict.title, t), _result_line(verdict, t)]
+    status = render_call_status(verdict, t).split("\n")[0]
+    if status:
+        lines.append(status)
+    sources = list(dict.fromkeys(c.source for c in verdict.criteria))
+    open_points = [c for c in verdict.criteria if c.result is not Result.PASS]
+    open_points.sort(key=lambda c: c.result is not Result.FAIL)
+    for c in open_points:
+        lines += ["", f"{_MARKS[c.result]} {render_message(c.requirement, t)}"]
+        lines += [f"   {render_message(d, t)}" for d in c.details if d.msgid != MSG_DETAIL_ANSWER]
+        for extra in (c.fix, c.advice):
+            if extra is not None:
+                text = render_message(extra, t)
+                lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+    passes = [c for c in verdict.criteria if c.result is Result.PASS]
+    if passes:
+        lines.append("")
+        lines += [f"{_MARKS[Result.PASS]} {t.gettext(c.clause)}" for c in passes]
+    ending = [
+        "",
+        _sources_line(sources, names, t),
+        t.gettext(MSG_SHORT_FOOTER).format(date=t.format_date(verdict.checked_on)),
+    ]
+    # Notes (what the grant means in costs, whom to ask) go in while the summary stays short.
+    notes: list[str] = []
+    for note in verdict.notes:
+        line = f"• {render_message(note, t)}"
+        longer = "\n".join([*lines, "", *notes, line, *ending])
+        if len(longer) <= SUMMARY_CHARS:
+            notes.append(line)
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines + ending)
+
+
+def _result_line(verdict: Verdict, t: Translator) -> str:
+    if verdict.eligibility is Eligibility.ELIGIBLE:
+        return t.gettext(str(MSG_RESULT["eligible"]))
+    forms = MSG_RESULT[verdict.eligibility.value]
+    assert isinstance(forms, tuple)
+    wanted = Result.FAIL if verdict.eligibility is Eligibility.NOT_ELIGIBLE else Result.UNKNOWN
+    n = len(verdict.with_result(wanted))
+    return t.ngettext(forms[0], forms[1], n).format(n=t.format_number(n))
 
 
 def iter_message_ids(spec: CheckSpec) -> Iterator[str]:

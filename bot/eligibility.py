@@ -127,6 +127,41 @@ class EligibilitySessions:
             await self.store.save_dialog(key, spec.id, _with_update(outcome.state, update_id))
         return Step(spec, outcome)
 
+    def preview(
+        self,
+        found: tuple[CheckSpec, DialogState, int | None],
+        event: Event,
+        t: Translator | None = None,
+    ) -> Outcome:
+        """What the event would do to a loaded check, without applying or storing it."""
+        spec, state, _ = found
+        return next_step(spec, state, event, now=self.clock(), t=t)
+
+    async def pause(self, key: StorageKey) -> None:
+        """Mark the user's check as paused: typed text is not taken as an answer until resumed."""
+        await self._set_paused(key, True)
+
+    async def resume(self, key: StorageKey) -> None:
+        """Take typed answers again."""
+        await self._set_paused(key, False)
+
+    async def is_paused(self, key: StorageKey) -> bool:
+        """Whether the user paused their check with a question and has not resumed it."""
+        stored = await self.store.load_dialog(key)
+        return stored is not None and _paused(stored.state)
+
+    async def _set_paused(self, key: StorageKey, paused: bool) -> None:
+        stored = await self.store.load_dialog(key)
+        if stored is None or _paused(stored.state) == paused:
+            return
+        data = json.loads(stored.state)
+        if paused:
+            data["p"] = 1
+        else:
+            data.pop("p", None)
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        await self.store.save_dialog(key, stored.check_id, raw)
+
     async def expire(self) -> int:
         """Delete every check untouched for longer than the time to live; how many."""
         return await self.store.expire_dialogs(self.ttl)
@@ -155,3 +190,10 @@ def _last_update(raw: str) -> int | None:
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, int) else None
+
+
+def _paused(raw: str) -> bool:
+    try:
+        return bool(json.loads(raw).get("p"))
+    except (ValueError, AttributeError):
+        return False

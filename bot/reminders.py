@@ -16,13 +16,19 @@ import asyncio
 import enum
 import logging
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+from babel.core import get_global
+
+from bot.answers import Rejected, parse_country, strip_accents
 from bot.storage import ALL_CALLS, ReminderKey, SQLiteStorage, Subscriber
-from i18n import Translator, normalize_language, translator
+from i18n import LANGUAGES, Translator, normalize_language, translator
 from knowledge.facts import CallFacts
 
 log = logging.getLogger("amif.reminders")
@@ -70,6 +76,78 @@ def parse_zone(name: str) -> ZoneInfo | None:
         return ZoneInfo(cleaned)
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+# Spellings people use that neither the zone ids nor CLDR's city names have.
+PLACE_ALIASES: dict[str, str] = {
+    "brysseli": "Europe/Brussels",
+    "bruxelles": "Europe/Brussels",
+    "brussel": "Europe/Brussels",
+    "bryssel": "Europe/Brussels",
+    "abo": "Europe/Helsinki",
+    "turku": "Europe/Helsinki",
+    "tampere": "Europe/Helsinki",
+    "tammerfors": "Europe/Helsinki",
+    "oulu": "Europe/Helsinki",
+    "vaasa": "Europe/Helsinki",
+    "vasa": "Europe/Helsinki",
+    "espoo": "Europe/Helsinki",
+    "esbo": "Europe/Helsinki",
+    "goteborg": "Europe/Stockholm",
+    "gothenburg": "Europe/Stockholm",
+    "malmo": "Europe/Stockholm",
+    "uppsala": "Europe/Stockholm",
+    "gmt": "UTC",
+    "utc": "UTC",
+}
+
+
+def _place_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("_", " ").strip(" .!")
+    return " ".join(strip_accents(folded).split())
+
+
+@cache
+def _zones_by_place() -> dict[str, str]:
+    """City names of every IANA zone, from the zone ids and CLDR in English, Swedish, Finnish.
+
+    "Helsingfors", "Tukholma", "Bryssel" and "Brysseli" come from CLDR's exemplar cities.
+    """
+    places: dict[str, str] = dict(PLACE_ALIASES)
+    for key in sorted(available_timezones()):
+        if "/" in key and not key.startswith(("Etc/", "SystemV/", "US/")):
+            places.setdefault(_place_key(key.rsplit("/", 1)[1]), key)
+    for lang in LANGUAGES:
+        for key, names in Locale.parse(lang).time_zones.items():
+            city = names.get("city") if names else None
+            if isinstance(city, str) and key in places.values():
+                places.setdefault(_place_key(city), key)
+    return places
+
+
+def find_zone(text: str) -> ZoneInfo | None:
+    """A zone by IANA name, city or country in English, Swedish or Finnish ('Helsingfors').
+
+    A country with several zones gets its first zone in Europe (CLDR lists the main one first:
+    Europe/Berlin before Europe/Busingen); one with none there (the USA) is too vague.
+    """
+    zone = parse_zone(text)
+    if zone is None and text.strip() and "/" in text:
+        wanted = text.strip().casefold()
+        key = next((k for k in available_timezones() if k.casefold() == wanted), None)
+        zone = parse_zone(key) if key else None
+    if zone is not None:
+        return zone
+    key = _zones_by_place().get(_place_key(text))
+    if key is not None:
+        return parse_zone(key)
+    country = parse_country(text)
+    if isinstance(country, Rejected):
+        return None
+    zones = list(get_global("territory_zones").get(country.value, ()))
+    european = [z for z in zones if z.startswith("Europe/")]
+    chosen = zones if len(zones) == 1 else european
+    return parse_zone(chosen[0]) if chosen else None
 
 
 def user_zone(lang: str, chosen: str | None) -> ZoneInfo:

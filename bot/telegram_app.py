@@ -42,7 +42,7 @@ from handlers.admin import (
     start_operator_features,
     stop_operator_features,
 )
-from handlers.common import BotApp, BotContext, Services
+from handlers.common import OWNER_GROUP, BotApp, BotContext, Services, refuse_foreign_press
 from handlers.feedback import prepare_votes
 from handlers.subscriptions import (
     SUBSCRIBE_DESCRIPTION,
@@ -266,6 +266,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 def register_handlers(app: BotApp) -> None:
     """Every handler, in the order PTB tries them; the free-text catch-all comes last."""
     private = filters.ChatType.PRIVATE
+    # 0. Before anything else: a button acts only for the user it was shown to.
+    app.add_handler(CallbackQueryHandler(refuse_foreign_press), group=OWNER_GROUP)
     # 1. Commands. In groups PTB only sees commands addressed to us (or all, without privacy
     #    mode); the handlers themselves keep personal flows out of groups.
     app.add_handler(CommandHandler("start", start.start))
@@ -284,6 +286,7 @@ def register_handlers(app: BotApp) -> None:
     app.add_handler(CallbackQueryHandler(calls.call_button, pattern=r"^call:"))
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:"))
+    app.add_handler(CallbackQueryHandler(privacy.mydata_button, pattern=r"^mydata:"))
     app.add_handler(CallbackQueryHandler(eligibility.eligibility_button, pattern=r"^elig:"))
     app.add_handler(CallbackQueryHandler(eligibility.choose_check_button, pattern=r"^echk:"))
     app.add_handler(CallbackQueryHandler(eligibility.unknown_button))

@@ -53,6 +53,8 @@ class TerminalChat:
         self.lang = lang
         self.sessions: EligibilitySessions | None = None
         self._choosing: str | None = None
+        # The calls of the last answer, for follow-ups ("and the deadline?").
+        self._previous_calls: tuple[str, ...] = ()
 
     async def handle(self, line: str) -> str | None:
         """The response to one line of input; None means the user wants to leave."""
@@ -73,7 +75,9 @@ class TerminalChat:
         step = await self._continue_check(text)
         if step is not None:
             return step
-        return self.assistant.answer(text, self.lang).text
+        reply = self.assistant.answer(text, self.lang, previous=self._previous_calls)
+        self._previous_calls = reply.calls or self._previous_calls
+        return reply.text
 
     async def _command(self, command: str, arg: str) -> str | None:
         t = translator(self.lang or "en")

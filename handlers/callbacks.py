@@ -1,8 +1,17 @@
-"""Callback data: a prefix and short fields joined by ':', at most 64 bytes (Telegram's limit)."""
+"""Callback data: a prefix and short fields joined by ':', at most 64 bytes (Telegram's limit).
+
+In a group, a button also carries its owner ('~' and the user id in base 36) so that a press by
+anyone else can be refused before any handler acts on it.
+"""
 
 from __future__ import annotations
 
 MAX_CALLBACK_BYTES = 64
+OWNER_MARK = "~"
+# Buttons anyone in a chat may press: feedback votes are anonymous, and whoever reads an
+# answer in a group may say whether it helped.
+SHARED_PREFIXES = frozenset({"fb"})
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class CallbackDataError(ValueError):
@@ -21,7 +30,42 @@ def decode(data: str | None, prefix: str) -> list[str] | None:
     """The fields after prefix, or None when the data is missing, forged or for another prefix."""
     if not data or len(data.encode("utf-8")) > MAX_CALLBACK_BYTES:
         return None
-    head, _, rest = data.partition(":")
+    head, _, rest = without_owner(data).partition(":")
     if head != prefix:
         return None
     return rest.split(":") if rest else []
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _DIGITS[rest] + digits
+        if number == 0:
+            return digits
+
+
+def with_owner(data: str, user_id: int) -> str | None:
+    """The data with its owner appended; None when that would not fit in 64 bytes."""
+    if user_id < 0:
+        return None
+    owned = f"{without_owner(data)}{OWNER_MARK}{_base36(user_id)}"
+    return owned if len(owned.encode("utf-8")) <= MAX_CALLBACK_BYTES else None
+
+
+def owner_of(data: str | None) -> int | None:
+    """The user id a button was made for, or None when it names nobody (or is malformed)."""
+    if not data or OWNER_MARK not in data:
+        return None
+    mark = data.rpartition(OWNER_MARK)[2]
+    if not mark or len(mark) > 13 or any(c not in _DIGITS for c in mark):
+        return None
+    return int(mark, 36)
+
+
+def without_owner(data: str) -> str:
+    """The data without its owner mark."""
+    head, mark, tail = data.rpartition(OWNER_MARK)
+    if mark and tail and all(c in _DIGITS for c in tail):
+        return head
+    return data

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import re
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions
+from bot.followups import RecentCalls
 from bot.storage import SQLiteStorage
-from i18n import Translator, normalize_language, translator
+from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
+from i18n import N_, Translator, normalize_language, translator
 from i18n.detect import detect_language
+
+# The owner check runs before every other handler group (operator features use -10).
+OWNER_GROUP = -20
+FOREIGN_BUTTON = N_(
+    "These buttons belong to someone else's request. Send the command yourself to get your own."
+)
+INACTIVE_BUTTON = N_("This button is no longer active.")
 
 
 @dataclass
@@ -28,6 +39,7 @@ class Services:
     assistant: Assistant
     store: SQLiteStorage
     sessions: EligibilitySessions
+    recent_calls: RecentCalls = field(default_factory=RecentCalls)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -116,6 +128,7 @@ async def send_html(
     chat = update.effective_chat
     if chat is None:
         return None
+    keyboard = owned_keyboard(update, keyboard)
     last: Message | None = None
     for index, text in enumerate(messages):
         markup = keyboard if index == len(messages) - 1 else None
@@ -127,6 +140,92 @@ async def send_html(
             message_thread_id=_thread(update),
         )
     return last
+
+
+def owned_keyboard(
+    update: Update, keyboard: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup | None:
+    """In a group, every callback button carries the id of the user it is shown to.
+
+    A button whose data cannot take the owner within 64 bytes is left out rather than sent
+    pressable by everyone; in a private chat the chat itself says whose buttons they are.
+    """
+    user = update.effective_user
+    if keyboard is None or user is None or not is_group(update):
+        return keyboard
+    rows: list[list[InlineKeyboardButton]] = []
+    for row in keyboard.inline_keyboard:
+        buttons: list[InlineKeyboardButton] = []
+        for button in row:
+            data = button.callback_data
+            if not isinstance(data, str) or data.partition(":")[0] in SHARED_PREFIXES:
+                buttons.append(button)
+                continue
+            owned = with_owner(data, user.id)
+            if owned is not None:
+                buttons.append(InlineKeyboardButton(button.text, callback_data=owned))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows)
+
+
+async def refuse_foreign_press(update: Update, context: BotContext) -> None:
+    """A press on a button shown to someone else gets a toast and changes nothing."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or not isinstance(query.data, str):
+        return
+    data = query.data
+    if without_owner(data).partition(":")[0] in SHARED_PREFIXES:
+        return
+    owner = owner_of(data)
+    if owner is None:
+        if query.message is None or not is_group(update):
+            return  # an inline message, or a private chat: only its user can press
+        notice = INACTIVE_BUTTON  # a group button from before owners were marked
+    elif owner == user.id:
+        return
+    else:
+        notice = FOREIGN_BUTTON
+    t = await user_translator(update, context)
+    await query.answer(t.gettext(notice))
+    raise ApplicationHandlerStop
+
+
+PRIVATE_BUTTON = N_("Continue in a private chat")
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def private_link(context: BotContext, payload: str) -> str:
+    """The deep link that opens the private chat with the bot and runs /start payload."""
+    if not _PAYLOAD.match(payload):
+        payload = payload.split("_", 1)[0]
+    return f"https://t.me/{context.bot.username}?start={payload}"
+
+
+async def send_to_private_chat(
+    update: Update, context: BotContext, explanation: str, payload: str
+) -> bool:
+    """In a group, answer with a button to the private chat instead; False in a private chat.
+
+    The reply says nothing about what is stored: the group only learns that the user asked.
+    """
+    if not is_group(update):
+        return False
+    t = await user_translator(update, context)
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext(PRIVATE_BUTTON), url=private_link(context, payload))]]
+    )
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id,
+        html.escape(t.gettext(explanation), quote=False),
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        message_thread_id=_thread(update),
+    )
+    return True
 
 
 def _thread(update: Update) -> int | None:

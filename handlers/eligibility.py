@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+import time
+from dataclasses import replace
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.answers import fold, written_number
 from bot.dialogs import (
     OPTION_BACK,
     OPTION_CANCEL,
@@ -19,6 +22,8 @@ from bot.dialogs import (
     Back,
     Cancel,
     Cancelled,
+    CheckSpec,
+    DialogState,
     Done,
     Invalid,
     Pressed,
@@ -32,15 +37,18 @@ from bot.dialogs import (
     render_invalid,
     render_text,
     render_verdict,
+    render_verdict_summary,
 )
 from bot.eligibility import Step
 from bot.storage import StorageKey
-from handlers.callbacks import decode, encode
+from handlers.callbacks import decode, encode, without_owner
 from handlers.common import (
     BotContext,
     answering,
     is_group,
+    owned_keyboard,
     send_html,
+    send_to_private_chat,
     user_translator,
 )
 from handlers.render import MAX_MESSAGE, pack, reply_to_html, text_to_html, utf16_len
@@ -49,6 +57,9 @@ from i18n import N_, Translator
 CHOOSE = "echk"
 # "Continue the check" under an answer to a side question: show the current question again.
 SHOW = "sh"
+# "Full details" under a verdict: the whole verdict, criterion by criterion, with the answers.
+FULL = "fd"
+FULL_LABEL = N_("Full details")
 LONG_LABEL = 64
 SHORT_LABEL = 40
 BACK_LABEL = N_("« Back")
@@ -56,6 +67,33 @@ RESTART_LABEL = N_("Start over")
 CANCEL_LABEL = N_("Cancel")
 HELP_LABEL = N_("Help")
 DONE_LABEL = N_("Done")
+CHOOSING = "choosing_check"
+# A typed call name counts as the choice for this long after "Which call do you want to check?".
+CHOOSE_SECONDS = 15 * 60
+CHOOSE_HINT = N_("Press a button, or type the call's number or name.")
+CHOOSE_UNKNOWN = N_("I did not recognise that call.")
+NOT_TAKEN = N_("I did not take that as an answer, because you asked a question in between.")
+# Typed words that resume a paused check, like its "Continue the check" button.
+RESUME_WORDS = frozenset(
+    {
+        "continue",
+        "continue the check",
+        "resume",
+        "go on",
+        "fortsätt",
+        "fortsätt kontrollen",
+        "jatka",
+        "jatka tarkistusta",
+        "jatketaan",
+    }
+)
+PRIVATE_CHECK = N_("Eligibility checks are personal, so let us do this in a private chat.")
+
+
+def _user_data(context: BotContext) -> dict[object, object]:
+    """PTB's per-user memory: whether the user was just asked which call to check."""
+    data = context.user_data
+    return data if data is not None else {}
 
 
 def _key(update: Update) -> StorageKey | None:
@@ -70,30 +108,38 @@ def _source_names(context: BotContext) -> dict[str, str]:
 
 
 def render_step(
-    step: Step, t: Translator, context: BotContext
+    step: Step, t: Translator, context: BotContext, *, repeat: bool = False
 ) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """HTML messages and keyboard for an engine outcome."""
+    """HTML messages and keyboard for an engine outcome.
+
+    `repeat` shows the current question again (a resumed check) without the introduction and
+    without the feedback on the answer before, which the user has seen already.
+    """
     outcome = step.outcome
     spec = step.spec
     if isinstance(outcome, Stale):
-        return render_step(Step(spec, outcome.current), t, context)
+        return render_step(Step(spec, outcome.current), t, context, repeat=True)
     if isinstance(outcome, Cancelled):
         return text_to_html(
             t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
         ), None
     if isinstance(outcome, Done):
-        text = render_verdict(outcome.verdict, t, source_names=_source_names(context))
+        # The summary fits a phone screen; the full detail is one press away.
+        text = render_verdict_summary(outcome.verdict, t, source_names=_source_names(context))
         keyboard = InlineKeyboardMarkup(
             [
+                [_button(t.gettext(FULL_LABEL), spec.id, VERDICT_STEP, FULL)],
                 [
                     _button(t.gettext(BACK_LABEL), spec.id, VERDICT_STEP, OPTION_BACK),
                     _button(t.gettext(RESTART_LABEL), spec.id, VERDICT_STEP, OPTION_RESTART),
-                ]
+                ],
             ]
         )
         return _plain_messages(text), keyboard
     ask = outcome.ask if isinstance(outcome, Invalid) else outcome
     assert isinstance(ask, Ask)
+    if repeat:
+        ask = replace(ask, feedback=())
     # Long option labels (the call's priorities) are listed in full in the text and the
     # buttons carry their numbers; short ones are the buttons themselves.
     numbered = any(len(option_label(o, t)) > LONG_LABEL for o in ask.options)
@@ -102,7 +148,8 @@ def render_step(
         if isinstance(outcome, Invalid)
         else render_ask(ask, t, numbered_options=numbered)
     )
-    if ask.progress.n == 1 and not ask.state.log and spec.intro:
+    fresh = isinstance(outcome, Ask) and not repeat
+    if fresh and ask.progress.n == 1 and not ask.state.log and spec.intro:
         text = t.gettext(spec.intro) + "\n\n" + text
     rows: list[list[InlineKeyboardButton]] = []
     for number, option in enumerate(ask.options, 1):
@@ -147,6 +194,34 @@ def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardBut
     )
 
 
+def _choose_prompt(context: BotContext, t: Translator, hint: str | None = None) -> list[str]:
+    """Which call: the checks numbered, so that a number or a name can be typed too."""
+    lines = [t.gettext(hint)] if hint else []
+    lines.append(t.gettext("Which call do you want to check?"))
+    specs = context.services.sessions.checks.values()
+    lines += [f"{n}. {render_text(spec.title, t)}" for n, spec in enumerate(specs, 1)]
+    lines.append(t.gettext(CHOOSE_HINT))
+    return text_to_html("\n".join(lines))
+
+
+def _typed_check(context: BotContext, text: str) -> CheckSpec | None:
+    """The check a typed call name, reference, check id or list number points to."""
+    sessions = context.services.sessions
+    specs = list(sessions.checks.values())
+    wanted = text.strip().rstrip(".")
+    number = written_number(wanted.casefold()) if not wanted.isdigit() else int(wanted)
+    if number is not None and number == int(number) and 1 <= number <= len(specs):
+        return specs[int(number) - 1]
+    found = sessions.find_check(wanted)
+    if found is not None:
+        return found
+    for call in context.services.assistant.kb.find_calls(wanted):
+        spec = sessions.find_check(call.reference or call.id) or sessions.find_check(call.id)
+        if spec is not None:
+            return spec
+    return None
+
+
 def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
@@ -160,29 +235,16 @@ def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup
     )
 
 
-async def _send_step(update: Update, context: BotContext, step: Step, t: Translator) -> None:
-    messages, keyboard = render_step(step, t, context)
+async def _send_step(
+    update: Update, context: BotContext, step: Step, t: Translator, *, repeat: bool = False
+) -> None:
+    messages, keyboard = render_step(step, t, context, repeat=repeat)
     await send_html(update, context, messages, keyboard)
 
 
 async def _private_only(update: Update, context: BotContext, payload: str) -> bool:
     """In a group, point to a private chat: an eligibility check is personal."""
-    if not is_group(update):
-        return False
-    t = await user_translator(update, context)
-    link = f"https://t.me/{context.bot.username}?start={payload}"
-    keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("Continue in a private chat"), url=link)]]
-    )
-    await send_html(
-        update,
-        context,
-        text_to_html(
-            t.gettext("Eligibility checks are personal, so let us do this in a private chat.")
-        ),
-        keyboard,
-    )
-    return True
+    return await send_to_private_chat(update, context, PRIVATE_CHECK, payload)
 
 
 async def eligibility_command(update: Update, context: BotContext) -> None:
@@ -198,6 +260,7 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
     t = await user_translator(update, context)
     active = await sessions.active(key)
     if active is not None and (spec is None or spec.id == active[0].id):
+        await sessions.resume(key)
         step = await sessions.handle(key, Show(), t)
         if step is not None:
             await send_html(
@@ -207,19 +270,22 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
                     t.gettext("You have a check in progress; here is where you left off.")
                 ),
             )
-            await _send_step(update, context, step, t)
+            await _send_step(update, context, step, t, repeat=True)
             return
     if spec is None and len(sessions.checks) == 1:
         spec = next(iter(sessions.checks.values()))
     if spec is None:
-        await send_html(
-            update,
-            context,
-            text_to_html(t.gettext("Which call do you want to check?")),
-            _choose_keyboard(context, t),
-        )
+        _user_data(context)[CHOOSING] = (key.chat_id, time.monotonic())
+        await send_html(update, context, _choose_prompt(context, t), _choose_keyboard(context, t))
         return
-    await _send_step(update, context, await sessions.begin(key, spec.id), t)
+    await _begin(update, context, key, spec, t)
+
+
+async def _begin(
+    update: Update, context: BotContext, key: StorageKey, spec: CheckSpec, t: Translator
+) -> None:
+    _user_data(context).pop(CHOOSING, None)
+    await _send_step(update, context, await context.services.sessions.begin(key, spec.id), t)
 
 
 async def start_from_payload(update: Update, context: BotContext, payload: str) -> None:
@@ -241,8 +307,8 @@ async def choose_check_button(update: Update, context: BotContext) -> None:
     if not fields or fields[0] not in sessions.checks:
         await query.answer(t.gettext("This button is no longer active."))
         return
-    await query.answer()
-    await _send_step(update, context, await sessions.begin(key, fields[0]), t)
+    async with answering(query):
+        await _begin(update, context, key, sessions.checks[fields[0]], t)
 
 
 async def eligibility_button(update: Update, context: BotContext) -> None:
@@ -252,7 +318,7 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
     if query is None or key is None:
         return
     t = await user_translator(update, context)
-    decoded = decode_callback(query.data or "")
+    decoded = decode_callback(without_owner(query.data or ""))
     if decoded is None:
         await query.answer(t.gettext("This button is no longer active."))
         return
@@ -263,6 +329,11 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
             t.gettext("This check has ended. Send /eligibility to start a new one.")
         )
         return
+    if option == FULL:
+        await _send_full_verdict(update, context, key, query, t)
+        return
+    if option == SHOW:
+        await context.services.sessions.resume(key)
     event = Show() if option == SHOW else Pressed(step_id, option)
     step = await context.services.sessions.handle(key, event, t, update.update_id, found=active)
     if step is None:
@@ -274,18 +345,34 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         )
         return
     async with answering(query):
-        messages, keyboard = render_step(step, t, context)
+        messages, keyboard = render_step(step, t, context, repeat=option == SHOW)
         # Edit the question in place instead of adding a message per step.
         if len(messages) == 1 and query.message is not None:
             try:
                 await query.edit_message_text(
-                    messages[0], parse_mode=ParseMode.HTML, reply_markup=keyboard
+                    messages[0],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=owned_keyboard(update, keyboard),
                 )
                 return
             except BadRequest as exc:
                 if "not modified" in str(exc).lower():
                     return
         await send_html(update, context, messages, keyboard)
+
+
+async def _send_full_verdict(
+    update: Update, context: BotContext, key: StorageKey, query: CallbackQuery, t: Translator
+) -> None:
+    step = await context.services.sessions.handle(key, Show(), t)
+    if step is None or not isinstance(step.outcome, Done):
+        await query.answer(
+            t.gettext("This check has moved on; please answer the latest question.")
+        )
+        return
+    text = render_verdict(step.outcome.verdict, t, source_names=_source_names(context))
+    async with answering(query):
+        await send_html(update, context, _plain_messages(text))
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:
@@ -332,17 +419,23 @@ def _looks_like_question(text: str) -> bool:
 
 
 async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
-    """Use a typed message as the answer to the current question; False when it is not one."""
+    """Use a typed message as the answer to the current question; False when it is not one.
+
+    A question asked in the middle of a check pauses it: until the user resumes (the button,
+    /eligibility or a word like "continue"), typed text is a question, not an answer.
+    """
     key = _key(update)
     if key is None or is_group(update):
         return False
     sessions = context.services.sessions
     active = await sessions.load(key)
     if active is None:
-        return False
+        return await _choose_by_text(update, context, key, text)
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
     t = await user_translator(update, context)
+    if await sessions.is_paused(key):
+        return await _while_paused(update, context, key, active, text, t)
     step = await sessions.handle(key, Typed(text), t, update.update_id, found=active)
     if step is None:
         return False
@@ -350,23 +443,79 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
         return False  # the check is finished; the text is a new question
     if isinstance(step.outcome, Invalid) and _looks_like_question(text):
         # A real question in the middle of a check: answer it and offer to go on.
+        await sessions.pause(key)
         reply = context.services.assistant.answer(text, t.lang)
         await send_html(update, context, reply_to_html(reply))
-        keyboard = InlineKeyboardMarkup(
-            [[_button(t.gettext("Continue the check"), step.spec.id, step.outcome.ask.step, SHOW)]]
-        )
-        await send_html(
-            update,
-            context,
-            text_to_html(
-                t.gettext("Your eligibility check is paused at {progress}.").format(
-                    progress=t.gettext("step {n} of {total}").format(
-                        n=step.outcome.ask.progress.n, total=step.outcome.ask.progress.total
-                    )
-                )
-            ),
-            keyboard,
-        )
+        await _say_paused(update, context, step.spec.id, step.outcome.ask, t)
         return True
     await _send_step(update, context, step, t)
+    return True
+
+
+async def _while_paused(
+    update: Update,
+    context: BotContext,
+    key: StorageKey,
+    active: tuple[CheckSpec, DialogState, int | None],
+    text: str,
+    t: Translator,
+) -> bool:
+    """A paused check takes no answers: questions are answered, answers get a reminder."""
+    sessions = context.services.sessions
+    if fold(text).strip(" .!") in RESUME_WORDS:
+        await sessions.resume(key)
+        step = await sessions.handle(key, Show(), t, found=active)
+        if step is not None:
+            await _send_step(update, context, step, t, repeat=True)
+        return True
+    outcome = sessions.preview(active, Typed(text), t)
+    if isinstance(outcome, Invalid | Done | Stale) or _looks_like_question(text):
+        return False  # not an answer to the step: a question like any other
+    current = sessions.preview(active, Show(), t)
+    if not isinstance(current, Ask):
+        return False
+    await _say_paused(update, context, active[0].id, current, t, not_taken=True)
+    return True
+
+
+async def _say_paused(
+    update: Update,
+    context: BotContext,
+    check: str,
+    ask: Ask,
+    t: Translator,
+    *,
+    not_taken: bool = False,
+) -> None:
+    keyboard = InlineKeyboardMarkup(
+        [[_button(t.gettext("Continue the check"), check, ask.step, SHOW)]]
+    )
+    text = t.gettext("Your eligibility check is paused at {progress}.").format(
+        progress=t.gettext("step {n} of {total}").format(
+            n=ask.progress.n, total=ask.progress.total
+        )
+    )
+    if not_taken:
+        text = t.gettext(NOT_TAKEN) + " " + text
+    await send_html(update, context, text_to_html(text), keyboard)
+
+
+async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, text: str) -> bool:
+    """At "Which call do you want to check?": a typed call name, reference or number."""
+    asked = _user_data(context).get(CHOOSING)
+    if not isinstance(asked, tuple) or asked[0] != key.chat_id:
+        return False
+    if time.monotonic() - asked[1] > CHOOSE_SECONDS:
+        _user_data(context).pop(CHOOSING, None)
+        return False
+    if _looks_like_question(text):
+        _user_data(context).pop(CHOOSING, None)
+        return False  # "what is the rate of the 2024 call?" is a question, not a choice
+    t = await user_translator(update, context)
+    spec = _typed_check(context, text)
+    if spec is not None:
+        await _begin(update, context, key, spec, t)
+        return True
+    prompt = _choose_prompt(context, t, CHOOSE_UNKNOWN)
+    await send_html(update, context, prompt, _choose_keyboard(context, t))
     return True

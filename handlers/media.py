@@ -10,8 +10,14 @@ from handlers.start import HELP_TEXT
 
 
 async def unsupported_message(update: Update, context: BotContext) -> None:
-    """A localized hint of what the bot understands."""
+    """A photo's caption is answered like a text; anything else gets a hint of what works."""
     if is_group(update) and not addressed_to_bot(update, context):
+        return
+    message = update.effective_message
+    if message is not None and message.caption and message.caption.strip():
+        from handlers.questions import answer_text
+
+        await answer_text(update, context, message.caption)
         return
     t = await user_translator(update, context)
     await send_html(

@@ -1,18 +1,36 @@
-"""/privacy, /mydata and /forget: what is stored, showing it, deleting it after a confirmation."""
+"""/privacy, /mydata and /forget: what is stored, showing it, deleting it after a confirmation.
+
+/mydata and /forget are personal: in a group they only point to the private chat.
+"""
 
 from __future__ import annotations
 
-import html
 import json
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot.dialogs import Ask, DialogState, Show, next_step, progress_text, render_text
+from bot.reminders import user_zone, zone_label
+from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, answer_and_edit, send_html, user_translator
+from handlers.common import (
+    BotContext,
+    answer_and_edit,
+    answering,
+    send_html,
+    send_to_private_chat,
+    stored_language,
+    unchosen_language,
+    user_translator,
+)
 from handlers.render import text_to_html
-from i18n import N_
+from i18n import LANGUAGE_NAMES, N_, Translator
 
 FORGET = "forget"
+MYDATA = "mydata"
+JSON_WORDS = frozenset({"json", "file", "fil", "tiedosto"})
+EXPORT_FILE_NAME = "amif-assistant-my-data.json"
 PRIVACY_TEXT = N_(
     "What I store, and why:\n"
     "• Your language choice (/language) and time zone (/timezone), if you set them, so I answer "
@@ -29,6 +47,21 @@ QUESTIONS_STORED_TEXT = N_(
     "The operator of this bot has turned on keeping the questions people type, without any link "
     "to who asked, to improve the answers."
 )
+MYDATA_PRIVATE = N_("Your stored data is personal: I show it only in a private chat.")
+FORGET_PRIVATE = N_("Deleting your data is personal: please confirm it in a private chat.")
+MYDATA_HEADING = N_("This is what I have stored about you:")
+MYDATA_LANGUAGE = N_("Language: {language}")
+MYDATA_NO_LANGUAGE = N_("Language: not chosen (I follow the language of your messages)")
+MYDATA_ZONE = N_("Time zone: {zone}")
+MYDATA_NO_ZONE = N_("Time zone: not chosen (I use {zone})")
+MYDATA_CHECK = N_("Eligibility check in progress: {check}, {progress}")
+MYDATA_NO_CHECK = N_("Eligibility checks in progress: none")
+MYDATA_SUBSCRIPTIONS = N_("Deadline reminders: {calls}")
+MYDATA_NO_SUBSCRIPTIONS = N_("Deadline reminders: none")
+MYDATA_ALL_CALLS = N_("every call")
+MYDATA_FOOTER = N_("/mydata json sends all of it as a file; /forget deletes it.")
+MYDATA_FILE_BUTTON = N_("Everything as a file (JSON)")
+MYDATA_FILE_CAPTION = N_("Everything I have stored about you, as JSON.")
 
 
 async def privacy_command(update: Update, context: BotContext) -> None:
@@ -42,7 +75,9 @@ async def privacy_command(update: Update, context: BotContext) -> None:
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
-    """Show everything stored about the user."""
+    """A short readable list of what is stored; '/mydata json' sends the full export."""
+    if await send_to_private_chat(update, context, MYDATA_PRIVATE, MYDATA):
+        return
     user = update.effective_user
     if user is None:
         return
@@ -53,10 +88,112 @@ async def mydata_command(update: Update, context: BotContext) -> None:
             update, context, text_to_html(t.gettext("I have no data stored about you."))
         )
         return
-    dump = json.dumps(data, ensure_ascii=False, indent=1, default=str)
-    head = html.escape(t.gettext("This is everything I have stored about you:"), quote=False)
-    body = f"<pre>{html.escape(dump[:3500], quote=False)}</pre>"
-    await send_html(update, context, [head + "\n" + body])
+    if (context.args or [""])[0].casefold() in JSON_WORDS:
+        await send_export(update, context, data, t)
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext(MYDATA_FILE_BUTTON), callback_data=encode(MYDATA, "json")
+                )
+            ]
+        ]
+    )
+    summary = await mydata_summary(update, context, data, t)
+    await send_html(update, context, text_to_html(summary), keyboard)
+
+
+async def mydata_button(update: Update, context: BotContext) -> None:
+    """The button under /mydata: the full export as a file."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    t = await user_translator(update, context)
+    if decode(query.data, MYDATA) != ["json"]:
+        await query.answer(t.gettext("This button is no longer active."))
+        return
+    data = await context.services.store.export_user(user.id)
+    async with answering(query):
+        if _has_rows(data):
+            await send_export(update, context, data, t)
+        else:
+            await send_html(
+                update, context, text_to_html(t.gettext("I have no data stored about you."))
+            )
+
+
+async def send_export(
+    update: Update, context: BotContext, data: dict[str, Any], t: Translator
+) -> None:
+    """Send the whole export as a JSON document."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    dump = json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+    await context.bot.send_document(
+        chat.id,
+        InputFile(dump, filename=EXPORT_FILE_NAME),
+        caption=t.gettext(MYDATA_FILE_CAPTION),
+    )
+
+
+async def mydata_summary(
+    update: Update, context: BotContext, data: dict[str, Any], t: Translator
+) -> str:
+    """Language, time zone, checks in progress with their step, reminders: one line each."""
+    services = context.services
+    user = update.effective_user
+    assert user is not None
+    lines = [t.gettext(MYDATA_HEADING)]
+    chosen = await stored_language(update, context)
+    if chosen:
+        lines.append("• " + t.gettext(MYDATA_LANGUAGE).format(language=LANGUAGE_NAMES[chosen]))
+    else:
+        lines.append("• " + t.gettext(MYDATA_NO_LANGUAGE))
+    zone_name = await services.store.get_timezone(user.id)
+    zone = user_zone(chosen or unchosen_language(update), zone_name)
+    if zone_name:
+        lines.append(
+            "• " + t.gettext(MYDATA_ZONE).format(zone=f"{zone_label(zone, t)} ({zone.key})")
+        )
+    else:
+        lines.append("• " + t.gettext(MYDATA_NO_ZONE).format(zone=zone_label(zone, t)))
+    checks = [_check_line(context, row, t) for row in data.get("dialogs", [])]
+    lines += [f"• {line}" for line in checks if line] or ["• " + t.gettext(MYDATA_NO_CHECK)]
+    names = [_call_name(context, row.get("call_id"), t) for row in data.get("subscriptions", [])]
+    if names:
+        lines.append("• " + t.gettext(MYDATA_SUBSCRIPTIONS).format(calls="; ".join(names)))
+    else:
+        lines.append("• " + t.gettext(MYDATA_NO_SUBSCRIPTIONS))
+    sent = len(data.get("reminders_sent", []))
+    if sent:
+        sent_line = t.ngettext("{n} reminder sent so far", "{n} reminders sent so far", sent)
+        lines.append("• " + sent_line.format(n=t.format_number(sent)))
+    return "\n".join(lines) + "\n\n" + t.gettext(MYDATA_FOOTER)
+
+
+def _check_line(context: BotContext, row: dict[str, Any], t: Translator) -> str | None:
+    sessions = context.services.sessions
+    spec = sessions.checks.get(str(row.get("check_id")))
+    if spec is None:
+        return None
+    try:
+        state = DialogState.from_json(json.dumps(row.get("state")))
+        outcome = next_step(spec, state, Show(), now=sessions.clock(), t=t)
+    except (ValueError, TypeError, KeyError):
+        return None
+    title = render_text(spec.title, t)
+    where = progress_text(outcome.progress, t) if isinstance(outcome, Ask) else ""
+    return t.gettext(MYDATA_CHECK).format(check=title, progress=where).rstrip(", ")
+
+
+def _call_name(context: BotContext, call_id: object, t: Translator) -> str:
+    if call_id == ALL_CALLS:
+        return t.gettext(MYDATA_ALL_CALLS)
+    call = context.services.assistant.kb.call(str(call_id))
+    return call.title.get(t.lang) if call is not None else str(call_id)
 
 
 def _has_rows(data: object) -> bool:
@@ -69,6 +206,8 @@ def _has_rows(data: object) -> bool:
 
 async def forget_command(update: Update, context: BotContext) -> None:
     """Ask for confirmation before deleting the user's data."""
+    if await send_to_private_chat(update, context, FORGET_PRIVATE, FORGET):
+        return
     t = await user_translator(update, context)
     keyboard = InlineKeyboardMarkup(
         [
@@ -105,5 +244,6 @@ async def forget_button(update: Update, context: BotContext) -> None:
         await answer_and_edit(query, None, t.gettext("Nothing was deleted."))
         return
     await context.services.store.forget_user(user.id)
+    context.services.recent_calls.forget(user.id)
     done = t.gettext("Done: I have deleted all data I had stored about you.")
     await answer_and_edit(query, None, done)

@@ -7,9 +7,18 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from handlers.callbacks import decode, encode
-from handlers.common import BotContext, answering, send_html, user_translator
+from handlers.common import (
+    PRIVATE_BUTTON,
+    BotContext,
+    answering,
+    is_group,
+    private_link,
+    send_html,
+    stored_language,
+    user_translator,
+)
 from handlers.render import text_to_html
-from i18n import LANGUAGES, N_, Translator
+from i18n import LANGUAGES, N_, Translator, normalize_language
 
 MENU = "menu"
 HELP_TEXT = N_(
@@ -26,6 +35,18 @@ HELP_TEXT = N_(
     "/mydata – see it\n"
     "/forget – delete it\n"
     "/help – this text"
+)
+GROUP_HELP_TEXT = N_(
+    "In this group, mention me (@{bot}) or reply to one of my messages with a question about "
+    "AMIF calls: budgets, grant sizes, funding rates, deadlines, who may apply. I answer in "
+    "English, Swedish or Finnish and always name my sources.\n\n"
+    "/calls – the calls I know, with status and deadline\n"
+    "/call – the key facts of one call\n"
+    "/language – choose English, Svenska or Suomi\n"
+    "/privacy – what I store about you\n"
+    "/help – this text\n\n"
+    "Eligibility checks, reminders, time zones and your stored data are personal: they work in "
+    "a private chat with me."
 )
 ASK_HINT = N_(
     "Type your question, for example: What is the funding rate of the 2024 trafficking call? "
@@ -64,6 +85,8 @@ async def start(update: Update, context: BotContext) -> None:
 
         await start_from_payload(update, context, payload)
         return
+    if not is_group(update) and await continue_private_feature(update, context, payload):
+        return
     t = await user_translator(update, context)
     name = html.escape(user.first_name if user else "", quote=False)
     welcome = t.gettext(
@@ -72,16 +95,69 @@ async def start(update: Update, context: BotContext) -> None:
         "can also check step by step whether your organisation can apply to a call."
     ).format(name=name)
     await send_html(update, context, [welcome], menu_keyboard(t))
+    foreign = _unsupported_language(update, payload)
+    if foreign is not None and await stored_language(update, context) is None:
+        from handlers.chatter import send_languages
+
+        await send_languages(update, context, foreign)
     if payload.startswith("call_"):
         from handlers.calls import send_call
 
         await send_call(update, context, payload.removeprefix("call_"))
 
 
+def _unsupported_language(update: Update, payload: str) -> str | None:
+    """A language asked for (/start de) or set in the app that the assistant does not speak."""
+    if len(payload) == 2 and payload.isalpha() and payload.lower() not in LANGUAGES:
+        return payload.lower()
+    user = update.effective_user
+    code = (user.language_code or "") if user else ""
+    if not payload and code and normalize_language(code) is None:
+        return code.split("-")[0].lower()
+    return None
+
+
+async def continue_private_feature(update: Update, context: BotContext, payload: str) -> bool:
+    """/start mydata, forget, subscribe[_call], unsubscribe, timezone: the link from a group."""
+    feature, _, argument = payload.partition("_")
+    from handlers import privacy, subscriptions
+
+    handlers = {
+        "mydata": privacy.mydata_command,
+        "forget": privacy.forget_command,
+        "subscribe": subscriptions.subscribe_command,
+        "unsubscribe": subscriptions.unsubscribe_command,
+        "timezone": subscriptions.timezone_command,
+    }
+    handler = handlers.get(feature)
+    if handler is None:
+        return False
+    context.args = [argument] if argument else []
+    await handler(update, context)
+    return True
+
+
 async def help_command(update: Update, context: BotContext) -> None:
-    """List what the bot can do."""
+    """List what the bot can do; in a group only what works there."""
     t = await user_translator(update, context)
+    if is_group(update):
+        text = t.gettext(GROUP_HELP_TEXT).format(bot=context.bot.username)
+        await send_html(update, context, text_to_html(text), group_keyboard(context, t))
+        return
     await send_html(update, context, text_to_html(t.gettext(HELP_TEXT)), menu_keyboard(t))
+
+
+def group_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
+    """In a group: the calls, the language, and a way to the private chat."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls")),
+                InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang")),
+            ],
+            [InlineKeyboardButton(t.gettext(PRIVATE_BUTTON), url=private_link(context, "start"))],
+        ]
+    )
 
 
 async def menu_button(update: Update, context: BotContext) -> None:

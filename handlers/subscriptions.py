@@ -19,15 +19,23 @@ from bot.reminders import (
     Delivery,
     DeliveryResult,
     deadline_text,
+    find_zone,
     parse_zone,
     user_zone,
     zone_label,
 )
 from bot.storage import ALL_CALLS
 from handlers.callbacks import MAX_CALLBACK_BYTES, decode, encode
-from handlers.common import BotContext, answer_and_edit, is_group, send_html, user_translator
+from handlers.common import (
+    BotContext,
+    answer_and_edit,
+    is_group,
+    send_html,
+    send_to_private_chat,
+    user_translator,
+)
 from handlers.render import text_to_html
-from i18n import Translator
+from i18n import N_, Translator
 from knowledge.facts import CallFacts, CallStatus
 
 log = logging.getLogger("amif.subscriptions")
@@ -40,6 +48,7 @@ SUBSCRIBE_DESCRIPTION = O_("Reminders before deadlines")
 UNSUBSCRIBE_DESCRIPTION = O_("Stop reminders")
 TIMEZONE_DESCRIPTION = O_("Time zone for deadlines")
 PRIVATE_ONLY = O_("Reminders are personal: please send this to me in a private chat.")
+TIMEZONE_PRIVATE = N_("Your time zone is a personal setting: let us set it in a private chat.")
 CHOOSE_CALL = O_("Which call should I remind you about?")
 ALL_CALLS_BUTTON = O_("All calls")
 UNKNOWN_CALL = O_("I don't know a call called {ref}. Choose one of these:")
@@ -149,20 +158,19 @@ def find_call(context: BotContext, text: str) -> CallFacts | None:
     return found if found is not None and found.kind == "call" else None
 
 
-async def _refuse_in_groups(update: Update, context: BotContext) -> bool:
-    if not is_group(update):
-        return False
-    t = await user_translator(update, context)
-    await send_html(update, context, text_to_html(t.gettext(PRIVATE_ONLY)))
-    return True
+async def _refuse_in_groups(update: Update, context: BotContext, payload: str) -> bool:
+    """In a group, reminders and time zones are set in the private chat (a deep-link button)."""
+    return await send_to_private_chat(update, context, PRIVATE_ONLY, payload)
 
 
 async def subscribe_command(update: Update, context: BotContext) -> None:
     """/subscribe [call | all]: subscribe at once, or offer the calls as buttons."""
-    if await _refuse_in_groups(update, context):
+    wanted = " ".join(context.args or []).strip()
+    if is_group(update):
+        call = find_call(context, wanted) if wanted else None
+        await _refuse_in_groups(update, context, f"subscribe_{call.id}" if call else "subscribe")
         return
     t = await user_translator(update, context)
-    wanted = " ".join(context.args or []).strip()
     if not wanted:
         await send_html(
             update, context, text_to_html(t.gettext(CHOOSE_CALL)), subscribe_keyboard(context, t)
@@ -246,7 +254,7 @@ def _subscription_name(context: BotContext, call_id: str, t: Translator) -> str:
 async def unsubscribe_command(update: Update, context: BotContext) -> None:
     """/unsubscribe [call | all]: end subscriptions, or offer the user's ones as buttons."""
     user = update.effective_user
-    if user is None:
+    if user is None or await _refuse_in_groups(update, context, "unsubscribe"):
         return
     t = await user_translator(update, context)
     store = context.services.store
@@ -326,13 +334,13 @@ def timezone_keyboard(t: Translator) -> InlineKeyboardMarkup:
 async def timezone_command(update: Update, context: BotContext) -> None:
     """/timezone [IANA name]: set the zone, or show the current one with choices."""
     user = update.effective_user
-    if user is None:
+    if user is None or await send_to_private_chat(update, context, TIMEZONE_PRIVATE, "timezone"):
         return
     t = await user_translator(update, context)
     store = context.services.store
     wanted = " ".join(context.args or []).strip()
     if wanted:
-        zone = parse_zone(wanted)
+        zone = find_zone(wanted)
         if zone is None:
             text = t.gettext(TIMEZONE_UNKNOWN).format(name=wanted[:64])
             await send_html(update, context, text_to_html(text), timezone_keyboard(t))

@@ -36,14 +36,18 @@ from knowledge.documents import (
     Source,
     load_documents,
 )
-from knowledge.facts import BUILTIN_FACTS_DIR, CallFacts, load_facts, load_layered_facts
+from knowledge.facts import (
+    BUILTIN_FACTS_DIR,
+    EXTRACTED_SUBDIR,
+    OPERATOR_FACTS_SUBDIR,
+    CallFacts,
+    load_facts,
+    load_layered_facts,
+)
 from knowledge.index import K1, B, BM25Index, PackedStrings, pack_strings, unpack_strings
 
 INGESTED_SUBDIR = "documents"
-# Facts that ingest extracted from the documents (one file per document, machine-written), and
-# the operator's corrections and additions in the same schema, which override them field by field.
-EXTRACTED_SUBDIR = "extracted"
-OPERATOR_FACTS_SUBDIR = "facts"
+
 INDEX_SUBDIR = "index"
 INDEX_FILE = "knowledge.arrays"
 # Files of earlier layouts: removed when a new index is saved beside them.
@@ -54,6 +58,22 @@ YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 # A call or topic reference as the EU portal and national authorities write them, folded:
 # a programme code, a year, then dash-separated parts ("amif-2025-tf2-ag-inte-02-health").
 CALL_REFERENCE = re.compile(r"(?<![\w-])[a-z]{2,10}-(?:19|20)\d\d(?:-[a-z0-9]+)+(?![\w-])")
+# A call is named by its title when a question shares this many of its title words (their first
+# TITLE_PREFIX letters, so that inflected forms meet): one shared word was too often a word every
+# call has; two named the right call for the corpus pages in tests/data/ingest.
+TITLE_PREFIX = 5
+TITLE_WORDS_TO_NAME = 2
+# Words of call titles that name no call in particular.
+_GENERIC = frozenset(
+    w[:TITLE_PREFIX]
+    for w in re.findall(
+        r"\S+",
+        "call calls amif fund programme national proposals topic utlysning utlysningen haku "
+        "haun ämne aihe nationella kansallinen asylum migration integration asyl migrations "
+        "integrations turvapaikka maahanmuutto kotouttamisrahasto finland finlands suomen "
+        "autumn hösten syksyllä syksyn",
+    )
+)
 # "2021-2027" is a programme period, not the year of a call.
 PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d(?!\d)")
 log = logging.getLogger(__name__)
@@ -158,6 +178,17 @@ class KnowledgeBase:
             }
             for call in calls
         }
+        # The title words of each call, as 5-letter prefixes: a call named by its title ("the
+        # housing pathways topic") when no alias names one.
+        self._title_words = {
+            call.id: frozenset(
+                word[:TITLE_PREFIX]
+                for title in _titles_folded(call)
+                for word in re.findall(r"\w+", title)
+                if len(word) > 3 and not word.isdigit() and word[:TITLE_PREFIX] not in _GENERIC
+            )
+            for call in calls
+        }
         # Every reference a call answers to (its id, reference, topic references among its
         # aliases), folded: what a reference typed in a question is resolved against.
         self._references = [
@@ -232,11 +263,14 @@ class KnowledgeBase:
         """BM25 search in one language's passages: (passage, score), best first."""
         return self.indexes[lang].ranked(text, k)
 
-    def find_calls(self, text: str) -> list[CallFacts]:
+    def find_calls(self, text: str, also: Sequence[str] = ()) -> list[CallFacts]:
         """Calls the text names by reference, id or alias; the most specific mention first.
 
-        A year in the text is decisive: "the 2020 call on trafficking" names the 2020 call even
-        though "trafficking" alone is an alias of the 2024 one.
+        A year picks among calls that share the words that named them: "the 2020 call on
+        trafficking" names the 2020 call although "trafficking" alone is an alias of the 2024
+        one. A call named by words no dated call shares stays ("the 2020 trafficking call or the
+        Finnish call" names two calls). `also` holds more words for matching titles (the
+        question's words in another language).
         """
         folded = fold(text)
         by_reference, _unknown = self.resolve_references(folded)
@@ -245,23 +279,43 @@ class KnowledgeBase:
             return by_reference
         # An unknown reference's year ("AMIF-2023-TF2-AG-CALL") must not pick a call of 2023.
         folded = CALL_REFERENCE.sub(" ", folded)
-        best: dict[str, tuple[int, CallFacts]] = {}
+        best: dict[str, tuple[int, CallFacts, str]] = {}
         for call, alias, pattern, size in self._aliases:
             if (
                 alias in folded
-                and size > best.get(call.id, (0, call))[0]
+                and size > best.get(call.id, (0, call, ""))[0]
                 and pattern.search(folded)
             ):
-                best[call.id] = (size, call)
-        found = [call for _, call in sorted(best.values(), key=lambda x: -x[0])]
+                best[call.id] = (size, call, alias)
+        ranked = sorted(best.values(), key=lambda x: -x[0])
+        found = [call for _, call, _ in ranked]
         years = set(YEAR.findall(PERIOD.sub(" ", folded)))
+        if not found:
+            words = [*re.findall(r"\w+", folded), *also]
+            asked = {w[:TITLE_PREFIX] for w in words if len(w) > 3}
+            overlap = {c.id: len(asked & self._title_words[c.id]) for c in self.calls}
+            found = sorted(
+                (c for c in self.calls if overlap[c.id] >= TITLE_WORDS_TO_NAME),
+                # On a tie the call before its topics (a topic's title adds the topic's name).
+                key=lambda c: (-overlap[c.id], len(c.title.en)),
+            )
         if years and not found:
             # "syksyn 2023" is no alias, but the year names the one call of that year.
             found = [c for c in self.calls if c.kind == "call" and years & self._years[c.id]]
         if years and len(found) > 1:
             dated = [c for c in found if years & self._years[c.id]]
             if dated:
-                return dated
+                shared = {
+                    word
+                    for c in dated
+                    for name in (*c.aliases, *_titles_folded(c))
+                    for word in re.findall(r"[\w-]+", name)
+                }
+                return [
+                    call
+                    for _, call, alias in ranked
+                    if call in dated or not set(re.findall(r"[\w-]+", alias)) <= shared
+                ] or dated
         return found
 
     def resolve_references(self, folded: str) -> tuple[list[CallFacts], list[str]]:
@@ -274,7 +328,11 @@ class KnowledgeBase:
         found: dict[str, CallFacts] = {}
         unknown: list[str] = []
         for asked in CALL_REFERENCE.findall(folded):
-            exact = [call for known, call in self._references if known == asked]
+            # A call's own reference before a call that lists it as one of its topics.
+            own = [
+                call for call in self.calls if asked in (fold(call.id), fold(call.reference or ""))
+            ]
+            exact = own or [call for known, call in self._references if known == asked]
             matches = exact or [
                 call
                 for known, call in self._references
@@ -287,9 +345,12 @@ class KnowledgeBase:
         return list(found.values()), unknown
 
     def call_years(self, call: CallFacts) -> set[str]:
-        """The years a call is known by: in its names, and of its opening and deadline."""
-        dates = (call.opens, call.deadline)
-        return self._years[call.id] | {str(when.date.year) for when in dates if when is not None}
+        """The years a call is known by: in its names, and the year it opened.
+
+        Not its deadline's: the 2020 call that closed in February 2021 is no "2021 call".
+        """
+        opened = {str(call.opens.date.year)} if call.opens is not None else set()
+        return self._years[call.id] | opened
 
     def call(self, ident: str) -> CallFacts | None:
         """A call by its id or reference, case-insensitive."""
@@ -298,6 +359,10 @@ class KnowledgeBase:
         if found is None:
             found = next((c for c in self.calls if (c.reference or "").casefold() == key), None)
         return found
+
+
+def _titles_folded(call: CallFacts) -> tuple[str, ...]:
+    return (fold(call.title.en), fold(call.title.sv), fold(call.title.fi))
 
 
 def load_data_dir_facts(data_dir: Path, facts_dir: Path, source_ids: set[str]) -> list[CallFacts]:

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 BUILTIN_FACTS_DIR = Path(__file__).resolve().parent / "facts"
+# In the data directory: facts that ingest extracted (one file per document, machine-written),
+# and the operator's corrections and additions in the same schema.
+EXTRACTED_SUBDIR = "extracted"
+OPERATOR_FACTS_SUBDIR = "facts"
 T = TypeVar("T")
 
 

@@ -17,7 +17,7 @@ import re
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -27,6 +27,10 @@ from typing import Any
 import yaml
 
 from i18n.detect import detect_language
+from knowledge.analysis import STOP_WORDS
+from knowledge.extract import Extraction, extract_call_facts
+from knowledge.extracted_facts import facts_from_extraction, write_extracted
+from knowledge.facts import EXTRACTED_SUBDIR
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,10 @@ MAX_WORDS = 180
 MIN_WORDS = 40
 # A document's language shows in its first pages; scanning all of a 50 MB file would be slow.
 LANGUAGE_SAMPLE_CHARS = 50_000
+# A document in another language is refused (see _readable_language): below MIN_FUNCTION_WORD_SHARE
+# of its words in every stop-word list, once it has MIN_WORDS_FOR_LANGUAGE_CHECK words.
+MIN_FUNCTION_WORD_SHARE = 0.06
+MIN_WORDS_FOR_LANGUAGE_CHECK = 40
 # Per-passage language detection is unreliable below this many words.
 MIN_WORDS_FOR_PASSAGE_LANG = 8
 # A paragraph this short without closing punctuation reads as a heading of what follows.
@@ -101,6 +109,9 @@ class IngestResult:
     passages: int
     error: str | None
     status: str = "added"
+    # What the document says about its call (None when it failed), and the calls it became.
+    extraction: Extraction | None = None
+    calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -675,9 +686,16 @@ def _split_words(sentence: str) -> list[str]:
 
 
 def ingest_paths(
-    paths: Sequence[Path], data_dir: Path, now: datetime | None = None
+    paths: Sequence[Path],
+    data_dir: Path,
+    now: datetime | None = None,
+    verify: Callable[[], object] | None = None,
 ) -> list[IngestResult]:
-    """Ingest files and folders into `<data_dir>/documents`; one result per source file."""
+    """Ingest files and folders into `<data_dir>/documents`; one result per source file.
+
+    With verify (e.g. loading the knowledge), every file this run wrote is put back as it was
+    when verify raises, and the error is raised again: what loaded before an ingest still does.
+    """
     documents_dir = data_dir / DOCUMENTS_FOLDER
     if now is None:
         moment = datetime.now(UTC)
@@ -687,13 +705,14 @@ def ingest_paths(
         moment = now.astimezone(UTC)
     results: list[IngestResult] = []
     digest_by_name: dict[str, str] = {}
+    journal: dict[Path, bytes | None] = {}
     for path, problem in _expand(paths, documents_dir):
         if problem is not None:
             results.append(IngestResult(path, None, 0, problem))
             continue
         try:
-            doc_id, count, digest, status = _ingest_one(
-                path, documents_dir, moment, digest_by_name
+            doc_id, count, digest, status, extraction, calls = _ingest_one(
+                path, documents_dir, moment, digest_by_name, journal
             )
         except IngestError as exc:
             logger.warning("not ingested: %s: %s", path, exc)
@@ -704,8 +723,31 @@ def ingest_paths(
             results.append(IngestResult(path, None, 0, f"Ingest failed: {exc}", "failed"))
             continue
         digest_by_name[path.name] = digest
-        results.append(IngestResult(path, doc_id, count, None, status))
+        results.append(IngestResult(path, doc_id, count, None, status, extraction, calls))
+    if verify is not None and journal:
+        try:
+            verify()
+        except Exception:
+            _restore(journal)
+            raise
     return results
+
+
+def _remember(journal: dict[Path, bytes | None], *paths: Path) -> None:
+    """Note what files held before this run first changes them."""
+    for path in paths:
+        if path not in journal:
+            journal[path] = path.read_bytes() if path.is_file() else None
+
+
+def _restore(journal: dict[Path, bytes | None]) -> None:
+    """Put every file this run changed back as it was."""
+    for path, content in journal.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write_atomically(path, content.decode("utf-8"))
+    logger.warning("ingest undone: %d files restored", len(journal))
 
 
 def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, str | None]]:
@@ -739,8 +781,12 @@ def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, 
 
 
 def _ingest_one(
-    path: Path, documents_dir: Path, moment: datetime, digest_by_name: dict[str, str]
-) -> tuple[str, int, str, str]:
+    path: Path,
+    documents_dir: Path,
+    moment: datetime,
+    digest_by_name: dict[str, str],
+    journal: dict[Path, bytes | None],
+) -> tuple[str, int, str, str, Extraction | None, tuple[str, ...]]:
     data = _read_limited(path)
     digest = hashlib.sha256(data).hexdigest()
     earlier = digest_by_name.get(path.name)
@@ -761,8 +807,22 @@ def _ingest_one(
     if same_text is not None and same_text != doc_id:
         # The same page saved as .txt and as .html: one document, cited once.
         logger.info("%s has the text of %s, already stored", path, same_text)
-        return same_text, len(passages), digest, "duplicate"
-    language = detect_language(extracted.text[:LANGUAGE_SAMPLE_CHARS], default="en").lang
+        return same_text, len(passages), digest, "duplicate", None, ()
+    language = _readable_language(extracted.text[:LANGUAGE_SAMPLE_CHARS])
+    extraction = extract_call_facts(
+        extracted.text,
+        lang=language,
+        passages=[(f"p{n:03d}", text) for n, text in enumerate(passages, start=1)],
+    )
+    calls = facts_from_extraction(
+        extraction, doc_id=doc_id, title=extracted.title or path.name, url=extracted.url
+    )
+    # Written before the document, so that a stored document always has its facts beside it.
+    extracted_dir = documents_dir.parent / EXTRACTED_SUBDIR
+    _remember(journal, *extracted_dir.glob(f"{doc_id}.yaml"), *extracted_dir.glob(f"{doc_id}--*"))
+    for written in write_extracted(documents_dir.parent, doc_id, calls):
+        journal.setdefault(written, None)  # a file that is new to this run
+    call_ids = tuple(str(c["id"]) for c in calls)
     call = CALL_REFERENCE.search(f"{extracted.title}\n{extracted.text}")
     front_matter = {
         "id": doc_id,
@@ -782,12 +842,32 @@ def _ingest_one(
         _without_ingest_time(content)
     ):
         logger.info("%s is unchanged (%s)", path, doc_id)
-        return doc_id, len(passages), digest, "unchanged"
+        return doc_id, len(passages), digest, "unchanged", extraction, call_ids
     status = "changed" if target.exists() else "added"
+    _remember(journal, target)
     _write_atomically(target, content)
     _remove_earlier_versions(documents_dir, slug, path.name, keep=target)
     logger.info("ingested %s as %s (%d passages, %s)", path, doc_id, len(passages), status)
-    return doc_id, len(passages), digest, status
+    return doc_id, len(passages), digest, status, extraction, call_ids
+
+
+def _readable_language(sample: str) -> str:
+    """The document's language, one the assistant reads; IngestError for any other language.
+
+    Running text has many function words: our English, Swedish and Finnish call pages have
+    12-39 % of their words in that language's stop-word list; Italian and German call texts
+    made for the test score 2-3 % against every list.
+    """
+    words = re.findall(r"[^\W\d_]+", sample.casefold())
+    language = detect_language(sample, default="en").lang
+    if len(words) >= MIN_WORDS_FOR_LANGUAGE_CHECK:
+        share = max(sum(w in stop for w in words) / len(words) for stop in STOP_WORDS.values())
+        if share < MIN_FUNCTION_WORD_SHARE:
+            raise IngestError(
+                "The document is not in English, Swedish or Finnish, which are the languages "
+                "the assistant reads and answers in; nothing of it was stored."
+            )
+    return language
 
 
 def _stable_id(documents_dir: Path, slug: str, source_file: str) -> str:

@@ -26,7 +26,8 @@ Differences from Telegram, on purpose:
 - stricter: parse_mode HTML rejects a bare "&" that starts no entity (Telegram shows it as
   text); an inline button with more than one action field is rejected (Telegram takes one).
 - not modelled: Markdown/MarkdownV2 parsing (such text is stored and counted as sent), file
-  uploads, callback queries expiring with time, delivery of updates to a set webhook.
+  uploads over the loopback HTTP server (in-process, sendDocument takes an uploaded file),
+  callback queries expiring with time, delivery of updates to a set webhook.
 Error descriptions are Telegram's where known; the few the fake words itself end in "(fake)".
 Under filterwarnings=error set PTB_TIMEDELTA=true: PTB 22 warns while building RetryAfter.
 """
@@ -61,6 +62,8 @@ MAX_CALLBACK_ANSWER_CHARS = 200
 MAX_INLINE_KEYBOARD_BUTTONS = 100
 MAX_BOT_COMMANDS = 100
 MAX_INLINE_RESULTS = 50
+MAX_CAPTION_UTF16 = 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 # Update types Telegram leaves out unless a bot asks for them in allowed_updates.
 _OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -115,7 +118,9 @@ _BUTTON_ACTIONS = (
     "pay",
 )
 # Sending and editing count against Telegram's flood limits; answering a query does not.
-_FLOOD_COUNTED = frozenset({"sendmessage", "editmessagetext", "editmessagereplymarkup"})
+_FLOOD_COUNTED = frozenset(
+    {"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup"}
+)
 
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -252,6 +257,25 @@ class InlineButton:
 
 
 @dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart request (what sendDocument receives as `document`)."""
+
+    file_name: str
+    content: bytes
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class SentDocument:
+    """The document of a bot message: what the user downloads."""
+
+    file_id: str
+    file_name: str
+    mime_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class BotMessage:
     """A message the bot sent, as it currently stands (edits applied).
 
@@ -270,6 +294,8 @@ class BotMessage:
     date: int
     edit_date: int | None = None
     edit_count: int = 0
+    # A document message: `text` is then its caption ("" without one).
+    document: SentDocument | None = None
 
     @property
     def keyboard(self) -> tuple[tuple[InlineButton, ...], ...]:
@@ -1016,6 +1042,20 @@ def decode_params(raw: Mapping[str, object]) -> JsonDict:
     return {name: _decode_value(name, value) for name, value in raw.items()}
 
 
+def _attach_uploads(params: JsonDict, uploads: Mapping[str, UploadedFile]) -> JsonDict:
+    """Put each uploaded file where the request names it, as Telegram resolves multipart."""
+    resolved = dict(params)
+    for name, value in params.items():
+        if isinstance(value, str) and value.startswith("attach://"):
+            part = value.removeprefix("attach://")
+            if part not in uploads:
+                raise _bad_request(f"file attach://{part} not found in the request (fake)")
+            resolved[name] = uploads[part]
+    for part, upload in uploads.items():
+        resolved.setdefault(part, upload)
+    return resolved
+
+
 # --------------------------------------------------------------------------------------------
 # Waking waiters in any event loop (the HTTP server may run in a thread of its own)
 
@@ -1141,6 +1181,7 @@ class FakeTelegram:
             "setwebhook": self._set_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "sendmessage": self._send_message,
+            "senddocument": self._send_document,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "deletemessage": self._delete_message,
@@ -1407,8 +1448,18 @@ class FakeTelegram:
 
     # -- handling one call ------------------------------------------------------------------
 
-    async def handle(self, token: str, method: str, raw_params: Mapping[str, object]) -> ApiReply:
-        """Answer one Bot API call as Telegram would (faults and flood control included)."""
+    async def handle(
+        self,
+        token: str,
+        method: str,
+        raw_params: Mapping[str, object],
+        uploads: Mapping[str, UploadedFile] | None = None,
+    ) -> ApiReply:
+        """Answer one Bot API call as Telegram would (faults and flood control included).
+
+        `uploads` are the file parts of a multipart request, by part name; a parameter that
+        names one as "attach://<part>" or a part named like the parameter gets the file.
+        """
         name = method.lower()
         with self._lock:
             if token != self.token or self._logged_out:
@@ -1418,6 +1469,8 @@ class FakeTelegram:
             fault = self._take_fault(name)
         try:
             params = decode_params(raw_params)
+            if uploads:
+                params = _attach_uploads(params, uploads)
         except ApiError as error:
             reply = _error_reply(error)
             with self._lock:
@@ -1688,10 +1741,24 @@ class FakeTelegram:
                 "from": self.bot_user(),
                 "chat": chat.to_api(),
                 "date": message.date,
-                "text": message.text,
             }
-            if message.entities:
-                data["entities"] = [dict(entity) for entity in message.entities]
+            if message.document is not None:
+                document = message.document
+                data["document"] = {
+                    "file_id": document.file_id,
+                    "file_unique_id": f"U{document.file_id}",
+                    "file_name": document.file_name,
+                    "mime_type": document.mime_type,
+                    "file_size": len(document.content),
+                }
+                if message.text:
+                    data["caption"] = message.text
+                if message.entities:
+                    data["caption_entities"] = [dict(entity) for entity in message.entities]
+            else:
+                data["text"] = message.text
+                if message.entities:
+                    data["entities"] = [dict(entity) for entity in message.entities]
             if message.edit_date is not None:
                 data["edit_date"] = message.edit_date
             if message.link_preview_options:
@@ -1743,6 +1810,61 @@ class FakeTelegram:
         self._activity[state.chat.id] += 1
         return self.message_dict(message)
 
+    def _send_document(self, params: JsonDict) -> object:
+        state = self._writable_chat(params)
+        document = params.get("document")
+        if document is None or document == "":
+            raise _bad_request("there is no document in the request")
+        if isinstance(document, UploadedFile):
+            if not document.content:
+                raise _bad_request("file must be non-empty")
+            if len(document.content) > MAX_UPLOAD_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            name, mime, content = document.file_name, document.mime_type, document.content
+        elif isinstance(document, str) and document in self._files:
+            path, content = self._files[document]
+            name, mime = path.rsplit("/", 1)[-1], "application/octet-stream"
+        else:
+            raise _bad_request("wrong remote file identifier specified: can't unserialize it")
+        caption = params.get("caption")
+        formatted = FormattedText("", ())
+        if caption not in (None, ""):
+            caption_params: JsonDict = {"text": caption, "parse_mode": params.get("parse_mode")}
+            if "caption_entities" in params:
+                caption_params["entities"] = params["caption_entities"]
+            formatted = format_message_text(
+                caption_params,
+                too_long="message caption is too long",
+                strict_ampersand=self.strict_html_ampersand,
+            )
+            if utf16_len(formatted.text) > MAX_CAPTION_UTF16:
+                raise _bad_request("message caption is too long")
+        markup = params.get("reply_markup")
+        if markup is not None:
+            check_reply_markup(markup)
+        reply_to = self._reply_target(state, params)
+        self._admit("senddocument", state)
+        file_id = f"FAKEDOC{next(self._file_ids):06d}"
+        self._files[file_id] = (f"documents/{name}", content)
+        message = BotMessage(
+            chat_id=state.chat.id,
+            message_id=state.next_message_id,
+            text=formatted.text,
+            raw_text=str(caption or ""),
+            parse_mode=params.get("parse_mode") or None,
+            entities=formatted.entities,
+            reply_markup=markup,
+            link_preview_options=None,
+            reply_to_message_id=reply_to,
+            date=int(time.time()),
+            document=SentDocument(file_id, name, mime, content),
+        )
+        state.next_message_id += 1
+        state.bot_messages[message.message_id] = message
+        self._sent.append(message)
+        self._activity[state.chat.id] += 1
+        return self.message_dict(message)
+
     def _reply_target(self, state: _ChatState, params: JsonDict) -> int | None:
         reply = params.get("reply_parameters")
         if reply is None and "reply_to_message_id" in params:
@@ -1783,6 +1905,8 @@ class FakeTelegram:
 
     def _edit_message_text(self, params: JsonDict) -> object:
         state, message = self._message_to_edit(params)
+        if message.document is not None:
+            raise _bad_request("there is no text in the message to edit")
         formatted = format_message_text(
             params, too_long="MESSAGE_TOO_LONG", strict_ampersand=self.strict_html_ampersand
         )
@@ -2385,17 +2509,14 @@ class FakeRequest(BaseRequest):
         method_match = _METHOD_PATH.search(path)
         if method_match is None:
             return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
+        uploads: dict[str, UploadedFile] = {}
         if request_data is not None and request_data.contains_files:
-            return 400, json.dumps(
-                {
-                    "ok": False,
-                    "error_code": 400,
-                    "description": "Bad Request: file uploads are not supported (fake)",
-                }
-            ).encode()
+            for part, (file_name, content, mime) in request_data.multipart_data.items():
+                data = content if isinstance(content, bytes) else content.read()
+                uploads[part] = UploadedFile(str(file_name or part), bytes(data), str(mime))
         # Decode the same wire form HTTPXRequest sends, so both transports see equal params.
         raw = request_data.json_parameters if request_data is not None else {}
-        call = self._core.handle(method_match["token"], method_match["method"], raw)
+        call = self._core.handle(method_match["token"], method_match["method"], raw, uploads)
         try:
             if isinstance(timeout, (int, float)):
                 reply = await asyncio.wait_for(call, timeout)
@@ -2807,6 +2928,11 @@ class ChatDriver:
     def last_text(self) -> str:
         """What the user sees in the bot's latest message."""
         return self.last_message.text
+
+    @property
+    def documents(self) -> list[SentDocument]:
+        """The documents the bot sent to this chat, oldest first."""
+        return [m.document for m in self.messages if m.document is not None]
 
     @property
     def last_keyboard_message(self) -> BotMessage | None:

@@ -128,3 +128,64 @@ def test_a_reference_names_its_call_whole_in_part_or_with_a_topic(
     reply = assistant.answer(question)
     assert reply.answered and reply.calls == ("AMIF-2024-TF2-AG-THB",), reply.text
     assert "6,000,000" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        (
+            "How much money was in Finland's autumn 2023 call?",
+            "and the deadline?",
+            "31 October 2023",
+        ),
+        (
+            "Hur mycket pengar fanns i Finlands höstutlysning 2023?",
+            "och sista dagen?",
+            "31 oktober 2023",
+        ),
+        ("Paljonko rahaa Suomen syksyn 2023 haussa oli?", "entä määräaika?", "31. lokakuuta 2023"),
+    ],
+)
+def test_a_follow_up_is_answered_for_the_call_before(
+    assistant: Assistant, first: str, follow_up: str, expected: str
+) -> None:
+    before = assistant.answer(first)
+    assert before.calls == ("FI-AMIF-2023-AUTUMN",)
+    reply = assistant.answer(follow_up, previous=before.calls)
+    assert reply.answered and expected in reply.text
+    assert reply.calls == ("FI-AMIF-2023-AUTUMN",)
+
+
+@pytest.mark.parametrize(
+    ("question", "conclusion"),
+    [
+        (
+            "Which closes earlier, the 2020 trafficking call or Finland's autumn 2023 call?",
+            "Earlier deadline: AMIF 2020 call on victims of trafficking in human beings.",
+        ),
+        (
+            "Vilken stänger tidigare, utlysningen 2020 om människohandel eller Finlands "
+            "höstutlysning 2023?",
+            "Tidigare sista ansökningsdag: AMIF-utlysningen 2020 om offer för människohandel.",
+        ),
+    ],
+)
+def test_a_comparison_answers_both_sides_and_concludes(
+    assistant: Assistant, question: str, conclusion: str
+) -> None:
+    reply = assistant.answer(question)
+    assert reply.kind == "comparison" and set(reply.calls) == {
+        "EU-2020-THB",
+        "FI-AMIF-2023-AUTUMN",
+    }
+    assert "16 February 2021" in reply.text or "16 februari 2021" in reply.text
+    assert "31 October 2023" in reply.text or "31 oktober 2023" in reply.text
+    assert conclusion in reply.text
+
+
+def test_a_comparison_says_which_side_our_sources_lack(assistant: Assistant) -> None:
+    reply = assistant.answer(
+        "Compare the deadlines of the 2024 trafficking call and the 2020 call"
+    )
+    assert "Our sources do not say the deadline for AMIF 2024 call" in reply.text
+    assert "16 February 2021" in reply.text and "Earlier deadline" not in reply.text

@@ -191,3 +191,13 @@ def test_an_operator_command_after_options_still_runs(tmp_path: Path) -> None:
     out = run(["--data-dir", str(tmp_path), "reload", "--help"], tmp_path)
     assert out.returncode == 0, out.stderr
     assert b"--wait" in out.stdout
+
+
+def test_chat_follow_ups_keep_the_call(tmp_path: Path) -> None:
+    script = "How much money was in Finland's autumn 2023 AMIF call?\nand the deadline?\n/quit\n"
+    alone = run(["chat"], tmp_path, b"and the deadline?\n/quit\n").stdout.decode()
+    out = run(["chat"], tmp_path, script.encode())
+    assert out.returncode == 0
+    text = out.stdout.decode()
+    assert "31 October 2023" in text and "16 February 2021" not in text
+    assert "16 February 2021" in alone  # on its own the question is about every call

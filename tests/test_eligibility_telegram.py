@@ -38,7 +38,7 @@ async def test_a_full_check_by_buttons_and_typed_answers(tg: Harness) -> None:
     assert "eligible" in verdict.lower() and "not eligible" not in verdict.lower()
     assert "✓" in verdict and "✗" not in verdict
     assert "888" in verdict  # total eligible costs implied at the 90 % funding rate
-    assert chat.last_buttons == ["« Back", "Start over"]
+    assert chat.last_buttons == ["Full details", "« Back", "Start over"]
 
 
 async def test_stale_button_changes_nothing(tg: Harness) -> None:

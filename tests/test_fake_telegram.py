@@ -712,3 +712,30 @@ def test_server_in_a_thread_serves_synchronous_clients(core: FakeTelegram) -> No
     assert [u["update_id"] for u in polled["result"]] == [update["update_id"]]
     assert waited < 3
     assert sent.json()["result"]["text"] == "ok"
+
+
+async def test_send_document_takes_an_upload_and_is_strict(bot: Bot, core: FakeTelegram) -> None:
+    from telegram import InputFile
+
+    chat = core.private_chat()
+    sent = await bot.send_document(
+        chat.id,
+        InputFile(b'{"a": 1}', filename="data.json"),
+        caption="<b>Your</b> data",
+        parse_mode=ParseMode.HTML,
+    )
+    assert sent.document is not None and sent.document.file_name == "data.json"
+    assert sent.caption == "Your data"
+    [message] = core.bot_messages(chat)
+    assert message.document is not None and message.document.content == b'{"a": 1}'
+    assert message.document.mime_type == "application/json" and message.text == "Your data"
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
+        await bot.send_document(chat.id, InputFile(b"x", filename="x.txt"), caption="c" * 1025)
+    with pytest.raises(BadRequest, match=r"(?i)non-empty"):
+        await bot.send_document(chat.id, InputFile(b"", filename="empty.txt"))
+    with pytest.raises(BadRequest, match=r"(?i)wrong remote file identifier"):
+        await bot.send_document(chat.id, "NOSUCHFILE")
+    with pytest.raises(BadRequest, match=r"(?i)no text in the message"):
+        await bot.edit_message_text("new", chat_id=chat.id, message_id=sent.message_id)
+    again = await bot.send_document(chat.id, sent.document.file_id)  # resent by file_id
+    assert again.document is not None and again.document.file_size == len(b'{"a": 1}')

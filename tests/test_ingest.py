@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
 from knowledge.documents import load_document
+from knowledge.errors import KnowledgeError
 from knowledge.ingest import (
     MAX_FILE_BYTES,
     MAX_WORDS,
@@ -480,9 +481,11 @@ def test_reingesting_the_same_content_reports_unchanged_and_rewrites_nothing(
 def test_one_page_saved_as_text_and_as_html_is_stored_once(tmp_path: Path) -> None:
     data = tmp_path / "data"
     first = ingest_one(write(tmp_path / "page.txt", ENGLISH_CALL), data)
-    html = "<html><body>" + "".join(
-        f"<p>{paragraph}</p>" for paragraph in ENGLISH_CALL.split("\n\n")
-    ) + "</body></html>"
+    html = (
+        "<html><body>"
+        + "".join(f"<p>{paragraph}</p>" for paragraph in ENGLISH_CALL.split("\n\n"))
+        + "</body></html>"
+    )
     second = ingest_one(write(tmp_path / "saved-page.html", html), data)
     assert (second.doc_id, second.status) == (first.doc_id, "duplicate")
     assert list(stored(data)) == [f"{first.doc_id}.md"]
@@ -680,3 +683,41 @@ def test_the_seed_documents_ingest_with_plausible_passages(tmp_path: Path) -> No
         for r in results
     }
     assert "AMIF-2024-TF2-AG-THB" in calls
+
+
+ITALIAN_CALL = (
+    "Il Fondo per progetti di accoglienza sostiene le associazioni che aiutano le persone "
+    "arrivate da poco a trovare una casa e un lavoro. Le domande si presentano entro la fine "
+    "di settembre, e il contributo copre fino a tre quarti dei costi ammissibili. Possono "
+    "partecipare enti pubblici e organizzazioni senza scopo di lucro con sede in uno Stato "
+    "membro, anche in partenariato con università e centri di ricerca della regione.\n"
+)
+
+
+def test_a_document_in_a_language_the_assistant_cannot_read_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest_one(write(tmp_path / "call.txt", ENGLISH_CALL), data)
+    result = ingest_paths([write(tmp_path / "bando.txt", ITALIAN_CALL)], data, now=NOW)[0]
+    assert result.doc_id is None and result.error is not None
+    assert "not in English, Swedish or Finnish" in result.error
+    assert list(stored(data)) == ["op-call.md"]  # nothing of it kept, the rest untouched
+
+
+def test_an_ingest_the_knowledge_cannot_load_with_is_undone(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    source = write(tmp_path / "call.txt", ENGLISH_CALL)
+    ingest_one(source, data)
+    before = {p.name: p.read_bytes() for p in (data / "documents").iterdir()}
+    write(source, ENGLISH_CALL.replace("three members", "four members"))
+
+    def refuse() -> None:
+        raise KnowledgeError("a facts file no longer validates")
+
+    with pytest.raises(KnowledgeError):
+        ingest_paths(
+            [source, write(tmp_path / "new.txt", ENGLISH_CALL + "\nMore.\n")],
+            data,
+            now=NOW,
+            verify=refuse,
+        )
+    assert {p.name: p.read_bytes() for p in (data / "documents").iterdir()} == before

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from bot.answering.aspects import AspectMatch, aspect_evidence
-from bot.answering.glossary import translate_query
+from bot.answering.glossary import to_english, translate_query
 from bot.answering.policy import POLICY, AnswerPolicy
 from bot.answering.query import Query, parse_query
 from bot.answering.render import (
@@ -29,6 +29,9 @@ from knowledge.documents import Passage
 from knowledge.facts import CallFacts, CallStatus
 
 Clock = Callable[[], datetime]
+# Letters of a word that name an objective: 5 missed Swedish "asyl" (asylsystemet) and Finnish
+# "palu" (paluu); with 4 every question of the set still names the right objectives.
+OBJECTIVE_PREFIX = 4
 OTHER_PROGRAMMES = re.compile(
     r"\b(horizon|horisont\w*|erasmus|esf\+?|esr\+?|interreg|cerv|creative europe|digital europe"
     r"|eu4health|erdf|eruf|eakr|europeiska socialfonden\+?|euroopan sosiaalirahasto\+?"
@@ -39,6 +42,7 @@ OTHER_PROGRAMMES = re.compile(
 )
 FUTURE_CALLS = re.compile(
     r"\b(next|upcoming|future|coming) (amif )?(call|round)\w*|\bnästa\b|\bkommande utlysning\w*"
+    r"|\bnext year\b|\bensi vuo\w*"
     r"|\bseuraava\w*|\btuleva\w* haku\w*"
 )
 WHAT_IS = re.compile(
@@ -109,6 +113,12 @@ SMALL_TALK = frozenset(
         "okay",
     ]
 )
+# "Which calls are open?", "Vilka utlysningar kan man söka?", "Mitkä haut ovat auki?".
+LISTING = re.compile(
+    r"\b(which|what|any) (amif |eu )?(calls|funding|rounds)\b|\bcalls\b.*\b(open|available)\b"
+    r"|\bvilka\b.*\butlysningar\w*|\butlysningar\w*\b.*\böppna\b|\bnågra\b.*\butlysning\w*"
+    r"|\bmit(kä|ä)\b.*\bhau?(t|ja)\b|\bhau?(t|ja)\b.*\bauki\b|\bonko\b.*\bhakuja\b"
+)
 # What a comparison compares, and how its two values are ordered.
 _COMPARABLE = ("budget", "grant", "funding_rate", "deadline", "duration")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"“(])")
@@ -132,14 +142,15 @@ class Answerer:
         self._known_terms: dict[str, Mapping[str, int]] = {
             lang: index.index.vocabulary for lang, index in kb.indexes.items()
         }
-        # Per (call, objective number): the first five letters of the longer words of the
-        # objective's title in every language, which a question naming the objective shares.
+        # Per (call, objective number): the first four letters of the longer words of the
+        # objective's title in every language, which a question naming the objective shares
+        # ("asyl" for "asylsystemet", "palu" for "paluu").
         self._objective_prefixes = {
             (call.id, obj.number): frozenset(
-                word[:5]
+                word[:OBJECTIVE_PREFIX]
                 for code in LANGUAGES
                 for word in kb.indexes[code].analyzer.words(obj.title.get(code))
-                if len(word) > 3
+                if len(word) > OBJECTIVE_PREFIX
             )
             for call in kb.calls
             for obj in call.objectives
@@ -185,6 +196,8 @@ class Answerer:
             return self._decline_unknown_call(v, list(q.unknown_calls))
         if self._mentions_unknown_year(q.folded) or self._off_topic(q):
             return self._decline(v, None)
+        if q.timing and not q.calls and LISTING.search(q.folded):
+            return self.render.listing(v, only_current=True)
         if q.comparison and q.aspect is not None and q.aspect.aspect in _COMPARABLE:
             return self._compare(v, q, q.aspect.aspect)
         if q.aspect is not None:
@@ -288,6 +301,8 @@ class Answerer:
         """A word our sources use, in any inflection (stem) or as part of a compound (4-grams)."""
         if self._in_sources(word) or _is_keyword(word):
             return True
+        if lang != "en" and any(self._in_sources(w) for w in to_english(word, lang)):
+            return True  # our English sources speak of it ("hyresvärdar": landlords)
         terms = self.kb.indexes[lang].analyzer.terms(word)
         known = self._known_terms[lang]
         if terms and terms[0] in known:
@@ -414,7 +429,9 @@ class Answerer:
             return []
         numbers = {int(m.group(1) or m.group(2)) for m in _OBJECTIVE_NUMBER.finditer(q.folded)}
         analyzer = self.kb.indexes[q.asked_in].analyzer
-        asked = {w[:5] for w in analyzer.words(q.text) if len(w) > 3}
+        asked = {
+            w[:OBJECTIVE_PREFIX] for w in analyzer.words(q.text) if len(w) >= OBJECTIVE_PREFIX
+        }
         found = [
             obj.number
             for obj in call.objectives
@@ -479,7 +496,7 @@ class Answerer:
     # ----- comparisons -------------------------------------------------------------------------
 
     def _compare(self, v: View, q: Query, topic: str) -> Reply:
-        """Both calls' facts for one aspect, then which is higher or earlier, or what is missing."""
+        """Both calls' facts for one aspect, then which is higher or earlier, or what lacks."""
         t = v.t
         first, second = q.calls[0], q.calls[1]
         body: list[str] = []
@@ -637,38 +654,63 @@ class Answerer:
                     language=LANGUAGE_NAMES[best.passage.lang]
                 )
             )
-        body.extend(self._key_sentences(h.passage, terms) for h in chosen)
-        calls = self._calls_of(chosen)
-        for call in calls:
-            if call.kind == "call":
+        # The words that name the call say nothing about which sentence answers.
+        naming = " ".join(
+            f"{c.id} {c.reference or ''} {' '.join(c.aliases)} {c.title.get(best.passage.lang)}"
+            for c in q.calls
+        )
+        wanted = set(terms) - set(self.kb.indexes[best.passage.lang].analyzer.terms(naming))
+        body.extend(self._key_sentences(h.passage, wanted) for h in chosen)
+        calls = [c for c in self._calls_of(chosen) if not q.calls or c in q.calls]
+        if q.timing or (q.aspect is not None and q.aspect.aspect == "deadline"):
+            # Where a call stands now is said when the question is about timing, only then.
+            for call in calls:
                 body.append(self.render.status_line(v, call))
         refs = tuple(dict.fromkeys(self.render.ref(h.passage.source.id, h.score) for h in chosen))
         return Reply(
             t.lang, True, tuple(body), refs, kind="passage", calls=tuple(c.id for c in calls)
         )
 
-    def _key_sentences(self, passage: Passage, terms: list[str]) -> str:
-        """The sentences of a long passage that carry the answer, in their order; else all of it."""
+    def _key_sentences(self, passage: Passage, terms: set[str]) -> str:
+        """The sentences of a long passage that carry the answer, in order; else all of it."""
         if len(passage.text.split()) < self.policy.key_sentences_from_words:
             return passage.text
-        sentences = _SENTENCE.split(passage.text)
+        sentences = [
+            piece
+            for sentence in _SENTENCE.split(passage.text)
+            for piece in _pieces(sentence, self.policy.key_sentence_max_words)
+        ]
         if len(sentences) <= self.policy.key_sentences:
             return passage.text
         analyzer = self.kb.indexes[passage.lang].analyzer
         wanted = {term for term in terms if not term.startswith("#")}
-        scored = sorted(
-            range(len(sentences)),
-            key=lambda i: -len(wanted.intersection(analyzer.terms(sentences[i]))),
-        )
-        keep = sorted(scored[: self.policy.key_sentences])
-        text = " ".join(sentences[i] for i in keep)
-        return (
-            ("… " if keep[0] > 0 else "") + text + (" …" if keep[-1] < len(sentences) - 1 else "")
-        )
+        shared = [len(wanted.intersection(analyzer.terms(sentence))) for sentence in sentences]
+        if not any(shared):
+            return passage.text
+        best = sorted((i for i in range(len(sentences)) if shared[i]), key=lambda i: -shared[i])
+        keep = sorted(best[: self.policy.key_sentences])
+        # An ellipsis stands wherever the passage's own text is left out.
+        parts = ["…"] if keep[0] > 0 else []
+        for at, i in enumerate(keep):
+            if at and i > keep[at - 1] + 1:
+                parts.append("…")
+            parts.append(sentences[i])
+        if keep[-1] < len(sentences) - 1:
+            parts.append("…")
+        return " ".join(parts)
 
     def _calls_of(self, hits: list[PassageHit]) -> list[CallFacts]:
         ids = {h.passage.source.id for h in hits}
         return [c for c in self.kb.calls if c.kind == "call" and self._call_documents[c.id] & ids]
+
+
+def _pieces(sentence: str, most: int) -> list[str]:
+    """A sentence, or, when it runs on (a page's table or headings read as text), its parts."""
+    words = sentence.split()
+    if len(words) <= most:
+        return [sentence]
+    size = most // 2
+    return [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
 def _share(hit: PassageHit) -> float:
@@ -687,7 +729,9 @@ def _comparable_value(call: CallFacts, topic: str) -> object | None:
     if topic == "grant":
         return call.grant_max.amount if call.grant_max else None
     if topic == "funding_rate":
-        return call.funding_rate.rate if call.funding_rate else None
+        if call.funding_rate:
+            return call.funding_rate.rate
+        return call.co_financing.usual_max if call.co_financing else None
     if topic == "deadline":
         return call.deadline.moment() if call.deadline else None
     if topic == "duration":

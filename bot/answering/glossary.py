@@ -9,7 +9,8 @@ the same entries read backwards.
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Sequence
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -18,37 +19,51 @@ GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "i18n" / "glossary"
 
 
 @cache
-def _entries(lang: str) -> tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...]:
+def _entries(lang: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(English words, key as written) per entry of lang's glossary, in file order."""
     path = GLOSSARY_DIR / f"{lang}.yaml"
     if not path.is_file():
         return ()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    entries = []
-    for key, english in data.items():
-        words = str(key).casefold().split()
-        parts = [
-            re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) + r"(?!\w)"
-            for w in words
-        ]
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(parts))
-        entries.append((pattern, tuple(str(e).casefold() for e in english), str(key)))
-    return tuple(entries)
+    return tuple(
+        (tuple(str(e).casefold() for e in english), str(key)) for key, english in data.items()
+    )
 
 
-def to_english(folded: str, lang: str) -> list[str]:
+@cache
+def _matcher(lang: str) -> re.Pattern[str] | None:
+    """One pattern for the whole glossary: group i+1 matches entry i (one scan per question)."""
+    parts = []
+    for _, key in _entries(lang):
+        words = key.casefold().split()
+        parts.append(
+            r"\s+".join(
+                re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) + r"(?!\w)"
+                for w in words
+            )
+        )
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"({p})" for p in parts) + ")") if parts else None
+
+
+@lru_cache(maxsize=8192)
+def to_english(folded: str, lang: str) -> tuple[str, ...]:
     """The English words for the domain terms in a folded question of lang, in order found."""
-    found: list[tuple[int, str]] = []
-    for pattern, english, _ in _entries(lang):
-        for match in pattern.finditer(folded):
-            found.extend((match.start(), word) for word in english)
-    return list(dict.fromkeys(word for _, word in sorted(found)))
+    matcher = _matcher(lang)
+    if matcher is None:
+        return ()
+    entries = _entries(lang)
+    found: list[str] = []
+    for match in matcher.finditer(folded):
+        assert match.lastindex is not None
+        found.extend(entries[match.lastindex - 1][0])
+    return tuple(dict.fromkeys(found))
 
 
 def from_english(folded: str, lang: str) -> list[str]:
     """The words of lang for the English domain terms in a folded English question."""
     asked = set(re.findall(r"[\w-]+", folded))
     words = []
-    for _, english, key in _entries(lang):
+    for english, key in _entries(lang):
         if asked.intersection(english):
             words.append(key.replace("*", ""))
     return list(dict.fromkeys(words))
@@ -59,6 +74,7 @@ def translate_query(folded: str, source: str, target: str) -> str:
     kept = re.findall(r"[a-z]{2,10}-\d{4}(?:-[a-z0-9]+)+|\d[\d.,]*", folded)
     if source == target:
         return folded
+    words: Sequence[str]
     if target == "en":
         words = to_english(folded, source)
     elif source == "en":

@@ -27,6 +27,9 @@ class AnswerPolicy:
     # A passage longer than this many words is cut to the sentences that carry the answer.
     key_sentences_from_words: int = 70
     key_sentences: int = 2
+    # A "sentence" longer than this (a table or headings without full stops) is cut in halves of
+    # this size before the key ones are chosen; real sentences of our documents stay whole.
+    key_sentence_max_words: int = 40
     # A passage found in another language's documents through the glossary wins over the
     # question's own language when its stem share is higher by at least this much.
     foreign_share_margin: float = 0.25

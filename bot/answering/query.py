@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.answering.aspects import AspectMatch, aspect_evidence
+from bot.answering.glossary import to_english
 from bot.answering.policy import AnswerPolicy
 from i18n import normalize_language
 from i18n.detect import detect_language
@@ -21,11 +22,15 @@ CALL_WORDS = re.compile(
 # "Is it open?", "how many days are left?": the question is about timing, so the reply says
 # where the call stands now (and only then).
 TIMING = re.compile(
-    r"\bstill open\b|\bis (it|the call|this call) open\b|\bopen (now|yet)\b|\bhow (many|much)"
-    r" (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b|\bleft to apply\b"
-    r"|\bfortfarande öppen\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b"
-    r"|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b|\bonko\b.*\bauki\b|\bvielä auki\b"
-    r"|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b|\baikaa\b.*\bhakea\b"
+    r"\bstill open\b|\b(is|are) (\w+ )?open\b|\bcan (i|we) apply (to|for) now\b"
+    r"|\bopen (now|yet)\b|\bhow (many|much) (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b"
+    r"|\bleft to apply\b|\bstill\b"
+    r"|\baccepting\b|\bright now\b|\bat the moment\b|\bcurrently\b|\bstatus\b|\bany more\b"
+    r"|\bfortfarande\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b|\bjust nu\b"
+    r"|\bännu\b|\bredan (förbi|stängd|slut)|\bläget\b|\bhinner\b|\btar\b.*\bemot\b|\bi nuläget\b"
+    r"|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b|\bonko\b.*\bauki\b|\bvielä\b"
+    r"|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b|\baikaa\b.*\bhakea\b|\bnyt\b"
+    r"|\btällä hetkellä\b|\behti\w*|\behdi\w*|\btilanne\w*|\bkäynnissä\b|\bauki\b"
 )
 # "Compare", "which is higher", "skillnaden mellan", "ero": a question about two calls' facts.
 COMPARISON = re.compile(
@@ -37,6 +42,54 @@ COMPARISON = re.compile(
 # How a follow-up opens: "and the deadline?", "what about ...", "och ...", "entä ...".
 FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|och|samt|hur är det med|än|entä|ja|mites|entäs|kuin)\b"
+)
+
+
+# The EU's member states (and the EEA countries that take part in EU programmes) by their names
+# in our languages, as CLDR gives them, plus the adjectives that name a country's call.
+_EU_COUNTRIES = (
+    *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE"),
+    *("IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "NO", "LI"),
+)
+_ADJECTIVES = {
+    "FI": ("finnish", "finsk"),
+    "SE": ("swedish", "svensk"),
+    "EE": ("estonian", "estnisk"),
+    "DK": ("danish", "dansk"),
+    "DE": ("german", "tysk"),
+}
+# Between a country and the call word, only words that further name the call: a season, a
+# year, "AMIF", "national" ("Finland's autumn 2024 AMIF call", "Viron syksyn 2023 AMIF-haun").
+_CALL_QUALIFIERS = (
+    r"(?:[\s'’-]+(?:s|the|of|from|national\w*|nationell\w*|kansallis\w*|amif|autumn|spring"
+    r"|höst\w*|vår\w*|syksy\w*|kevä\w*|\d{4}))*"
+)
+
+
+def _country_names() -> dict[str, tuple[str, ...]]:
+    from babel import Locale
+
+    names: dict[str, tuple[str, ...]] = {}
+    for code in _EU_COUNTRIES:
+        found = {
+            fold(Locale.parse(locale).territories[code]) for locale in ("en", "sv", "fi")
+        } | set(_ADJECTIVES.get(code, ()))
+        # An inflected name starts with all but the name's last letter ("suome-n", "finlands").
+        names[code] = tuple(sorted({n[:-1] if len(n) >= 5 else n for n in found}))
+    return names
+
+
+COUNTRY_NAMES = _country_names()
+_COUNTRY_CALL = re.compile(
+    r"\b(?P<country>"
+    + "|".join(
+        sorted((re.escape(n) for ns in COUNTRY_NAMES.values() for n in ns), key=len, reverse=True)
+    )
+    + r")\w*"
+    + _CALL_QUALIFIERS
+    + r"[\s-]+(?:calls?|utlysning\w*|ansökningsomgång\w*|haku\w*|haun|haussa|hakuun)\b"
+    # "Finlands AMIF-utlysning hösten 2024": the season and year may follow the call word.
+    + r"(?:[\s-]+(?:of|from|in|autumn|spring|höst\w*|vår\w*|syksy\w*|kevä\w*|\d{4}))*"
 )
 
 
@@ -73,7 +126,12 @@ def parse_query(
     """Parse a cleaned, non-empty question; previous holds the ids of the last reply's calls."""
     folded = fold(text)
     asked_in = detect_language(text).lang
-    named = tuple(kb.find_calls(text))
+    compares = bool(COMPARISON.search(folded))
+    english = to_english(folded, asked_in) if asked_in != "en" else []
+    named = tuple(kb.find_calls(text, also=english))
+    if compares and len(named) == 1 and named[0].kind == "call":
+        # "the 2024 call's rate vs the usual AMIF co-financing": the other side is the programme.
+        named = (*named, *(c for c in kb.calls if c.kind == "programme"))
     timing = bool(TIMING.search(folded))
     aspects = aspect_evidence(folded)
     if timing and not any(a.aspect == "deadline" for a in aspects[:1]):
@@ -101,7 +159,7 @@ def parse_query(
         aspects=aspects,
         zone=zone_named(tz),
         timing=timing,
-        comparison=bool(COMPARISON.search(folded)) and len(calls) >= 2,
+        comparison=compares and len(calls) >= 2,
     )
 
 
@@ -112,11 +170,30 @@ def _unknown_calls(kb: KnowledgeBase, folded: str, named: Sequence[CallFacts]) -
         return []
     if unknown:
         return unknown
+    years = set(YEAR.findall(PERIOD.sub(" ", CALL_REFERENCE.sub(" ", folded))))
+    country = _COUNTRY_CALL.search(folded)
+    if country is not None:
+        # "Estonia's AMIF call", "Finland's autumn 2024 call": a national call must match the
+        # country and every year the question gives it.
+        code = next(c for c, ns in COUNTRY_NAMES.items() if country["country"] in ns)
+        years = set(YEAR.findall(country.group(0)))
+        national = [
+            c
+            for c in kb.calls
+            if c.kind == "call"
+            and any(n in fold(" ".join((*_titles(c), *c.aliases))) for n in COUNTRY_NAMES[code])
+        ]
+        if not any(years <= kb.call_years(c) for c in national):
+            return [country.group(0).strip()]
     if named or not CALL_WORDS.search(folded):
         return []
     years = set(YEAR.findall(PERIOD.sub(" ", CALL_REFERENCE.sub(" ", folded))))
     known = set().union(*(kb.call_years(c) for c in kb.calls if c.kind == "call"))
     return sorted(years - known)
+
+
+def _titles(call: CallFacts) -> tuple[str, ...]:
+    return (call.title.en, call.title.sv, call.title.fi)
 
 
 def zone_named(name: str | None) -> ZoneInfo | None:

@@ -378,13 +378,28 @@ class FactRenderer:
 
     # ----- listings ----------------------------------------------------------------------------
 
-    def listing(self, v: View) -> Reply:
-        """Every known call with its status and deadline."""
+    def listing(self, v: View, only_current: bool = False) -> Reply:
+        """Every known call with its status and deadline; open and upcoming ones first.
+
+        only_current answers "which calls are open?": the open and upcoming calls, or, when
+        there are none, that none is and the calls that closed.
+        """
         t = v.t
-        body = [t.gettext("Calls I know about:")]
-        for call in self.kb.calls:
-            if call.kind != "call":
-                continue
+        calls = sorted(
+            (c for c in self.kb.calls if c.kind == "call"),
+            key=lambda c: c.status(v.now) not in (CallStatus.OPEN, CallStatus.UPCOMING),
+        )
+        current = [c for c in calls if c.status(v.now) in (CallStatus.OPEN, CallStatus.UPCOMING)]
+        if only_current and current:
+            body, calls = [t.gettext("Calls open now or opening soon:")], current
+        elif only_current:
+            body = [
+                t.gettext("None of the calls I know is open now or about to open."),
+                t.gettext("Calls I know about:"),
+            ]
+        else:
+            body = [t.gettext("Calls I know about:")]
+        for call in calls:
             ref = f" [{call.reference}]" if call.reference else ""
             prefix = f"{call.title.get(t.lang)}: "
             deadline = _capitalize(self.deadline_line(v, call).removeprefix(prefix))
@@ -392,10 +407,10 @@ class FactRenderer:
             lines = [deadline] if call.deadline is not None else []
             lines.append(_capitalize(status.removeprefix(prefix)))
             body.append(f"• {call.title.get(t.lang)}{ref}\n  " + "\n  ".join(lines))
-        refs = tuple(
-            dict.fromkeys(self.ref(c.source, None) for c in self.kb.calls if c.kind == "call")
+        refs = tuple(dict.fromkeys(self.ref(c.source, None) for c in calls))
+        return Reply(
+            t.lang, True, tuple(body), refs, kind="calls", calls=tuple(c.id for c in calls)
         )
-        return Reply(t.lang, True, tuple(body), refs, kind="calls")
 
 
 _LONG_TOPICS = {

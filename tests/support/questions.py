@@ -52,6 +52,9 @@ class ReplyLike(Protocol):
     def answered(self) -> bool: ...
 
     @property
+    def calls(self) -> tuple[str, ...]: ...
+
+    @property
     def text(self) -> str: ...
 
     @property
@@ -59,7 +62,7 @@ class ReplyLike(Protocol):
 
 
 class AssistantLike(Protocol):
-    def answer(self, question: str) -> ReplyLike: ...
+    def answer(self, question: str, *, previous: Sequence[str] = ()) -> ReplyLike: ...
 
 
 @dataclass(frozen=True)
@@ -151,15 +154,15 @@ def problems(cases: Iterable[Case]) -> list[str]:
 
 
 def ask(assistant: AssistantLike, case: Case) -> ReplyLike:
-    """The reply to a case. A follow-up's context is asked first, on the same assistant.
+    """The reply to a case. A follow-up's context is asked first, and its calls carried over.
 
-    Today's Assistant keeps no previous question (bot/terminal.py passes each line alone), so a
-    follow-up is answered on its own and counts as a miss unless it stands by itself. When the
-    answer path gains a conversation, this is the one place to route follow-ups through it.
+    The terminal chat and the Telegram handlers do the same: they pass the calls of the reply
+    before (Reply.calls) as `previous`.
     """
-    if case.context is not None:
-        assistant.answer(case.context)
-    return assistant.answer(case.q)
+    if case.context is None:
+        return assistant.answer(case.q)
+    before = assistant.answer(case.context)
+    return assistant.answer(case.q, previous=before.calls)
 
 
 def miss(case: Case, reply: ReplyLike) -> str | None:
