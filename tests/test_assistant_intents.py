@@ -1,73 +1,104 @@
-"""Topic keywords: the patterns as compiled find exactly what the tables as written find."""
+"""Aspect words as data: every file parses, every entry finds its own example, weights are sane."""
 
-import random
 import re
-from pathlib import Path
+from collections import Counter
 
 import pytest
-import yaml
 
-from bot.intents import (
-    _RAW_TOPICS,
-    Intent,
-    detect_intent,
-    share_word_boundaries,
-    top_level_alternatives,
+from bot.answering.aspects import (
+    MAX_WEIGHT,
+    AspectDataError,
+    AspectEntry,
+    aspect_evidence,
+    aspect_priority,
+    load_aspects,
+    parse_entry,
 )
-from knowledge.base import KnowledgeBase, fold
+from bot.intents import TOPIC_NAMES, Intent, detect_intent
+from i18n import LANGUAGES
+from knowledge.base import fold
 
-AS_WRITTEN = [(name, re.compile(rx)) for name, rx in _RAW_TOPICS]
-QUESTIONS = yaml.safe_load(
-    (Path(__file__).parent / "data" / "questions.yaml").read_text(encoding="utf-8")
-)
-
-
-def _as_written(folded: str) -> Intent | None:
-    for name, pattern in AS_WRITTEN:
-        match = pattern.search(folded)
-        if match:
-            return Intent(name, match.span())
-    return None
+ENTRIES = [entry for lang in LANGUAGES for entry in load_aspects(lang).entries]
 
 
-def _texts(kb: KnowledgeBase) -> list[str]:
-    texts = [q["q"] for q in QUESTIONS]
-    texts += [p.text for index in kb.indexes.values() for p in index.passages]
-    words = " ".join(texts).split()
-    rng = random.Random(11)
-    texts += [" ".join(rng.sample(words, rng.randint(1, 10))) for _ in range(3000)]
-    return [fold(text) for text in texts]
+def test_every_aspect_has_words_in_every_language() -> None:
+    for lang in LANGUAGES:
+        table = load_aspects(lang)
+        for aspect in aspect_priority():
+            assert table.of(aspect), f"{lang}: no words for {aspect}"
 
 
-def test_every_question_and_passage_gets_the_topic_and_span_the_tables_give(
-    kb: KnowledgeBase,
-) -> None:
-    texts = _texts(kb)
-    found = [detect_intent(text) for text in texts]
-    assert found == [_as_written(text) for text in texts]
-    assert sum(intent is not None for intent in found) > len(texts) // 4  # not a vacuous check
+def test_no_entry_is_written_twice_in_a_file() -> None:
+    for lang in LANGUAGES:
+        counts = Counter(e.pattern for e in load_aspects(lang).entries)
+        assert [p for p, n in counts.items() if n > 1] == [], lang
+
+
+def test_an_entry_means_one_aspect_in_every_language() -> None:
+    # Longest-first matching reports one entry per stretch of text: the same words under two
+    # aspects would silently count for only one of them.
+    aspects: dict[str, set[str]] = {}
+    for entry in ENTRIES:
+        for written in (entry.pattern, *entry.spellings):
+            aspects.setdefault(written, set()).add(entry.aspect)
+    assert {p: a for p, a in aspects.items() if len(a) > 1} == {}
+
+
+def test_weights_are_in_range() -> None:
+    assert all(0 < e.weight <= MAX_WEIGHT for e in ENTRIES)
+    assert sum(e.weight < 1 for e in ENTRIES) >= 40  # the generic words are marked as such
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[f"{e.lang}:{e.aspect}:{e.text}" for e in ENTRIES])
+def test_each_entry_finds_its_own_example(entry: AspectEntry) -> None:
+    found = {m.aspect: m for m in aspect_evidence(fold(entry.example), (entry.lang,))}
+    assert entry.aspect in found, entry.example
+    assert entry.text in found[entry.aspect].terms
 
 
 @pytest.mark.parametrize(
-    ("pattern", "alternatives"),
+    "item",
     [
-        (r"a|b", ["a", "b"]),
-        (r"\bx(y|z)\b|w", [r"\bx(y|z)\b", "w"]),
-        (r"[|]|x", ["[|]", "x"]),
-        (r"[]|]|y", ["[]|]", "y"]),
-        (r"[^]|]|z", ["[^]|]", "z"]),
-        (r"\||c", [r"\|", "c"]),
+        "Deadline",  # not lower case
+        "dead*line",  # * inside a word
+        "two  spaces",
+        "",
+        {"w": "apply", "weight": 0},
+        {"w": "apply", "weight": 3.5},
+        {"w": "apply", "weight": "low"},
+        {"w": "apply", "wieght": 0.4},
+        {"near": ["how"]},
+        {"near": ["how", "apply"], "within": -1},
+        {"near": ["how", {"x": 1}]},
+        ["a", "list"],
     ],
 )
-def test_alternatives_split_only_at_the_outermost_bars(
-    pattern: str, alternatives: list[str]
-) -> None:
-    assert top_level_alternatives(pattern) == alternatives
+def test_a_bad_entry_is_refused_with_a_reason(item: object) -> None:
+    with pytest.raises(AspectDataError):
+        parse_entry("deadline", "en", item)
 
 
-def test_word_starts_are_shared_only_within_runs_and_in_order() -> None:
-    rx = r"\bab|\bcd|ef|\bgh|%|\bij\b|\bkl"
-    assert share_word_boundaries(rx) == r"\b(?:ab|cd)|ef|\bgh|%|\b(?:ij\b|kl)"
-    for text in ["ab", "xab cd", "ef", "gh", "100 %", "ij", "ijk kl", "zz"]:
-        written, shared = re.search(rx, text), re.search(share_word_boundaries(rx), text)
-        assert (written and written.span()) == (shared and shared.span())
+def test_entry_syntax() -> None:
+    def matches(item: object, text: str) -> bool:
+        return re.search(parse_entry("deadline", "en", item).pattern, text) is not None
+
+    assert matches("määräai*", "määräaikaan mennessä")
+    assert not matches("määräai*", "epämääräainen")
+    assert not matches("open", "reopened")
+    assert matches("submit* by", "submitted by")
+    assert matches("*medlemsstat*", "icke medlemsstaterna")
+    assert matches("*medlemsstat*", "eumedlemsstaterna")
+    assert not matches("medlemsstat*", "eumedlemsstaterna")
+    assert matches("%", "90%")
+    assert matches({"near": ["how", ["apply", "submit"]], "within": 2}, "how do we apply")
+    assert not matches({"near": ["how", ["apply", "submit"]], "within": 1}, "how do we apply")
+    assert matches({"near": ["how", "apply"]}, "how, in the end, would a small group apply")
+
+
+def test_detect_intent_gives_one_legacy_topic() -> None:
+    assert detect_intent(fold("Hur många dagar är kvar att söka?")) == Intent("deadline", (0, 15))
+    assert detect_intent(fold("nothing to see")) is None
+    assert "timing" not in TOPIC_NAMES
+    for entry in ENTRIES:
+        intent = detect_intent(fold(entry.example))
+        assert intent is not None and intent.topic in TOPIC_NAMES
