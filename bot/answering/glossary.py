@@ -15,7 +15,9 @@ from pathlib import Path
 
 import yaml
 
-GLOSSARY_DIR = Path(__file__).resolve().parents[2] / "i18n" / "glossary"
+import i18n
+
+GLOSSARY_DIR = Path(i18n.__file__).resolve().parent / "glossary"
 
 
 @cache

@@ -132,8 +132,10 @@ def parse_query(
     if compares and len(named) == 1 and named[0].kind == "call":
         # "the 2024 call's rate vs the usual AMIF co-financing": the other side is the programme.
         named = (*named, *(c for c in kb.calls if c.kind == "programme"))
-    timing = bool(TIMING.search(folded))
-    aspects = aspect_evidence(folded)
+    found = aspect_evidence(folded)
+    timing = bool(TIMING.search(folded)) or any(a.aspect == "timing" for a in found)
+    # Timing is a way of asking for the deadline, not a fact of its own.
+    aspects = tuple(a for a in found if a.aspect != "timing")
     if timing and not any(a.aspect == "deadline" for a in aspects[:1]):
         # Timing is asked about through the deadline: "how many days are left to apply?" is not
         # about who may apply.
