@@ -51,6 +51,10 @@ PRIVATE_ONLY = O_("Reminders are personal: please send this to me in a private c
 TIMEZONE_PRIVATE = N_("Your time zone is a personal setting: let us set it in a private chat.")
 CHOOSE_CALL = O_("Which call should I remind you about?")
 ALL_CALLS_BUTTON = O_("All calls")
+NO_CURRENT_CALLS = O_(
+    "None of the calls I know is open or about to open, so there is no deadline to remind you "
+    "of. Choose \u201cAll calls\u201d to hear about every call added later."
+)
 UNKNOWN_CALL = O_("I don't know a call called {ref}. Choose one of these:")
 SUBSCRIBED_OPEN = O_(
     "Subscribed to {call}. It closes {countdown}: {deadline}. I will remind you {days} days "
@@ -141,9 +145,24 @@ def _keyboard(buttons: list[InlineKeyboardButton | None]) -> InlineKeyboardMarku
     return InlineKeyboardMarkup([[b] for b in buttons if b is not None])
 
 
+def _current_calls(context: BotContext) -> list[CallFacts]:
+    """The calls a reminder can still help with: open now, or opening later."""
+    now = context.services.assistant.clock()
+    return [
+        c for c in _calls(context) if c.status(now) in (CallStatus.OPEN, CallStatus.UPCOMING)
+    ]
+
+
+def subscribe_prompt(context: BotContext, t: Translator) -> str:
+    """What /subscribe asks: which call, or, with none open or upcoming, to hear of new ones."""
+    if _current_calls(context):
+        return t.gettext(CHOOSE_CALL)
+    return t.gettext(NO_CURRENT_CALLS)
+
+
 def subscribe_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
-    """A button per call, then one for all calls."""
-    buttons = [_button(c.title.get(t.lang), SUB, c.id) for c in _calls(context)]
+    """A button per open or upcoming call (closed ones have nothing to remind of), then all."""
+    buttons = [_button(c.title.get(t.lang), SUB, c.id) for c in _current_calls(context)]
     buttons.append(_button(t.gettext(ALL_CALLS_BUTTON), SUB, ALL_CALLS))
     return _keyboard(buttons)
 
@@ -173,7 +192,10 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     t = await user_translator(update, context)
     if not wanted:
         await send_html(
-            update, context, text_to_html(t.gettext(CHOOSE_CALL)), subscribe_keyboard(context, t)
+            update,
+            context,
+            text_to_html(subscribe_prompt(context, t)),
+            subscribe_keyboard(context, t),
         )
         return
     if wanted.casefold() in ALL_WORDS:

@@ -436,3 +436,17 @@ async def test_throttle_keeps_the_overall_rate_and_the_gap_per_chat() -> None:
     assert all(b - a >= 1 / 50.0 * 0.8 for a, b in pairwise(every))
     ones = times[1]
     assert all(b - a >= 0.2 * 0.9 for a, b in pairwise(ones))
+
+
+async def test_subscribe_offers_only_calls_a_reminder_can_help_with(
+    bot: OperatorBot, moving: MovingClock
+) -> None:
+    chat = bot.harness.driver(bot.core.user("Eva", language_code="en"))
+    await chat.send("/subscribe")
+    # 40 days before the 2020 deadline: that call is open; the 2024 one gives no deadline.
+    assert "AMIF 2020 call on victims of trafficking in human beings" in chat.last_buttons
+    assert not any("2024" in b for b in chat.last_buttons)
+    moving.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # every call has closed
+    await chat.send("/subscribe")
+    assert "None of the calls I know is open" in chat.last_text
+    assert chat.last_buttons == ["All calls"]
