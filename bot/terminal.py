@@ -9,15 +9,17 @@ from typing import TextIO
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.dialogs import (
+from bot.eligibility import (
     Ask,
     Back,
     Cancel,
     Cancelled,
     Done,
+    EligibilitySessions,
     Invalid,
     Show,
     Stale,
+    Step,
     Typed,
     load_checks,
     render_ask,
@@ -25,7 +27,6 @@ from bot.dialogs import (
     render_text,
     render_verdict,
 )
-from bot.eligibility import EligibilitySessions, Step
 from bot.storage import SQLiteStorage, StorageKey
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalize_language, translator
 from i18n.detect import detect_language
