@@ -404,34 +404,32 @@ def next_step(
     state, answers = replay(spec, state)
     current = _outcome(spec, state, answers, now)
     step_here = current.step if isinstance(current, Ask) else VERDICT_STEP
-    if isinstance(event, Pressed) and event.option in (
-        OPTION_BACK,
-        OPTION_RESTART,
-        OPTION_CANCEL,
-        OPTION_HELP,
-    ):
+    if isinstance(event, Pressed) and event.option in _CONTROL_BUTTONS:
         if event.step != step_here:
             return Stale(current)
-        event_map: dict[str, Event] = {
-            OPTION_BACK: Back(event.step),
-            OPTION_RESTART: Restart(),
-            OPTION_CANCEL: Cancel(),
-        }
         if event.option == OPTION_HELP:
             return _outcome(spec, state, answers, now, show_help=True)
-        event = event_map[event.option]
-    if isinstance(event, Typed):
-        command = parse_command(event.text)
-        if command is Command.BACK:
-            event = Back()
-        elif command is Command.RESTART:
-            event = Restart()
-        elif command is Command.CANCEL:
-            event = Cancel()
-        elif command is Command.HELP:
-            return _outcome(spec, state, answers, now, show_help=True)
-        elif isinstance(current, Ask) and command is Command.DONE and current.can_finish:
-            return _finish(spec, state, current, now)
+        event = _control_event(event)
+    command = parse_command(event.text) if isinstance(event, Typed) else None
+    if command is Command.HELP:
+        return _outcome(spec, state, answers, now, show_help=True)
+    if command is Command.DONE and isinstance(current, Ask) and current.can_finish:
+        return _finish(spec, state, current, now)
+    if command in _COMMAND_EVENTS:
+        event = _COMMAND_EVENTS[command]
+    return _dispatch(spec, state, current, step_here, event, now, t)
+
+
+def _dispatch(
+    spec: CheckSpec,
+    state: DialogState,
+    current: Ask | Done,
+    step_here: str,
+    event: Event,
+    now: datetime,
+    t: Translator | None,
+) -> Outcome:
+    """Apply an event once buttons and typed commands are read as what they stand for."""
     match event:
         case Show():
             return current
@@ -441,26 +439,60 @@ def next_step(
             return _after(spec, start(spec), now)
         case Back(step=step):
             if step is not None and step != step_here:
-                return Stale(current)
-            if not state.log:
-                return current
-            return _after(spec, state.back(), now)
+                return Stale(current)  # a Back button under an older question
+            return _after(spec, state.back(), now) if state.log else current
         case Pressed(step=step, option=option):
-            if not isinstance(current, Ask) or step != current.step:
-                return Stale(current)
-            if option == OPTION_FINISH and current.can_finish:
-                return _finish(spec, state, current, now)
-            entry = _pressed_entry(current.question, current, option)
-            if entry is None:
-                return Stale(current)
-            return _append(spec, state, current, entry, now)
+            return _on_pressed(spec, state, current, step, option, now)
         case Typed(text=text):
-            if not isinstance(current, Ask):
-                return current
-            parsed = _parse_typed(current.question, current, text, t)
-            if isinstance(parsed, Message):
-                return Invalid(current, parsed)
-            if parsed is None:
-                return _finish(spec, state, current, now)
-            return _append(spec, state, current, parsed, now)
+            return _on_typed(spec, state, current, text, now, t)
     raise TypeError(f"unknown event {event!r}")
+
+
+# The buttons every step has; each stands for an event (Help only shows the help text).
+_CONTROL_BUTTONS = (OPTION_BACK, OPTION_RESTART, OPTION_CANCEL, OPTION_HELP)
+# Typed commands that are events of their own (/help and "done" are decided before).
+_COMMAND_EVENTS: dict[Command, Event] = {
+    Command.BACK: Back(),
+    Command.RESTART: Restart(),
+    Command.CANCEL: Cancel(),
+}
+
+
+def _control_event(event: Pressed) -> Event:
+    """The event a pressed Back, Start over or Cancel button stands for."""
+    if event.option == OPTION_BACK:
+        return Back(event.step)
+    return Restart() if event.option == OPTION_RESTART else Cancel()
+
+
+def _on_pressed(
+    spec: CheckSpec, state: DialogState, current: Ask | Done, step: str, option: str, now: datetime
+) -> Outcome:
+    """An option button: only the current question's buttons count."""
+    if not isinstance(current, Ask) or step != current.step:
+        return Stale(current)
+    if option == OPTION_FINISH and current.can_finish:
+        return _finish(spec, state, current, now)
+    entry = _pressed_entry(current.question, current, option)
+    if entry is None:
+        return Stale(current)
+    return _append(spec, state, current, entry, now)
+
+
+def _on_typed(
+    spec: CheckSpec,
+    state: DialogState,
+    current: Ask | Done,
+    text: str,
+    now: datetime,
+    t: Translator | None,
+) -> Outcome:
+    """A typed answer to the current question (a finished check shows its verdict again)."""
+    if not isinstance(current, Ask):
+        return current
+    parsed = _parse_typed(current.question, current, text, t)
+    if isinstance(parsed, Message):
+        return Invalid(current, parsed)
+    if parsed is None:
+        return _finish(spec, state, current, now)
+    return _append(spec, state, current, parsed, now)

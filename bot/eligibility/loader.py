@@ -263,6 +263,10 @@ class _Loader:
         if "not" in value:
             self.mapping(value, where, ("not",))
             return Not(self.condition(value["not"], f"{where}.not", before))
+        return self.answer_test(value, where, before)
+
+    def answer_test(self, value: dict[str, Any], where: str, before: Sequence[str]) -> AnswerTest:
+        """A test of one earlier answer: equals, in, includes, at_least or at_most."""
         ops = ("equals", "in", "includes", "at_least", "at_most")
         spec = self.mapping(value, where, ("answer", *ops))
         step = str(spec.get("answer"))
@@ -351,6 +355,37 @@ class _Loader:
             seen.add(option.id)
         return tuple(options)
 
+    def for_each(self, raw: Any, where: str, qtype: QuestionType) -> tuple[str, ...]:
+        """The country questions a per-country question is asked for (none when not given)."""
+        if raw is None:
+            return ()
+        each = self.mapping(raw, where, ("non_member_countries",))
+        steps = each.get("non_member_countries")
+        if not isinstance(steps, list) or not steps:
+            self.fail(where, "expected non_member_countries: [question ids]")
+        for step in steps:
+            kind = self.questions.get(step)
+            if kind is None or kind.type not in (QuestionType.COUNTRY, QuestionType.COUNTRIES):
+                self.fail(where, f"{step!r} is not an earlier country question")
+        if qtype is not QuestionType.YESNO:
+            self.fail(where, "only yes/no questions can be asked per country")
+        return tuple(steps)
+
+    def question_options(
+        self, spec: dict[str, Any], where: str, qtype: QuestionType
+    ) -> tuple[Option, ...]:
+        """A question's options, which only choices have (exclusive: multi; unknown: single)."""
+        options = self.options(spec, where)
+        if qtype in (QuestionType.CHOICE, QuestionType.MULTI) and len(options) < 2:
+            self.fail(f"{where}.options", "a choice needs at least two options")
+        if qtype not in (QuestionType.CHOICE, QuestionType.MULTI) and options:
+            self.fail(f"{where}.options", f"a {qtype} question has no options")
+        if qtype is not QuestionType.MULTI and any(o.exclusive for o in options):
+            self.fail(f"{where}.options", "only multiple choice has exclusive options")
+        if qtype is not QuestionType.CHOICE and any(o.unknown for o in options):
+            self.fail(f"{where}.options", "only single choice has `unknown` options")
+        return options
+
     def question(self, raw: Any, index: int) -> Question:
         """One step of the check."""
         where = f"steps[{index}]"
@@ -384,19 +419,8 @@ class _Loader:
             self.fail(f"{where}.type", f"unknown type {spec.get('type')!r}")
         params = self.params(spec.get("params"), f"{where}.params")
         names = {name for name, _ in params}
-        for_each: tuple[str, ...] = ()
-        if spec.get("for_each") is not None:
-            each = self.mapping(spec["for_each"], f"{where}.for_each", ("non_member_countries",))
-            steps = each.get("non_member_countries")
-            if not isinstance(steps, list) or not steps:
-                self.fail(f"{where}.for_each", "expected non_member_countries: [question ids]")
-            for step in steps:
-                kind = self.questions.get(step)
-                if kind is None or kind.type not in (QuestionType.COUNTRY, QuestionType.COUNTRIES):
-                    self.fail(f"{where}.for_each", f"{step!r} is not an earlier country question")
-            if qtype is not QuestionType.YESNO:
-                self.fail(f"{where}.for_each", "only yes/no questions can be asked per country")
-            for_each = tuple(steps)
+        for_each = self.for_each(spec.get("for_each"), f"{where}.for_each", qtype)
+        if for_each:
             names.add("country")
         prompt = self.text_field(spec.get("prompt"), f"{where}.prompt", names)
         help_text = self.text_field(spec.get("help"), f"{where}.help", names, required=False)
@@ -405,15 +429,7 @@ class _Loader:
         when = None
         if spec.get("when") is not None:
             when = self.condition(spec["when"], f"{where}.when", self.step_ids)
-        options = self.options(spec, where)
-        if qtype in (QuestionType.CHOICE, QuestionType.MULTI) and len(options) < 2:
-            self.fail(f"{where}.options", "a choice needs at least two options")
-        if qtype not in (QuestionType.CHOICE, QuestionType.MULTI) and options:
-            self.fail(f"{where}.options", f"a {qtype} question has no options")
-        if qtype is not QuestionType.MULTI and any(o.exclusive for o in options):
-            self.fail(f"{where}.options", "only multiple choice has exclusive options")
-        if qtype is not QuestionType.CHOICE and any(o.unknown for o in options):
-            self.fail(f"{where}.options", "only single choice has `unknown` options")
+        options = self.question_options(spec, where, qtype)
         unit = spec.get("unit")
         if unit not in (None, "months") or (unit and qtype is not QuestionType.NUMBER):
             self.fail(f"{where}.unit", "only number questions take unit: months")
