@@ -95,20 +95,9 @@ def one(text: str, lang: str) -> Extraction:
 
 
 NOTHING: dict[str, Any] = {
-    "references": [],
-    "topics": [],
-    "title": None,
-    "published": None,
-    "opens": None,
-    "deadline": None,
-    "budget": None,
-    "topic_budgets": {},
-    "grant": (None, None),
-    "rate": None,
-    "duration": None,
-    "emails": [],
-    "consortium": (None, None),
-    "excluded": [],
+    "references": [], "topics": [], "title": None, "published": None, "opens": None,
+    "deadline": None, "budget": None, "topic_budgets": {}, "grant": (None, None), "rate": None,
+    "duration": None, "emails": [], "consortium": (None, None), "excluded": [],
 }
 
 
@@ -120,103 +109,88 @@ def expect(**fields: Any) -> dict[str, Any]:
 # The corpus: exactly what each document yields.
 
 CORPUS_EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
-    "ft-topic-housing.html": (
-        "en",
-        expect(
-            references=["AMIF-2026-TF2-AG-INTE"],
-            topics=["AMIF-2026-TF2-AG-INTE-03-HOUSING"],
-            title="Housing pathways for newly recognised refugees",
-            published=date(2026, 3, 2),
-            opens=(date(2026, 4, 14), None, None),
-            deadline=(date(2026, 9, 22), time(17, 0), BRUSSELS),
-            budget=_eur(12_600_000),
-            topic_budgets={"AMIF-2026-TF2-AG-INTE-03-HOUSING": _eur(4_200_000)},
-            grant=(_eur(700_000), _eur(1_400_000)),
-            rate=Decimal("0.9"),
-            duration=(30, 30),
-            emails=["housing-topic@example.org"],
-            consortium=(3, 2),
-            excluded=["DK"],
-        ),
-    ),
-    "euro-access-community-call.md": (
-        "en",
-        expect(
-            references=["AMIF-2026-TF2-AG-COMM"],
-            topics=[
-                "AMIF-2026-TF2-AG-COMM-01-YOUTH",
-                "AMIF-2026-TF2-AG-COMM-02-ELDERLY",
-                "AMIF-2026-TF2-AG-COMM-03-DIGITAL",
-            ],
-            opens=(date(2026, 6, 2), None, None),
-            deadline=(date(2026, 11, 3), time(17, 0), BRUSSELS),
-            budget=_eur(15_000_000),
-            topic_budgets={
-                "AMIF-2026-TF2-AG-COMM-01-YOUTH": _eur(5_500_000),
-                "AMIF-2026-TF2-AG-COMM-02-ELDERLY": _eur(4_000_000),
-                "AMIF-2026-TF2-AG-COMM-03-DIGITAL": _eur(5_500_000),
-            },
-            grant=(None, _eur(2_000_000)),
-            rate=Decimal("0.9"),
-            duration=(24, 24),
-            emails=["comm-call@example.org"],
-            consortium=(3, 2),
-            excluded=["DK"],
-        ),
-    ),
-    "fi-ministry-news.txt": (
-        "fi",
-        expect(
-            references=["VN/4417/2026"],
-            published=date(2026, 1, 12),
-            opens=(date(2026, 2, 2), None, None),
-            deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
-            budget=_eur(8_400_000),
-            grant=(_eur(150_000), _eur(900_000)),
-            rate=Decimal("0.75"),
-            duration=(36, 36),
-            emails=["amif.haku@example.fi"],
-        ),
-    ),
-    "sv-ministry-news.txt": (
-        "sv",
-        expect(
-            references=["VN/4417/2026"],
-            published=date(2026, 1, 12),
-            opens=(date(2026, 2, 2), None, None),
-            deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
-            budget=_eur(8_400_000),
-            grant=(_eur(150_000), _eur(900_000)),
-            rate=Decimal("0.75"),
-            duration=(36, 36),
-            emails=["amif.haku@example.fi"],
-        ),
-    ),
-    "call-document.pdf": (
-        "en",
-        expect(
-            references=["AMIF-2026-TF2-AG-RETURN"],
-            topics=[
-                "AMIF-2026-TF2-AG-RETURN-01-COUNSEL",
-                "AMIF-2026-TF2-AG-RETURN-02-JOBS",
-                "AMIF-2026-TF2-AG-RETURN-03-CHILD",
-            ],
-            opens=(date(2026, 6, 1), None, None),
-            deadline=(date(2026, 10, 15), time(17, 0), BRUSSELS),
-            budget=_eur(7_000_000),
-            topic_budgets={
-                "AMIF-2026-TF2-AG-RETURN-01-COUNSEL": _eur(3_000_000),
-                "AMIF-2026-TF2-AG-RETURN-02-JOBS": _eur(2_750_000),
-                "AMIF-2026-TF2-AG-RETURN-03-CHILD": _eur(1_250_000),
-            },
-            grant=(_eur(400_000), _eur(1_500_000)),
-            rate=Decimal("0.8"),
-            duration=(18, 36),
-            emails=["return-call@example.org"],
-            consortium=(2, 2),
-            excluded=["DK"],
-        ),
-    ),
+    "ft-topic-housing.html": ("en", expect(
+        references=["AMIF-2026-TF2-AG-INTE"],
+        topics=["AMIF-2026-TF2-AG-INTE-03-HOUSING"],
+        title="Housing pathways for newly recognised refugees",
+        published=date(2026, 3, 2),
+        opens=(date(2026, 4, 14), None, None),
+        deadline=(date(2026, 9, 22), time(17, 0), BRUSSELS),
+        budget=_eur(12_600_000),
+        topic_budgets={"AMIF-2026-TF2-AG-INTE-03-HOUSING": _eur(4_200_000)},
+        grant=(_eur(700_000), _eur(1_400_000)),
+        rate=Decimal("0.9"),
+        duration=(30, 30),
+        emails=["housing-topic@example.org"],
+        consortium=(3, 2),
+        excluded=["DK"],
+    )),
+    "euro-access-community-call.md": ("en", expect(
+        references=["AMIF-2026-TF2-AG-COMM"],
+        topics=[
+            "AMIF-2026-TF2-AG-COMM-01-YOUTH",
+            "AMIF-2026-TF2-AG-COMM-02-ELDERLY",
+            "AMIF-2026-TF2-AG-COMM-03-DIGITAL",
+        ],
+        opens=(date(2026, 6, 2), None, None),
+        deadline=(date(2026, 11, 3), time(17, 0), BRUSSELS),
+        budget=_eur(15_000_000),
+        topic_budgets={
+            "AMIF-2026-TF2-AG-COMM-01-YOUTH": _eur(5_500_000),
+            "AMIF-2026-TF2-AG-COMM-02-ELDERLY": _eur(4_000_000),
+            "AMIF-2026-TF2-AG-COMM-03-DIGITAL": _eur(5_500_000),
+        },
+        grant=(None, _eur(2_000_000)),
+        rate=Decimal("0.9"),
+        duration=(24, 24),
+        emails=["comm-call@example.org"],
+        consortium=(3, 2),
+        excluded=["DK"],
+    )),
+    "fi-ministry-news.txt": ("fi", expect(
+        references=["VN/4417/2026"],
+        published=date(2026, 1, 12),
+        opens=(date(2026, 2, 2), None, None),
+        deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
+        budget=_eur(8_400_000),
+        grant=(_eur(150_000), _eur(900_000)),
+        rate=Decimal("0.75"),
+        duration=(36, 36),
+        emails=["amif.haku@example.fi"],
+    )),
+    "sv-ministry-news.txt": ("sv", expect(
+        references=["VN/4417/2026"],
+        published=date(2026, 1, 12),
+        opens=(date(2026, 2, 2), None, None),
+        deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
+        budget=_eur(8_400_000),
+        grant=(_eur(150_000), _eur(900_000)),
+        rate=Decimal("0.75"),
+        duration=(36, 36),
+        emails=["amif.haku@example.fi"],
+    )),
+    "call-document.pdf": ("en", expect(
+        references=["AMIF-2026-TF2-AG-RETURN"],
+        topics=[
+            "AMIF-2026-TF2-AG-RETURN-01-COUNSEL",
+            "AMIF-2026-TF2-AG-RETURN-02-JOBS",
+            "AMIF-2026-TF2-AG-RETURN-03-CHILD",
+        ],
+        opens=(date(2026, 6, 1), None, None),
+        deadline=(date(2026, 10, 15), time(17, 0), BRUSSELS),
+        budget=_eur(7_000_000),
+        topic_budgets={
+            "AMIF-2026-TF2-AG-RETURN-01-COUNSEL": _eur(3_000_000),
+            "AMIF-2026-TF2-AG-RETURN-02-JOBS": _eur(2_750_000),
+            "AMIF-2026-TF2-AG-RETURN-03-CHILD": _eur(1_250_000),
+        },
+        grant=(_eur(400_000), _eur(1_500_000)),
+        rate=Decimal("0.8"),
+        duration=(18, 36),
+        emails=["return-call@example.org"],
+        consortium=(2, 2),
+        excluded=["DK"],
+    )),
 }
 
 
@@ -272,99 +246,39 @@ def test_plain_text_is_split_into_blocks_when_no_passages_are_given() -> None:
 
 DATES: list[tuple[str, str, str, tuple[date, time | None, str | None]]] = [
     ("en", "Deadline: 16.09.2025 17:00", "deadline", (date(2025, 9, 16), time(17, 0), None)),
-    (
-        "en",
-        "Deadline date: 16 September 2025, 17:00 CET",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), BRUSSELS),
-    ),
-    (
-        "en",
-        "Deadline date\n16 September 2025 17:00:00 Brussels time",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), BRUSSELS),
-    ),
-    (
-        "en",
-        "Proposals must be submitted by 3 March 2026 (at 12:00 Brussels time).",
-        "deadline",
-        (date(2026, 3, 3), time(12, 0), BRUSSELS),
-    ),
+    ("en", "Deadline date: 16 September 2025, 17:00 CET", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("en", "Deadline date\n16 September 2025 17:00:00 Brussels time", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("en", "Proposals must be submitted by 3 March 2026 (at 12:00 Brussels time).", "deadline",
+     (date(2026, 3, 3), time(12, 0), BRUSSELS)),
     ("en", "The call closes on September 16, 2025.", "deadline", (date(2025, 9, 16), None, None)),
-    (
-        "en",
-        "Deadline: 2025-09-16 17:00 UTC+2",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), "+02:00"),
-    ),
-    (
-        "en",
-        "Applications are due no later than 30 June 2026, 15:00 Finnish time.",
-        "deadline",
-        (date(2026, 6, 30), time(15, 0), HELSINKI),
-    ),
+    ("en", "Deadline: 2025-09-16 17:00 UTC+2", "deadline",
+     (date(2025, 9, 16), time(17, 0), "+02:00")),
+    ("en", "Applications are due no later than 30 June 2026, 15:00 Finnish time.", "deadline",
+     (date(2026, 6, 30), time(15, 0), HELSINKI)),
     ("en", "Opening date: 15 May 2025", "opens", (date(2025, 5, 15), None, None)),
-    (
-        "en",
-        "Deadline: 16 September 2025 - 17:00 (Brussels time)",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), BRUSSELS),
-    ),
-    (
-        "en",
-        "Call number: AMIF-2025-TF2-AG-INTE. Deadline: 16.09.2025",
-        "deadline",
-        (date(2025, 9, 16), None, None),
-    ),
-    (
-        "en",
-        "| Deadline | Sep 16, 2025 17:00 CEST |",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), BRUSSELS),
-    ),
-    (
-        "en",
-        "Submission deadline: 16th September 2025 at 17:00 (CET)",
-        "deadline",
-        (date(2025, 9, 16), time(17, 0), BRUSSELS),
-    ),
-    (
-        "sv",
-        "Sista ansökningsdag är den 31 oktober 2023.",
-        "deadline",
-        (date(2023, 10, 31), None, None),
-    ),
-    (
-        "sv",
-        "Ansökan ska lämnas in senast den 31 oktober 2023 kl. 16.15.",
-        "deadline",
-        (date(2023, 10, 31), time(16, 15), None),
-    ),
-    (
-        "sv",
-        "Ansökningstiden går ut 31.10.2023 kl. 16.15 finsk tid.",
-        "deadline",
-        (date(2023, 10, 31), time(16, 15), HELSINKI),
-    ),
+    ("en", "Deadline: 16 September 2025 - 17:00 (Brussels time)", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("en", "Call number: AMIF-2025-TF2-AG-INTE. Deadline: 16.09.2025", "deadline",
+     (date(2025, 9, 16), None, None)),
+    ("en", "| Deadline | Sep 16, 2025 17:00 CEST |", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("en", "Submission deadline: 16th September 2025 at 17:00 (CET)", "deadline",
+     (date(2025, 9, 16), time(17, 0), BRUSSELS)),
+    ("sv", "Sista ansökningsdag är den 31 oktober 2023.", "deadline",
+     (date(2023, 10, 31), None, None)),
+    ("sv", "Ansökan ska lämnas in senast den 31 oktober 2023 kl. 16.15.", "deadline",
+     (date(2023, 10, 31), time(16, 15), None)),
+    ("sv", "Ansökningstiden går ut 31.10.2023 kl. 16.15 finsk tid.", "deadline",
+     (date(2023, 10, 31), time(16, 15), HELSINKI)),
     ("sv", "Utlysningen öppnar den 1 september 2025.", "opens", (date(2025, 9, 1), None, None)),
-    (
-        "fi",
-        "Hakuaika päättyy 31.10.2023 klo 16.15.",
-        "deadline",
-        (date(2023, 10, 31), time(16, 15), None),
-    ),
-    (
-        "fi",
-        "Määräaika on 16. syyskuuta 2025 klo 16.15.",
-        "deadline",
-        (date(2025, 9, 16), time(16, 15), None),
-    ),
-    (
-        "fi",
-        "Hakemukset on jätettävä 16. syyskuuta 2025 klo 16.15 Suomen aikaa mennessä.",
-        "deadline",
-        (date(2025, 9, 16), time(16, 15), HELSINKI),
-    ),
+    ("fi", "Hakuaika päättyy 31.10.2023 klo 16.15.", "deadline",
+     (date(2023, 10, 31), time(16, 15), None)),
+    ("fi", "Määräaika on 16. syyskuuta 2025 klo 16.15.", "deadline",
+     (date(2025, 9, 16), time(16, 15), None)),
+    ("fi", "Hakemukset on jätettävä 16. syyskuuta 2025 klo 16.15 Suomen aikaa mennessä.",
+     "deadline", (date(2025, 9, 16), time(16, 15), HELSINKI)),
     ("fi", "Haku avautuu 1.9.2025.", "opens", (date(2025, 9, 1), None, None)),
     ("fi", "Hakemuksia otetaan vastaan 1.9.2025 alkaen.", "opens", (date(2025, 9, 1), None, None)),
 ]
@@ -381,41 +295,21 @@ def test_date_formats(
 
 
 PERIODS: list[tuple[str, str, date, date]] = [
-    (
-        "en",
-        "Applications are open between 3 March and 28 April 2026.",
-        date(2026, 3, 3),
-        date(2026, 4, 28),
-    ),
-    (
-        "en",
-        "Application period: from 1 June 2026 to 15 October 2026.",
-        date(2026, 6, 1),
-        date(2026, 10, 15),
-    ),
-    (
-        "sv",
-        "Ansökan är öppen mellan den 3 mars och den 28 april 2026.",
-        date(2026, 3, 3),
-        date(2026, 4, 28),
-    ),
+    ("en", "Applications are open between 3 March and 28 April 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
+    ("en", "Application period: from 1 June 2026 to 15 October 2026.",
+     date(2026, 6, 1), date(2026, 10, 15)),
+    ("sv", "Ansökan är öppen mellan den 3 mars och den 28 april 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
     ("sv", "Ansökningstiden är 3.3–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
-    (
-        "sv",
-        "Ansökningsperioden är 1 september–30 november 2026.",
-        date(2026, 9, 1),
-        date(2026, 11, 30),
-    ),
+    ("sv", "Ansökningsperioden är 1 september–30 november 2026.",
+     date(2026, 9, 1), date(2026, 11, 30)),
     ("en", "Submission period: 1.6.2026 – 15.10.2026", date(2026, 6, 1), date(2026, 10, 15)),
     ("fi", "Hakuaika on 3.3.–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
     ("fi", "Avustusta voi hakea 3.3.2026–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
     ("sv", "Understöd kan sökas 3.3.2026–28.4.2026.", date(2026, 3, 3), date(2026, 4, 28)),
-    (
-        "fi",
-        "Haku on avoinna 3. maaliskuuta – 28. huhtikuuta 2026.",
-        date(2026, 3, 3),
-        date(2026, 4, 28),
-    ),
+    ("fi", "Haku on avoinna 3. maaliskuuta – 28. huhtikuuta 2026.",
+     date(2026, 3, 3), date(2026, 4, 28)),
 ]
 
 
@@ -460,39 +354,21 @@ def test_money_formats(lang: str, text: str, expected: tuple[Decimal, str]) -> N
 
 
 GRANTS: list[tuple[str, str, tuple[Any, Any]]] = [
-    (
-        "en",
-        "The EU grant will be between EUR 500 000 and EUR 1 000 000.",
-        (_eur(500_000), _eur(1_000_000)),
-    ),
+    ("en", "The EU grant will be between EUR 500 000 and EUR 1 000 000.",
+     (_eur(500_000), _eur(1_000_000))),
     ("en", "Grants: between 500 000 and 1 million euro.", (_eur(500_000), _eur(1_000_000))),
-    (
-        "en",
-        "A grant is worth from EUR 500,000 up to EUR 1 million per project.",
-        (_eur(500_000), _eur(1_000_000)),
-    ),
+    ("en", "A grant is worth from EUR 500,000 up to EUR 1 million per project.",
+     (_eur(500_000), _eur(1_000_000))),
     ("en", "The requested EU contribution may not exceed EUR 750 000.", (None, _eur(750_000))),
     ("en", "You can receive up to EUR 2 000 000 per project.", (None, _eur(2_000_000))),
-    (
-        "sv",
-        "Bidraget är minst 500 000 euro och högst 1 miljon euro per projekt.",
-        (_eur(500_000), _eur(1_000_000)),
-    ),
-    (
-        "sv",
-        "Bidrag per projekt: 100 000–400 000 kronor.",
-        ((Decimal(100_000), "SEK"), (Decimal(400_000), "SEK")),
-    ),
-    (
-        "fi",
-        "Avustus on hanketta kohden 500 000 eurosta 1 miljoonaan euroon.",
-        (_eur(500_000), _eur(1_000_000)),
-    ),
-    (
-        "fi",
-        "Hankkeelle myönnettävä avustus on 150 000–900 000 euroa.",
-        (_eur(150_000), _eur(900_000)),
-    ),
+    ("sv", "Bidraget är minst 500 000 euro och högst 1 miljon euro per projekt.",
+     (_eur(500_000), _eur(1_000_000))),
+    ("sv", "Bidrag per projekt: 100 000–400 000 kronor.",
+     ((Decimal(100_000), "SEK"), (Decimal(400_000), "SEK"))),
+    ("fi", "Avustus on hanketta kohden 500 000 eurosta 1 miljoonaan euroon.",
+     (_eur(500_000), _eur(1_000_000))),
+    ("fi", "Hankkeelle myönnettävä avustus on 150 000–900 000 euroa.",
+     (_eur(150_000), _eur(900_000))),
     ("fi", "Avustus on enintään 300 000 euroa per hanke.", (None, _eur(300_000))),
 ]
 
@@ -539,28 +415,24 @@ def test_durations(lang: str, text: str, expected: tuple[int, int]) -> None:
 
 
 CONSORTIA: list[tuple[str, str, tuple[int | None, int | None]]] = [
-    ("en", "The consortium needs at least 4 partners based in at least 3 EU countries.", (4, 3)),
+    ("en", "The consortium needs at least 4 partners based in at least 3 EU countries.",
+     (4, 3)),
     ("en", "Applications must involve a minimum of two partners.", (2, None)),
     ("en", "Minimum number of partners: 3", (3, None)),
     ("en", "Min. number of participating countries: 2", (None, 2)),
     ("sv", "Minsta antal parter: 3", (3, None)),
     ("fi", "Kumppanien vähimmäismäärä: 3", (3, None)),
-    (
-        "sv",
-        "Konsortiet ska bestå av minst tre aktörer från minst två olika medlemsstater.",
-        (3, 2),
-    ),
-    (
-        "fi",
-        "Hakijana on vähintään kolmen organisaation yhteenliittymä, ja niiden on oltava "
-        "vähintään kahdesta eri jäsenvaltiosta.",
-        (3, 2),
-    ),
+    ("sv", "Konsortiet ska bestå av minst tre aktörer från minst två olika medlemsstater.",
+     (3, 2)),
+    ("fi", "Hakijana on vähintään kolmen organisaation yhteenliittymä, ja niiden on oltava "
+     "vähintään kahdesta eri jäsenvaltiosta.", (3, 2)),
 ]
 
 
 @pytest.mark.parametrize(("lang", "text", "expected"), CONSORTIA)
-def test_minimum_consortium(lang: str, text: str, expected: tuple[int | None, int | None]) -> None:
+def test_minimum_consortium(
+    lang: str, text: str, expected: tuple[int | None, int | None]
+) -> None:
     e = one(text, lang)
     assert summary(e)["consortium"] == expected
 
@@ -583,12 +455,8 @@ def test_excluded_countries(lang: str, text: str, expected: list[str]) -> None:
 
 
 REFERENCES: list[tuple[str, str, list[str], list[str]]] = [
-    (
-        "en",
-        "Topic AMIF-2025-TF2-AG-INTE-02-HEALTH is one of four.",
-        ["AMIF-2025-TF2-AG-INTE"],
-        ["AMIF-2025-TF2-AG-INTE-02-HEALTH"],
-    ),
+    ("en", "Topic AMIF-2025-TF2-AG-INTE-02-HEALTH is one of four.",
+     ["AMIF-2025-TF2-AG-INTE"], ["AMIF-2025-TF2-AG-INTE-02-HEALTH"]),
     ("en", "The call AMIF-2023-TF2-AG-CALL had several topics.", ["AMIF-2023-TF2-AG-CALL"], []),
     ("en", "Call reference: AMIF-2024-TF2-AG-THB", ["AMIF-2024-TF2-AG-THB"], []),
     ("en", "Call ID: HOME/2025/AMIF/AG/07", ["HOME/2025/AMIF/AG/07"], []),
@@ -721,10 +589,8 @@ def test_phone_numbers_years_and_percentages_are_not_money(lang: str, text: str)
 
 
 def test_the_remaining_share_is_not_the_funding_rate() -> None:
-    text = (
-        "The grant covers up to 90% of the total eligible costs; the partners co-finance "
-        "the remaining 10% themselves."
-    )
+    text = ("The grant covers up to 90% of the total eligible costs; the partners co-finance "
+            "the remaining 10% themselves.")
     e = one(text, "en")
     assert e.funding_rate and e.funding_rate.value == Decimal("0.9")
 
@@ -810,9 +676,8 @@ def test_describe_in_each_language() -> None:
     assert describe(e, translator("en")) == [
         'deadline: 31 October 2023 ← "den 31 oktober 2023"  [passage 0]'
     ]
-    fi = describe(
-        one("Määräaika on 16. syyskuuta 2025 klo 16.15 Suomen aikaa.", "fi"), translator("fi")
-    )
+    fi = describe(one("Määräaika on 16. syyskuuta 2025 klo 16.15 Suomen aikaa.", "fi"),
+                  translator("fi"))
     assert fi == [
         "määräaika: 16. syyskuuta 2025 16:15 Europe/Helsinki"
         ' ← "16. syyskuuta 2025 klo 16.15 Suomen aikaa"  [kohta 0]'
@@ -863,13 +728,11 @@ class Agreement:
 def _compare(e: Extraction, facts: CallFacts, where: str, tally: Agreement) -> None:
     pairs: list[tuple[str, Any, Any]] = []
     if facts.deadline is not None or e.deadline is not None:
-        pairs.append(
-            (
-                "deadline",
-                facts.deadline and (facts.deadline.date, facts.deadline.time),
-                e.deadline and (e.deadline.value.date, e.deadline.value.time),
-            )
-        )
+        pairs.append((
+            "deadline",
+            facts.deadline and (facts.deadline.date, facts.deadline.time),
+            e.deadline and (e.deadline.value.date, e.deadline.value.time),
+        ))
         if facts.deadline and e.deadline and e.deadline.value.zone:
             pairs.append(("deadline zone", facts.deadline.tz.key, e.deadline.value.zone))
     if facts.kind == "call" or e.opens is not None:
@@ -878,43 +741,23 @@ def _compare(e: Extraction, facts: CallFacts, where: str, tally: Agreement) -> N
     pairs.append(("budget", facts.budget, e.budget and e.budget.value))
     pairs.append(("grant_min", facts.grant_min, e.grant_min and e.grant_min.value))
     pairs.append(("grant_max", facts.grant_max, e.grant_max and e.grant_max.value))
-    pairs.append(
-        (
-            "funding_rate",
-            facts.funding_rate and facts.funding_rate.rate,
-            e.funding_rate and e.funding_rate.value,
-        )
-    )
-    pairs.append(
-        (
-            "duration",
-            facts.duration_months,
-            e.duration_months and e.duration_months.value[1],
-        )
-    )
+    pairs.append((
+        "funding_rate",
+        facts.funding_rate and facts.funding_rate.rate,
+        e.funding_rate and e.funding_rate.value,
+    ))
+    pairs.append((
+        "duration", facts.duration_months,
+        e.duration_months and e.duration_months.value[1],
+    ))
     if facts.consortium:
-        pairs.append(
-            (
-                "min_entities",
-                facts.consortium.min_entities,
-                e.min_entities and e.min_entities.value,
-            )
-        )
-        pairs.append(
-            (
-                "min_countries",
-                facts.consortium.min_countries,
-                e.min_countries and e.min_countries.value,
-            )
-        )
+        pairs.append(("min_entities", facts.consortium.min_entities,
+                      e.min_entities and e.min_entities.value))
+        pairs.append(("min_countries", facts.consortium.min_countries,
+                      e.min_countries and e.min_countries.value))
     if facts.countries:
-        pairs.append(
-            (
-                "excluded",
-                tuple(facts.countries.excluded) or None,
-                tuple(c.value for c in e.excluded_countries) or None,
-            )
-        )
+        pairs.append(("excluded", tuple(facts.countries.excluded) or None,
+                      tuple(c.value for c in e.excluded_countries) or None))
     if facts.contact and facts.contact.email:
         pairs.append(("email", facts.contact.email, e.emails and e.emails[0].value))
     if facts.reference:

@@ -69,7 +69,7 @@ def build() -> bytes:
 
 
 if __name__ == "__main__":
-    target = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("call-document.pdf")
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name(
+        "call-document.pdf"
     )
     target.write_bytes(build())
