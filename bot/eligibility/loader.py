@@ -651,21 +651,7 @@ class _Loader:
             assert text is not None
             title = text
         intro = self.text_field(spec.get("intro"), "intro", required=False)
-        if spec.get("countries") is not None:
-            block = self.fact(spec["countries"], "countries")
-            if not isinstance(block, Countries):
-                self.fail("countries", "expected the facts' countries block")
-            self.countries = CountryRules(
-                member_states=block.member_states,
-                overseas_included=block.overseas_included,
-                excluded=frozenset(block.excluded),
-                associated=bool(block.associated),
-            )
-        window_spec = self.mapping(spec.get("window") or {}, "window", ("opens", "closes"))
-        for end, ref in window_spec.items():
-            wanted = _WINDOW_FACTS[end]
-            if not isinstance(ref, dict) or ref.get("fact") != wanted:
-                self.fail(f"window.{end}", f"expected {{fact: {wanted}}}: the call's own dates")
+        self.call_rules(spec)
         status_unknown = (
             self.text_field(spec.get("status_unknown"), "status_unknown", required=False)
             or MSG_STATUS_UNKNOWN
@@ -699,6 +685,24 @@ class _Loader:
         )
         self.check_callback_budget(check)
         return check
+
+    def call_rules(self, spec: dict[str, Any]) -> None:
+        """The call's country rules from its facts; the window must name the call's own dates."""
+        if spec.get("countries") is not None:
+            block = self.fact(spec["countries"], "countries")
+            if not isinstance(block, Countries):
+                self.fail("countries", "expected the facts' countries block")
+            self.countries = CountryRules(
+                member_states=block.member_states,
+                overseas_included=block.overseas_included,
+                excluded=frozenset(block.excluded),
+                associated=bool(block.associated),
+            )
+        window_spec = self.mapping(spec.get("window") or {}, "window", ("opens", "closes"))
+        for end, ref in window_spec.items():
+            wanted = _WINDOW_FACTS[end]
+            if not isinstance(ref, dict) or ref.get("fact") != wanted:
+                self.fail(f"window.{end}", f"expected {{fact: {wanted}}}: the call's own dates")
 
     def check_callback_budget(self, check: CheckSpec) -> None:
         """Every button of every step must fit in 64 bytes of callback data."""
