@@ -10,8 +10,6 @@ from bot.eligibility.spec import Option, Question
 from bot.eligibility.state import DialogState
 from bot.eligibility.verdict import Verdict
 
-# --- events and outcomes -----------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Show:

@@ -72,7 +72,6 @@ _CHECK_ID = re.compile(r"^[a-z][a-z0-9]{1,9}$")
 # Length is bounded by the callback-data budget, checked per button at load time.
 _OPTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
-# --- loading -----------------------------------------------------------------------------------
 
 _Catalogs: TypeAlias = dict[str, dict[str, tuple[str, ...]]]
 

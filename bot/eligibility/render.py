@@ -108,7 +108,7 @@ def render_message(message: Message, t: Translator) -> str:
     return template.format(**values) if values else template
 
 
-# --- rendering (plain text; the Telegram layer escapes it for HTML) ----------------------------
+# --- questions and verdicts (plain text; the Telegram layer escapes it for HTML) ------------
 
 _MARKS = {Result.PASS: "✓", Result.FAIL: "✗", Result.UNKNOWN: "?"}
 

@@ -10,8 +10,6 @@ from bot.eligibility.countries import needs_association_answer
 from bot.eligibility.spec import AllOf, AnyOf, CheckSpec, Condition, Not, Question, QuestionType
 from bot.eligibility.state import DialogState, Entry, Value
 
-# --- the engine --------------------------------------------------------------------------------
-
 
 @dataclass
 class Answers:

@@ -45,9 +45,6 @@ class CountryRules:
     associated: bool
 
 
-# --- the spec ----------------------------------------------------------------------------------
-
-
 class QuestionType(StrEnum):
     """The kinds of question a check can ask."""
 

@@ -12,7 +12,6 @@ STATE_VERSION = 1
 # Toggling buttons or adding partners forever must not grow a stored state without bound.
 MAX_LOG_ENTRIES = 200
 
-# --- state -------------------------------------------------------------------------------------
 
 Value: TypeAlias = bool | int | str | tuple[str, ...] | None
 

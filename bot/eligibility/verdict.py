@@ -53,8 +53,6 @@ from bot.eligibility.spec import (
 from bot.eligibility.state import DialogState, Value
 from knowledge.facts import CallStatus
 
-# --- the verdict -------------------------------------------------------------------------------
-
 
 class Eligibility(StrEnum):
     """The overall answer."""
