@@ -79,8 +79,7 @@ from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings, auto_workers  # noqa: E402
-from bot.dialogs import load_checks  # noqa: E402
-from bot.eligibility import EligibilitySessions  # noqa: E402
+from bot.eligibility import EligibilitySessions, load_checks  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from bot.telegram_app import (  # noqa: E402
     FLOOD_BURST,

@@ -46,8 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.dialogs import load_checks  # noqa: E402
-from bot.eligibility import EligibilitySessions  # noqa: E402
+from bot.eligibility import EligibilitySessions, load_checks  # noqa: E402
 from bot.operator import reload_knowledge  # noqa: E402
 from bot.reminders import SendThrottle  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402

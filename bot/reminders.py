@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale
 from babel.core import get_global
 
-from bot.answers import Rejected, parse_country, strip_accents
+from bot.eligibility.parsing import Rejected, parse_country, strip_accents
 from bot.storage import ALL_CALLS, ReminderKey, SQLiteStorage, Subscriber
 from i18n import LANGUAGES, Translator, normalize_language, translator
 from knowledge.facts import CallFacts

@@ -32,8 +32,7 @@ from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
-from bot.dialogs import load_checks
-from bot.eligibility import EligibilitySessions
+from bot.eligibility import EligibilitySessions, load_checks
 from bot.storage import SQLiteStorage
 from bot.transport import AiohttpRequest
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start

@@ -9,23 +9,24 @@ from typing import TextIO
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.dialogs import (
+from bot.eligibility import (
     Ask,
     Back,
     Cancel,
     Cancelled,
+    CheckSpec,
     Done,
+    EligibilitySessions,
     Invalid,
-    Show,
     Stale,
-    Typed,
+    Step,
+    flow,
     load_checks,
     render_ask,
     render_invalid,
     render_text,
     render_verdict,
 )
-from bot.eligibility import EligibilitySessions, Step
 from bot.storage import SQLiteStorage, StorageKey
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalize_language, translator
 from i18n.detect import detect_language
@@ -66,7 +67,7 @@ class TerminalChat:
                 return self._set_language(choice)
         if self._choosing == "check":
             self._choosing = None
-            spec = self._check_by_number(text)
+            spec = flow.choose(self.sessions, text) if self.sessions is not None else None
             if spec is not None:
                 return await self._begin(spec)
         if text.startswith("/"):
@@ -111,48 +112,40 @@ class TerminalChat:
     async def _eligibility(self, arg: str) -> str:
         t = translator(self.lang or "en")
         assert self.sessions is not None
-        spec = self.sessions.find_check(arg) if arg else None
-        active = await self.sessions.active(TERMINAL_KEY)
-        if active is not None and (spec is None or spec.id == active[0].id):
-            step = await self.sessions.handle(TERMINAL_KEY, Show(), t)
-            if step is not None:
-                return t.gettext("You have a check in progress; here is where you left off.") + (
-                    "\n\n" + self._render(step)
-                )
-        if spec is not None:
-            return await self._begin(spec)
+        opened = await flow.open_check(self.sessions, TERMINAL_KEY, arg, t)
+        if isinstance(opened, flow.Resumed):
+            return t.gettext("You have a check in progress; here is where you left off.") + (
+                "\n\n" + self._render(opened.step)
+            )
+        if isinstance(opened, flow.Begun):
+            return self._begun(opened)
         self._choosing = "check"
-        options = [
-            f"{i}. {render_text(s.title, t)}"
-            for i, s in enumerate(self.sessions.checks.values(), 1)
-        ]
+        options = [f"{i}. {render_text(s.title, t)}" for i, s in enumerate(opened.checks, 1)]
         return t.gettext("Which call do you want to check?") + "\n" + "\n".join(options)
 
-    def _check_by_number(self, text: str) -> object:
+    async def _begin(self, spec: CheckSpec) -> str:
         assert self.sessions is not None
-        specs = list(self.sessions.checks.values())
-        if text.isdigit() and 1 <= int(text) <= len(specs):
-            return specs[int(text) - 1]
-        return self.sessions.find_check(text) if text else None
+        return self._begun(await flow.begin(self.sessions, TERMINAL_KEY, spec))
 
-    async def _begin(self, spec: object) -> str:
-        assert self.sessions is not None
-        step = await self.sessions.begin(TERMINAL_KEY, spec.id)  # type: ignore[attr-defined]
-        intro = step.spec.intro
+    def _begun(self, begun: flow.Begun) -> str:
+        intro = begun.step.spec.intro
         t = translator(self.lang or "en")
-        return (t.gettext(intro) + "\n\n" if intro else "") + self._render(step)
+        return (t.gettext(intro) + "\n\n" if intro else "") + self._render(begun.step)
 
     async def _continue_check(self, text: str) -> str | None:
         if self.sessions is None or not text:
             return None
-        active = await self.sessions.active(TERMINAL_KEY)
+        active = await self.sessions.load(TERMINAL_KEY)
         if active is None:
             return None
         t = translator(self.lang or detect_language(text).lang)
-        step = await self.sessions.handle(TERMINAL_KEY, Typed(text), t)
-        if step is None or (isinstance(step.outcome, Done) and step.outcome.state == active[1]):
+        reply = await flow.answer(self.sessions, TERMINAL_KEY, text, t, found=active)
+        if reply is None:
             return None  # a finished check: the line is a question
-        return self._render(step)
+        if isinstance(reply, flow.Held):
+            return render_ask(reply.ask, t)
+        # The terminal never pauses a check: a question mid-check gets the question's hint.
+        return self._render(reply.step)
 
     def _render(self, step: Step) -> str:
         t = translator(self.lang or "en")

@@ -6,6 +6,8 @@ anyone else can be refused before any handler acts on it.
 
 from __future__ import annotations
 
+from bot.eligibility import CALLBACK_PREFIX
+
 MAX_CALLBACK_BYTES = 64
 OWNER_MARK = "~"
 # Buttons anyone in a chat may press: feedback votes are anonymous, and whoever reads an
@@ -69,3 +71,16 @@ def without_owner(data: str) -> str:
     if mark and tail and all(c in _DIGITS for c in tail):
         return head
     return data
+
+
+def encode_callback(check_id: str, step: str, option: str) -> str:
+    """An eligibility button's data: 'elig:<check>:<step>:<option>' (size checked at load)."""
+    return encode(CALLBACK_PREFIX, check_id, step, option)
+
+
+def decode_callback(data: str) -> tuple[str, str, str] | None:
+    """(check, step, option) from an eligibility button's data, or None when it is not ours."""
+    fields = decode(data, CALLBACK_PREFIX)
+    if fields is None or len(fields) != 3 or not all(fields):
+        return None
+    return fields[0], fields[1], fields[2]

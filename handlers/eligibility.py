@@ -10,8 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.answers import fold, written_number
-from bot.dialogs import (
+from bot.eligibility import (
     OPTION_BACK,
     OPTION_CANCEL,
     OPTION_FINISH,
@@ -23,15 +22,11 @@ from bot.dialogs import (
     Cancel,
     Cancelled,
     CheckSpec,
-    DialogState,
     Done,
     Invalid,
-    Pressed,
-    Show,
     Stale,
-    Typed,
-    decode_callback,
-    encode_callback,
+    Step,
+    flow,
     option_label,
     render_ask,
     render_invalid,
@@ -39,9 +34,9 @@ from bot.dialogs import (
     render_verdict,
     render_verdict_summary,
 )
-from bot.eligibility import Step
+from bot.eligibility.flow import FULL, SHOW
 from bot.storage import StorageKey
-from handlers.callbacks import decode, encode, without_owner
+from handlers.callbacks import decode, decode_callback, encode, encode_callback, without_owner
 from handlers.common import (
     BotContext,
     answering,
@@ -55,10 +50,6 @@ from handlers.render import MAX_MESSAGE, pack, reply_to_html, text_to_html, utf1
 from i18n import N_, Translator
 
 CHOOSE = "echk"
-# "Continue the check" under an answer to a side question: show the current question again.
-SHOW = "sh"
-# "Full details" under a verdict: the whole verdict, criterion by criterion, with the answers.
-FULL = "fd"
 FULL_LABEL = N_("Full details")
 LONG_LABEL = 64
 SHORT_LABEL = 40
@@ -73,20 +64,6 @@ CHOOSE_SECONDS = 15 * 60
 CHOOSE_HINT = N_("Press a button, or type the call's number or name.")
 CHOOSE_UNKNOWN = N_("I did not recognise that call.")
 NOT_TAKEN = N_("I did not take that as an answer, because you asked a question in between.")
-# Typed words that resume a paused check, like its "Continue the check" button.
-RESUME_WORDS = frozenset(
-    {
-        "continue",
-        "continue the check",
-        "resume",
-        "go on",
-        "fortsätt",
-        "fortsätt kontrollen",
-        "jatka",
-        "jatka tarkistusta",
-        "jatketaan",
-    }
-)
 PRIVATE_CHECK = N_("Eligibility checks are personal, so let us do this in a private chat.")
 
 
@@ -206,20 +183,12 @@ def _choose_prompt(context: BotContext, t: Translator, hint: str | None = None) 
 
 def _typed_check(context: BotContext, text: str) -> CheckSpec | None:
     """The check a typed call name, reference, check id or list number points to."""
-    sessions = context.services.sessions
-    specs = list(sessions.checks.values())
-    wanted = text.strip().rstrip(".")
-    number = written_number(wanted.casefold()) if not wanted.isdigit() else int(wanted)
-    if number is not None and number == int(number) and 1 <= number <= len(specs):
-        return specs[int(number) - 1]
-    found = sessions.find_check(wanted)
-    if found is not None:
-        return found
-    for call in context.services.assistant.kb.find_calls(wanted):
-        spec = sessions.find_check(call.reference or call.id) or sessions.find_check(call.id)
-        if spec is not None:
-            return spec
-    return None
+    kb = context.services.assistant.kb
+    return flow.choose(
+        context.services.sessions,
+        text,
+        lambda wanted: [(call.id, call.reference) for call in kb.find_calls(wanted)],
+    )
 
 
 def _choose_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
@@ -258,34 +227,29 @@ async def eligibility_command(update: Update, context: BotContext) -> None:
     if key is None:
         return
     t = await user_translator(update, context)
-    active = await sessions.active(key)
-    if active is not None and (spec is None or spec.id == active[0].id):
-        await sessions.resume(key)
-        step = await sessions.handle(key, Show(), t)
-        if step is not None:
-            await send_html(
-                update,
-                context,
-                text_to_html(
-                    t.gettext("You have a check in progress; here is where you left off.")
-                ),
-            )
-            await _send_step(update, context, step, t, repeat=True)
-            return
-    if spec is None and len(sessions.checks) == 1:
-        spec = next(iter(sessions.checks.values()))
-    if spec is None:
+    opened = await flow.open_check(sessions, key, spec.id if spec else "", t)
+    if isinstance(opened, flow.Resumed):
+        await send_html(
+            update,
+            context,
+            text_to_html(t.gettext("You have a check in progress; here is where you left off.")),
+        )
+        await _send_step(update, context, opened.step, t, repeat=True)
+        return
+    if isinstance(opened, flow.Choose):
         _user_data(context)[CHOOSING] = (key.chat_id, time.monotonic())
         await send_html(update, context, _choose_prompt(context, t), _choose_keyboard(context, t))
         return
-    await _begin(update, context, key, spec, t)
+    _user_data(context).pop(CHOOSING, None)
+    await _send_step(update, context, opened.step, t)
 
 
 async def _begin(
     update: Update, context: BotContext, key: StorageKey, spec: CheckSpec, t: Translator
 ) -> None:
     _user_data(context).pop(CHOOSING, None)
-    await _send_step(update, context, await context.services.sessions.begin(key, spec.id), t)
+    begun = await flow.begin(context.services.sessions, key, spec)
+    await _send_step(update, context, begun.step, t)
 
 
 async def start_from_payload(update: Update, context: BotContext, payload: str) -> None:
@@ -323,29 +287,27 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
         await query.answer(t.gettext("This button is no longer active."))
         return
     check, step_id, option = decoded
-    active = await context.services.sessions.load(key)
-    if active is None or active[0].id != check:
+    pressed = await flow.press(
+        context.services.sessions, key, check, step_id, option, t, update_id=update.update_id
+    )
+    if isinstance(pressed, flow.Ended):
         await query.answer(
             t.gettext("This check has ended. Send /eligibility to start a new one.")
         )
         return
-    if option == FULL:
-        await _send_full_verdict(update, context, key, query, t)
+    if isinstance(pressed, flow.Detail):
+        await _send_full_verdict(update, context, pressed.step, query, t)
         return
-    if option == SHOW:
-        await context.services.sessions.resume(key)
-    event = Show() if option == SHOW else Pressed(step_id, option)
-    step = await context.services.sessions.handle(key, event, t, update.update_id, found=active)
-    if step is None:
-        await query.answer()
-        return
+    step = pressed.step
     if isinstance(step.outcome, Stale):
         await query.answer(
             t.gettext("This check has moved on; please answer the latest question.")
         )
         return
     async with answering(query):
-        messages, keyboard = render_step(step, t, context, repeat=option == SHOW)
+        messages, keyboard = render_step(
+            step, t, context, repeat=isinstance(pressed, flow.Resumed)
+        )
         # Edit the question in place instead of adding a message per step.
         if len(messages) == 1 and query.message is not None:
             try:
@@ -362,10 +324,9 @@ async def eligibility_button(update: Update, context: BotContext) -> None:
 
 
 async def _send_full_verdict(
-    update: Update, context: BotContext, key: StorageKey, query: CallbackQuery, t: Translator
+    update: Update, context: BotContext, step: Step, query: CallbackQuery, t: Translator
 ) -> None:
-    step = await context.services.sessions.handle(key, Show(), t)
-    if step is None or not isinstance(step.outcome, Done):
+    if not isinstance(step.outcome, Done):
         await query.answer(
             t.gettext("This check has moved on; please answer the latest question.")
         )
@@ -414,10 +375,6 @@ async def _typed_event(update: Update, context: BotContext, event: Back | Cancel
     await _send_step(update, context, step, t)
 
 
-def _looks_like_question(text: str) -> bool:
-    return ("?" in text and len(text.split()) >= 3) or len(text.split()) > 12
-
-
 async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
     """Use a typed message as the answer to the current question; False when it is not one.
 
@@ -434,47 +391,22 @@ async def continue_by_text(update: Update, context: BotContext, text: str) -> bo
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
     t = await user_translator(update, context)
-    if await sessions.is_paused(key):
-        return await _while_paused(update, context, key, active, text, t)
-    step = await sessions.handle(key, Typed(text), t, update.update_id, found=active)
-    if step is None:
+    reply = await flow.answer(sessions, key, text, t, update_id=update.update_id, found=active)
+    if reply is None:
         return False
-    if isinstance(step.outcome, Done) and step.outcome.state == active[1]:
-        return False  # the check is finished; the text is a new question
-    if isinstance(step.outcome, Invalid) and _looks_like_question(text):
+    if isinstance(reply, flow.Held):
+        await _say_paused(update, context, active[0].id, reply.ask, t, not_taken=True)
+        return True
+    if isinstance(reply, flow.Aside):
         # A real question in the middle of a check: answer it and offer to go on.
         await sessions.pause(key)
-        reply = context.services.assistant.answer(text, t.lang)
-        await send_html(update, context, reply_to_html(reply))
-        await _say_paused(update, context, step.spec.id, step.outcome.ask, t)
+        answer = context.services.assistant.answer(text, t.lang)
+        await send_html(update, context, reply_to_html(answer))
+        outcome = reply.step.outcome
+        assert isinstance(outcome, Invalid)
+        await _say_paused(update, context, reply.step.spec.id, outcome.ask, t)
         return True
-    await _send_step(update, context, step, t)
-    return True
-
-
-async def _while_paused(
-    update: Update,
-    context: BotContext,
-    key: StorageKey,
-    active: tuple[CheckSpec, DialogState, int | None],
-    text: str,
-    t: Translator,
-) -> bool:
-    """A paused check takes no answers: questions are answered, answers get a reminder."""
-    sessions = context.services.sessions
-    if fold(text).strip(" .!") in RESUME_WORDS:
-        await sessions.resume(key)
-        step = await sessions.handle(key, Show(), t, found=active)
-        if step is not None:
-            await _send_step(update, context, step, t, repeat=True)
-        return True
-    outcome = sessions.preview(active, Typed(text), t)
-    if isinstance(outcome, Invalid | Done | Stale) or _looks_like_question(text):
-        return False  # not an answer to the step: a question like any other
-    current = sessions.preview(active, Show(), t)
-    if not isinstance(current, Ask):
-        return False
-    await _say_paused(update, context, active[0].id, current, t, not_taken=True)
+    await _send_step(update, context, reply.step, t, repeat=isinstance(reply, flow.Resumed))
     return True
 
 
@@ -508,7 +440,7 @@ async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, 
     if time.monotonic() - asked[1] > CHOOSE_SECONDS:
         _user_data(context).pop(CHOOSING, None)
         return False
-    if _looks_like_question(text):
+    if flow.looks_like_question(text):
         _user_data(context).pop(CHOOSING, None)
         return False  # "what is the rate of the 2024 call?" is a question, not a choice
     t = await user_translator(update, context)

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.dialogs import Ask, DialogState, Show, next_step, progress_text, render_text
+from bot.eligibility import Ask, DialogState, Show, next_step, progress_text, render_text
 from bot.reminders import user_zone, zone_label
 from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode

@@ -175,3 +175,25 @@ def translator(lang: str) -> Translator:
     """The translator for a language code in LANGUAGES (cached for the process)."""
     code = normalize_language(lang) or DEFAULT_LANGUAGE
     return Translator(code, Locale.parse(_BABEL_LOCALE[code]), _load_translations(code))
+
+
+@cache
+def catalog(lang: str) -> dict[str, tuple[str, ...]]:
+    """Every translated msgid of lang's catalogs -> its translation(s) (plural: all forms).
+
+    Read from the same compiled catalogs gettext uses, so fuzzy and untranslated entries are
+    absent exactly as they are at run time; the first domain wins, as in the gettext chain.
+    """
+    from babel.messages.mofile import read_mo
+
+    entries: dict[str, tuple[str, ...]] = {}
+    for po in _po_files(lang):
+        for message in read_mo(io.BytesIO(_mo_bytes(po))):
+            if not message.id:
+                continue
+            msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+            strings = (
+                message.string if isinstance(message.string, tuple | list) else (message.string,)
+            )
+            entries.setdefault(str(msgid), tuple(str(s or "") for s in strings))
+    return entries

@@ -161,6 +161,8 @@ class CallStatus(Enum):
     OPEN = "open"
     CLOSED = "closed"
     UNKNOWN = "unknown"
+    # The eligibility checks' name for UPCOMING (an alias: the same member).
+    NOT_YET_OPEN = "upcoming"
 
 
 @dataclass(frozen=True)

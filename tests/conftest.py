@@ -21,8 +21,7 @@ from telegram import Update
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.dialogs import load_checks
-from bot.eligibility import EligibilitySessions
+from bot.eligibility import EligibilitySessions, load_checks
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application, quiet_library_loggers
 from handlers.common import BotApp, Services

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from babel import Locale
 
-from bot.answers import (
+from bot.eligibility.parsing import (
     HINT_COUNTRY,
     HINT_CURRENCY,
     HINT_EXCLUSIVE,

@@ -12,8 +12,7 @@ import pytest
 import yaml
 from babel.messages.pofile import read_po
 
-from bot.answers import HINT_YES_NO, HINTS
-from bot.dialogs import (
+from bot.eligibility import (
     CALLBACK_MAX_BYTES,
     CHECKS_DIR,
     CONTROL_OPTIONS,
@@ -46,8 +45,6 @@ from bot.dialogs import (
     Stale,
     Typed,
     Verdict,
-    decode_callback,
-    encode_callback,
     iter_message_ids,
     load_catalogs,
     load_check,
@@ -58,6 +55,8 @@ from bot.dialogs import (
     render_verdict,
     start,
 )
+from bot.eligibility.parsing import HINT_YES_NO, HINTS
+from handlers.callbacks import decode_callback, encode_callback
 from i18n import LANGUAGES, LOCALES_DIR, translator
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

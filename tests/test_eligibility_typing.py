@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.answers import Parsed, parse_whole_number
+from bot.eligibility.parsing import Parsed, parse_whole_number
 from bot.storage import StorageKey
 from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import storage as storage_module
-from bot.dialogs import (
+from bot.eligibility import (
     CheckSpec,
     DialogState,
     Done,

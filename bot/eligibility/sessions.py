@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.dialogs import (
+from bot.eligibility.engine import (
     Cancel,
     Cancelled,
     CheckSpec,
