@@ -207,10 +207,18 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"{table}: {read} rows read, {added} added")
             return await store.schema_version()
 
+    import sqlite3
+
+    # OSError: a database that does not answer (ConnectionError); ValueError: a file with
+    # tables this version does not know; the drivers' own errors: a row PostgreSQL refuses.
+    failures: tuple[type[Exception], ...] = (OSError, ValueError, RuntimeError, sqlite3.Error)
+    if settings.database_url:
+        import psycopg
+
+        failures += (psycopg.Error,)
     try:
         version = asyncio.run(migrate())
-    except (OSError, ValueError, RuntimeError) as exc:
-        # OSError covers a database that does not answer (ConnectionError) or a missing file.
+    except failures as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"{describe_storage(settings)}: schema version {version}")
