@@ -572,6 +572,25 @@ def test_migrate_prints_the_schema_version_of_either_engine(
     assert "DATABASE_URL" in capsys.readouterr().err
 
 
+def test_amif_bot_stats_reads_the_postgresql_database(
+    tmp_path: Path,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async def populate() -> None:
+        clock = Clock()
+        async with PostgresStorage(pg_url, clock=clock) as store:
+            await fill(store, clock, 5, -100_005)
+
+    asyncio.run(populate())
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    monkeypatch.setenv("AMIF_DATA_DIR", str(tmp_path / "empty"))  # no SQLite file there
+    assert main(["stats"]) == 0
+    out = capsys.readouterr().out
+    assert "Questions answered: 1" in out and "Subscribers: 1" in out
+
+
 # --- selection, and where the tests find their server ---
 
 
