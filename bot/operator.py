@@ -587,7 +587,12 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         async with open_storage(settings) as store:
             return await collect_stats(store, settings)
 
-    print(stats_text(asyncio.run(read()), translator(getattr(args, "lang", None) or "en")))
+    try:
+        stats = asyncio.run(read())
+    except ConnectionError as exc:  # a PostgreSQL that does not answer
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(stats_text(stats, translator(getattr(args, "lang", None) or "en")))
     return 0
 
 
