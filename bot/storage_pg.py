@@ -639,11 +639,9 @@ class PostgresStorage:
     # --- moving an SQLite installation in (`amif-bot migrate --from-sqlite FILE`) ---
 
     async def copy_from_sqlite(self, source: Path) -> dict[str, tuple[int, int]]:
-        """Copy every row of an SQLite file in, in one transaction: {table: (read, added)}.
-
-        Rows already here win (ON CONFLICT DO NOTHING), so a second run adds nothing and never
-        overwrites what the bot wrote to PostgreSQL since.
-        """
+        """Copy every row of an SQLite file in, in one transaction: {table: (read, added)}."""
+        # Rows already here win (ON CONFLICT DO NOTHING): a second run adds nothing and never
+        # overwrites what the bot has written to PostgreSQL since.
         rows = await read_sqlite(source)
         copied: dict[str, tuple[int, int]] = {}
         async with self._connections.connection() as conn, conn.transaction():
