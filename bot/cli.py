@@ -1,4 +1,4 @@
-"""Command line: `amif-bot ask | chat | ingest | run` (and `python -m bot`, the same)."""
+"""Command line: `amif-bot ask | chat | ingest | run | migrate` (and `python -m bot`, the same)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE_BYTES = 100_000
 # The subcommands defined here. The operator's (stats, reload) come from bot.operator, which
 # imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use.
-OWN_COMMANDS = ("ask", "chat", "ingest", "run", "compile-catalogs")
+OWN_COMMANDS = ("ask", "chat", "ingest", "run", "migrate", "compile-catalogs")
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -179,6 +179,52 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings)
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the configured database to the current schema; optionally copy an SQLite file in."""
+    import asyncio
+
+    from bot.stores import describe_storage, open_storage
+
+    source: Path | None = args.from_sqlite
+    if source is not None and not settings.database_url:
+        print(
+            "error: --from-sqlite copies into PostgreSQL: set DATABASE_URL=postgresql://...",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if source is not None and not source.is_file():
+        print(f"error: no SQLite database at {source}", file=sys.stderr)
+        return EXIT_FAILED
+
+    async def migrate() -> int:
+        async with open_storage(settings) as store:
+            if source is not None:
+                from bot.storage_pg import PostgresStorage
+
+                assert isinstance(store, PostgresStorage)
+                copied = await store.copy_from_sqlite(source)
+                for table, (read, added) in copied.items():
+                    print(f"{table}: {read} rows read, {added} added")
+            return await store.schema_version()
+
+    import sqlite3
+
+    # OSError: a database that does not answer (ConnectionError); ValueError: a file with
+    # tables this version does not know; the drivers' own errors: a row PostgreSQL refuses.
+    failures: tuple[type[Exception], ...] = (OSError, ValueError, RuntimeError, sqlite3.Error)
+    if settings.database_url:
+        import psycopg
+
+        failures += (psycopg.Error,)
+    try:
+        version = asyncio.run(migrate())
+    except failures as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{describe_storage(settings)}: schema version {version}")
+    return EXIT_OK
+
+
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:
     """Compile the gettext catalogs to .mo files."""
     from i18n import compile_all
@@ -230,6 +276,16 @@ def build_parser(operator_commands: bool = True) -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
     run = sub.add_parser("run", help="start the Telegram bot")
     run.set_defaults(func=cmd_run)
+    migrate = sub.add_parser(
+        "migrate", help="apply the database migrations (DATABASE_URL, else the SQLite file)"
+    )
+    migrate.add_argument(
+        "--from-sqlite",
+        type=Path,
+        metavar="FILE",
+        help="copy an SQLite installation's rows into the PostgreSQL of DATABASE_URL",
+    )
+    migrate.set_defaults(func=cmd_migrate)
     comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
     comp.set_defaults(func=cmd_compile)
     if operator_commands:

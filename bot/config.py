@@ -44,6 +44,9 @@ class Settings:
     log_level: str = "INFO"
     # Processes that handle updates (bot/workers.py); 1 runs the whole bot in one process.
     workers: int = 1
+    # postgresql://... selects PostgreSQL (bot/storage_pg.py); None keeps SQLite in data_dir.
+    # Not in repr: it may hold a password.
+    database_url: str | None = field(default=None, repr=False)
 
     @property
     def webhook_path(self) -> str:
@@ -112,6 +115,12 @@ class Settings:
             worker_count = int(workers)
         else:
             raise ConfigError(f"BOT_WORKERS must be 'auto' or a number from 1 to {MAX_WORKERS}")
+        database_url = get("DATABASE_URL")
+        if database_url is not None and urlparse(database_url).scheme not in (
+            "postgresql",
+            "postgres",
+        ):
+            raise ConfigError("DATABASE_URL must be a postgresql:// URL (unset keeps SQLite)")
         data_dir = get("AMIF_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
@@ -127,6 +136,7 @@ class Settings:
             store_questions=store in ("1", "true", "yes"),
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             workers=worker_count,
+            database_url=database_url,
         )
 
 

@@ -35,7 +35,8 @@ from bot.reminders import (
     deadline_text,
     user_zone,
 )
-from bot.storage import ALL_CALLS, SQLiteStorage, UsageStats
+from bot.storage import ALL_CALLS, UsageStats
+from bot.stores import Store, open_storage
 from i18n import Translator, translator
 from knowledge.base import KnowledgeBase
 from knowledge.errors import KnowledgeError
@@ -264,7 +265,7 @@ def change_notice(change: CallChange, t: Translator, zone_name: str | None) -> s
     return "\n".join(lines)
 
 
-async def change_notices(store: SQLiteStorage, report: ReloadReport) -> list[Outgoing]:
+async def change_notices(store: Store, report: ReloadReport) -> list[Outgoing]:
     """One notice per subscriber and changed call: named subscriptions, and '*' for every one."""
     changes = [c for c in report.call_changes if _is_call(c)]
     if not changes:
@@ -401,7 +402,7 @@ def stats_text(stats: UsageStats, t: Translator) -> str:
     return "\n".join(lines)
 
 
-async def collect_stats(store: SQLiteStorage, settings: Settings) -> UsageStats:
+async def collect_stats(store: Store, settings: Settings) -> UsageStats:
     """The numbers /stats and `amif-bot stats` show."""
     return await store.usage_stats(timedelta(hours=settings.dialog_ttl_hours))
 
@@ -469,7 +470,7 @@ class OperatorFeatures:
     def __init__(
         self,
         services: KnowledgeServices,
-        store: SQLiteStorage,
+        store: Store,
         reminders: ReminderService,
         *,
         loader: KnowledgeLoader = default_loader,
@@ -573,9 +574,9 @@ class OperatorFeatures:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the aggregate usage numbers from the bot's database file."""
+    """Print the aggregate usage numbers from the bot's database."""
     path = settings.database_path
-    if not path.exists():
+    if not settings.database_url and not path.exists():
         print(
             f"error: no database at {path} (has the bot run with this data directory?)",
             file=sys.stderr,
@@ -583,10 +584,15 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         return 1
 
     async def read() -> UsageStats:
-        async with SQLiteStorage(path) as store:
+        async with open_storage(settings) as store:
             return await collect_stats(store, settings)
 
-    print(stats_text(asyncio.run(read()), translator(getattr(args, "lang", None) or "en")))
+    try:
+        stats = asyncio.run(read())
+    except ConnectionError as exc:  # a PostgreSQL that does not answer
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(stats_text(stats, translator(getattr(args, "lang", None) or "en")))
     return 0
 
 

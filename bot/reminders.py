@@ -27,7 +27,8 @@ from babel import Locale
 from babel.core import get_global
 
 from bot.eligibility.parsing import Rejected, parse_country, strip_accents
-from bot.storage import ALL_CALLS, ReminderKey, SQLiteStorage, Subscriber
+from bot.storage import ALL_CALLS, ReminderKey, Subscriber
+from bot.stores import Store
 from i18n import LANGUAGES, Translator, normalize_language, translator
 from knowledge.facts import CallFacts
 
@@ -398,7 +399,7 @@ class ReminderService:
 
     def __init__(
         self,
-        store: SQLiteStorage,
+        store: Store,
         calls: CallsProvider,
         deliver: Deliver,
         *,

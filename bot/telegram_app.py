@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -33,7 +34,7 @@ from telegram.request import BaseRequest
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions, load_checks
-from bot.storage import SQLiteStorage
+from bot.stores import open_storage
 from bot.transport import AiohttpRequest
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start
 from handlers.admin import (
@@ -109,8 +110,9 @@ class RedactingFilter(logging.Filter):
 
 
 def install_log_redaction(settings: Settings) -> None:
-    """Keep the token out of every handler's output and quiet per-request HTTP logging."""
-    redactor = RedactingFilter([settings.token or "", settings.webhook_secret or ""])
+    """Keep the secrets out of every handler's output and quiet per-request HTTP logging."""
+    password = urlparse(settings.database_url or "").password or ""
+    redactor = RedactingFilter([settings.token or "", settings.webhook_secret or "", password])
     root = logging.getLogger()
     for handler in root.handlers:
         handler.addFilter(redactor)
@@ -130,6 +132,7 @@ def quiet_library_loggers() -> None:
         ("telegram", logging.INFO),
         # aiosqlite logs every statement with its values (user ids, answers) at DEBUG.
         ("aiosqlite", logging.INFO),
+        ("psycopg", logging.INFO),
     ):
         library = logging.getLogger(name)
         library.setLevel(max(library.getEffectiveLevel(), floor))
@@ -432,7 +435,7 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     kb = KnowledgeBase.load(settings.data_dir)
     assistant = Assistant(kb, clock) if clock else Assistant(kb)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = SQLiteStorage(settings.database_path)
+    store = open_storage(settings)
     sessions = EligibilitySessions(
         load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)
     )

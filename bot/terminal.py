@@ -27,7 +27,8 @@ from bot.eligibility import (
     render_text,
     render_verdict,
 )
-from bot.storage import SQLiteStorage, StorageKey
+from bot.storage import StorageKey
+from bot.stores import open_storage
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalize_language, translator
 from i18n.detect import detect_language
 
@@ -168,7 +169,7 @@ class TerminalChat:
 
     async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with SQLiteStorage(self.settings.database_path) as store:
+        async with open_storage(self.settings) as store:
             self.sessions = EligibilitySessions(
                 load_checks(),
                 store,

@@ -18,7 +18,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions
 from bot.followups import RecentCalls
-from bot.storage import SQLiteStorage
+from bot.stores import Store
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
 from i18n import N_, Translator, normalize_language, translator
 from i18n.detect import detect_language
@@ -37,7 +37,7 @@ class Services:
 
     settings: Settings
     assistant: Assistant
-    store: SQLiteStorage
+    store: Store
     sessions: EligibilitySessions
     recent_calls: RecentCalls = field(default_factory=RecentCalls)
 

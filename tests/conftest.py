@@ -189,7 +189,8 @@ def bot_environment(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k != "ADMIN_IDS"
+        # DATABASE_URL too: a test's bot uses PostgreSQL only when the test says so.
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_")) and k not in ("ADMIN_IDS", "DATABASE_URL")
     }
     env.update(
         {

@@ -26,6 +26,7 @@ SETTINGS_VARIABLES = (
     "STORE_QUESTIONS",
     "LOG_LEVEL",
     "BOT_WORKERS",
+    "DATABASE_URL",
 )
 
 
@@ -44,6 +45,7 @@ def test_defaults_when_nothing_is_set(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert settings.store_questions is False
     assert settings.log_level == "INFO"
     assert settings.workers == auto_workers()
+    assert settings.database_url is None  # SQLite in the data directory
 
 
 def test_every_variable_is_read(tmp_path: Path) -> None:
@@ -62,6 +64,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "STORE_QUESTIONS": "1",
             "LOG_LEVEL": "debug",
             "BOT_WORKERS": "3",
+            "DATABASE_URL": "postgresql://bot:pw@db:5432/amif",
         }
     )
     assert settings.data_dir == tmp_path / "data"
@@ -77,12 +80,29 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.store_questions is True
     assert settings.log_level == "DEBUG"
     assert settings.workers == 3
+    assert settings.database_url == "postgresql://bot:pw@db:5432/amif"
 
 
 def test_secrets_do_not_show_in_the_settings_repr() -> None:
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_SECRET": "s3cret"})
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "WEBHOOK_SECRET": "s3cret",
+            "DATABASE_URL": "postgresql://bot:dbpassw0rd@db/amif",
+        }
+    )
     assert TOKEN not in repr(settings)
     assert "s3cret" not in repr(settings)
+    assert "dbpassw0rd" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://bot:dbpassw0rd@db/amif", "sqlite:///x.db", "db:5432/amif"]
+)
+def test_a_database_url_that_is_not_postgresql_is_refused_without_echoing_it(url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL must be a postgresql:// URL") as refused:
+        Settings.from_env({"DATABASE_URL": url})
+    assert url not in str(refused.value)
 
 
 @pytest.mark.parametrize(
