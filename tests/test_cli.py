@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -7,8 +7,13 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 STEP = re.compile(r"Step (\d) of \d")

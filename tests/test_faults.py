@@ -10,6 +10,9 @@ import pytest
 from knowledge.base import KnowledgeBase
 from tests.conftest import Harness, make_harness
 
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 QUESTION = "What is the funding rate of the 2024 call?"
 
 

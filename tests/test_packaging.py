@@ -10,6 +10,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "i18n", "knowledge")
 DATA = ("*.yaml", "*.md", "*.po", "*.pot")

@@ -29,6 +29,9 @@ from knowledge.base import KnowledgeBase
 from tests.conftest import server_settings
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def _bot(core: FakeTelegram, server: FakeTelegramServer, **timeouts: float) -> Bot:
     return Bot(core.token, base_url=server.base_url, request=AiohttpRequest(**timeouts))

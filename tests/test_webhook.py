@@ -15,6 +15,9 @@ from tests.conftest import (
 )
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret"
 WRONG_SECRET = "n0t-the-s3cret"

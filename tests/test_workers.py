@@ -34,6 +34,9 @@ from tests.fake_telegram import (
     PollingFeed,
 )
 
+# Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 ADMIN_ID = 4_242_000  # even: worker 0 of 2
 ASKER_ID = 5_353_001  # odd: worker 1 of 2
 ANSWER_TIMEOUT = 30.0
