@@ -127,7 +127,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     from bot.telegram_app import run_bot
 
-    return run_bot(settings)
+    try:
+        return run_bot(settings)
+    except ConnectionError as exc:
+        # Never main()'s BrokenPipeError = success (meant for `ask | head`): for the bot a
+        # broken pipe is a dead worker, and a supervisor must see a failure to restart it.
+        log.error("the bot stopped on a broken connection: %s", type(exc).__name__)
+        return EXIT_FAILED
 
 
 def cmd_compile(args: argparse.Namespace, settings: Settings) -> int:

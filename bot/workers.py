@@ -285,8 +285,13 @@ class Router:
         self.routed = 0
 
     def dispatch(self, update: Mapping[str, Any]) -> None:
-        """Queue one update on its worker's channel."""
-        self.writers[owner(update, len(self.writers))].write(encode_update(update))
+        """Queue one update on its worker's channel (ConnectionError once the worker is gone)."""
+        writer = self.writers[owner(update, len(self.writers))]
+        if writer.is_closing():
+            # uvloop raises RuntimeError on a write to a closed transport; a dead worker's
+            # channel is a connection failure, which run() turns into a failed stop.
+            raise ConnectionResetError("the worker's channel is closed")
+        writer.write(encode_update(update))
         self.routed += 1
 
     async def drained(self) -> None:
@@ -314,6 +319,16 @@ class Router:
         except InvalidToken:
             log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping")
             status = 1
+        except ConnectionError as exc:
+            # A worker's socket broke under a write (EPIPE, ECONNRESET): the worker is gone.
+            # _watch tells a death from a supervisor's stop that reached the worker first (it
+            # waits for our own signal), so wait for its verdict rather than guessing here.
+            log.debug("a worker's channel broke: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 2 * SIGNAL_SKEW_S)
+            if not self.stop.is_set():
+                log.error("a worker's channel broke; stopping the bot so it is restarted")
+                self.failed = True
         finally:
             self.stop.set()  # from here on, a worker's end is expected
             for writer in self.writers:
@@ -338,7 +353,7 @@ class Router:
         while line := await reader.readline():
             if line == RELOAD:
                 for other, writer in enumerate(self.writers):
-                    if other != index:
+                    if other != index and not writer.is_closing():
                         writer.write(RELOAD)
         if not self.stop.is_set():
             # A supervisor that stops the whole bot (systemd signals every process of the
@@ -439,8 +454,12 @@ class Router:
                 return web.Response(status=400)
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
                 return web.Response(status=400)
-            self.dispatch(update)
-            await self.drained()
+            try:
+                self.dispatch(update)
+                await self.drained()
+            except ConnectionError:
+                # Its worker died: _watch stops the bot, and Telegram sends the update again.
+                return web.Response(status=503)
             return web.Response()
 
         server = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
