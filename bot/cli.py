@@ -203,6 +203,36 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return words[0] if words else None
 
 
+# Commands that write the data directory: (create it if missing, check the database).
+WRITING_COMMANDS = {
+    "run": (True, True),
+    "ingest": (True, False),
+    "reload": (True, False),
+    "stats": (False, True),
+    "chat": (True, True),  # keeps eligibility checks in the database
+}
+
+
+def _check_data_dir(args: argparse.Namespace, settings: Settings) -> str | None:
+    """What is wrong with the data directory for this command, or None."""
+    command = args.command or ("run" if settings.token else "chat")
+    if command not in WRITING_COMMANDS:
+        # ask only reads it, and runs without one (the shipped knowledge).
+        data_dir = settings.data_dir
+        if data_dir.exists() and not data_dir.is_dir():
+            return f"data directory {data_dir} is not a directory"
+        return None
+    from bot.datadir import DataDirError, check_data_dir
+
+    create, with_database = WRITING_COMMANDS[command]
+    database = settings.database_path if with_database else None
+    try:
+        check_data_dir(settings.data_dir, database, create=create)
+    except DataDirError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the amif-bot console script."""
     words = sys.argv[1:] if argv is None else argv
@@ -220,6 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.command != "compile-catalogs":
+        problem = _check_data_dir(args, settings)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return int(args.func(args, settings))
     except KnowledgeError as exc:

@@ -33,6 +33,8 @@ from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 import aiosqlite
 
+from bot.datadir import DIRECTORY_MODE, create_private_file
+
 log = logging.getLogger(__name__)
 
 # Each migration runs once, in order, inside one transaction with its version bump. Append new
@@ -283,7 +285,10 @@ class SQLiteStorage:
         """Connect, set WAL and the busy timeout, and apply pending migrations."""
         if self._db is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Users' data: only the bot's own user may read the folder and the files (SQLite
+        # gives the -wal and -shm files the mode of the database file).
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
+        create_private_file(self.path)
         # isolation_level=None: no implicit transactions; writes use explicit BEGIN IMMEDIATE.
         db = await aiosqlite.connect(self.path, isolation_level=None)
         db.row_factory = sqlite3.Row

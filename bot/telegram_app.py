@@ -429,7 +429,7 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load knowledge and checks (errors stop start-up) and prepare the (unopened) store."""
     kb = KnowledgeBase.load(settings.data_dir)
     assistant = Assistant(kb, clock) if clock else Assistant(kb)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # users' data
     store = SQLiteStorage(settings.database_path)
     sessions = EligibilitySessions(
         load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)

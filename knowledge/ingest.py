@@ -14,7 +14,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import time
 import unicodedata
 import warnings
@@ -28,6 +27,7 @@ from typing import Any
 import yaml
 
 from i18n.detect import detect_language
+from knowledge.tempfiles import create_temp
 
 logger = logging.getLogger(__name__)
 
@@ -967,8 +967,7 @@ def _escape_line(line: str) -> str:
 
 def _write_atomically(target: Path, content: str) -> None:
     # The temporary name is hidden and not *.md, so a loader never picks up a half-written file.
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".ingest-", suffix=".tmp")
-    temp = Path(temp_name)
+    fd, temp = create_temp(target.parent, ".ingest-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)
