@@ -7,6 +7,7 @@ import json
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.operator import ANSWER_RETENTION
 from handlers.callbacks import decode, encode
 from handlers.common import BotContext, answer_and_edit, send_html, user_translator
 from handlers.render import text_to_html
@@ -25,9 +26,12 @@ PRIVACY_TEXT = N_(
     "the key that keeps your data apart from others'.\n\n"
     "/mydata shows everything stored about you; /forget deletes it at once."
 )
+# Under STORE_QUESTIONS the questions are kept with the asker's id (bot/storage.py, table
+# questions), so that /mydata and /forget can find them; the notice must say so.
 QUESTIONS_STORED_TEXT = N_(
-    "The operator of this bot has turned on keeping the questions people type, without any link "
-    "to who asked, to improve the answers."
+    "Unlike what is said above, the operator of this bot has turned on keeping the questions "
+    "you type, to improve the answers. Each question is kept with your Telegram user id for "
+    "{days} days: /mydata shows it and /forget deletes it."
 )
 
 
@@ -37,7 +41,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     text = t.gettext(PRIVACY_TEXT).format(hours=t.format_number(round(settings.dialog_ttl_hours)))
     if settings.store_questions:
-        text += "\n\n" + t.gettext(QUESTIONS_STORED_TEXT)
+        days = t.format_number(ANSWER_RETENTION.days)
+        text += "\n\n" + t.gettext(QUESTIONS_STORED_TEXT).format(days=days)
     await send_html(update, context, text_to_html(text))
 
 

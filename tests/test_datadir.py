@@ -3,21 +3,24 @@
 import asyncio
 import fcntl
 import os
-import signal
 import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.datadir import MIN_FREE_BYTES, DataDirError, check_data_dir
-from tests.conftest import ROOT, bot_environment, start_bot_process
-from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+from knowledge.base import KnowledgeBase
+from tests.conftest import ROOT, bot_environment, make_harness, start_bot_process
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 
 
-def cli(args: list[str], data_dir: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+def cli(
+    args: list[str], data_dir: Path, stdin: bytes | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     return subprocess.run(
@@ -151,3 +154,46 @@ def test_temporary_files_of_a_killed_writer_are_removed_at_the_next_start(
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the holder is gone: free
     finally:
         os.close(fd)
+
+
+# --- privacy on disk -------------------------------------------------------------------------
+
+SECRET_QUESTION = "Could the Zanzibar beekeeping cooperative of Ilse Marjatta apply?"
+
+
+def _file_bytes(database: Path) -> bytes:
+    """The database file and its WAL, as they lie on disk."""
+    wal = database.with_name(database.name + "-wal")
+    return database.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_a_kept_question_is_shown_by_mydata_and_gone_from_the_files_after_forget(
+    tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
+) -> None:
+    harness, store = await make_harness(tmp_path, kb, clock, checks, store_questions=True)
+    try:
+        chat = harness.driver()
+        await chat.send("/privacy")
+        # What the code does: kept with the user id, for the answers' retention.
+        assert (
+            "the operator of this bot has turned on keeping the questions you type, to improve "
+            "the answers. Each question is kept with your Telegram user id for 30 days: /mydata "
+            "shows it and /forget deletes it." in chat.last_text
+        )
+        await chat.send("/language")
+        await chat.click("English")
+        await chat.send(SECRET_QUESTION)
+        assert SECRET_QUESTION.encode() in _file_bytes(store.path)
+        await chat.send("/mydata")
+        assert SECRET_QUESTION in chat.last_text
+        await chat.send("/forget")
+        await chat.click("Delete my data")
+        assert chat.last_text.startswith("Done: I have deleted all data")
+        on_disk = _file_bytes(store.path)
+        assert SECRET_QUESTION.encode() not in on_disk
+        assert b"Zanzibar beekeeping" not in on_disk
+        await chat.send("/mydata")
+        assert chat.last_text == "I have no data stored about you."
+    finally:
+        await harness.app.shutdown()
+        await store.close()
