@@ -42,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import hmac
 import json
 import logging
 import os
@@ -54,7 +53,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
-from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
@@ -62,6 +60,7 @@ from bot.config import Settings
 from bot.operator import OperatorFeatures
 from bot.telegram_app import build_application, new_event_loop
 from bot.transport import AiohttpRequest
+from bot.webhook import serve_webhook
 from handlers.admin import features_of
 from handlers.common import BotApp, Services
 
@@ -80,9 +79,6 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 STOP_GRACE_S = 30.0
 # How long after a worker's end a stop signal to the main process still counts as the reason.
 SIGNAL_SKEW_S = 2.0
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# A webhook's body larger than this is not an update (Telegram's own are far smaller).
-MAX_WEBHOOK_BYTES = 1024 * 1024
 RELOAD = b'{"c":"reload"}\n'
 PR_SET_PDEATHSIG = 1
 
@@ -434,7 +430,6 @@ class Router:
     async def _webhook(self, bot: Bot) -> int:
         """Register the webhook and serve it (only requests with the secret) until stopped."""
         settings = self.settings
-        secret = (settings.webhook_secret or "").encode()
         await bot.set_webhook(
             url=settings.webhook_url or "",
             secret_token=settings.webhook_secret,
@@ -442,43 +437,17 @@ class Router:
             max_connections=40,
         )
 
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not secret or not hmac.compare_digest(given, secret):
-                return web.Response(status=403)
-            if request.content_type != "application/json":
-                return web.Response(status=400)
-            try:
-                update = json.loads(await request.read())
-            except ValueError:
-                return web.Response(status=400)
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                return web.Response(status=400)
-            try:
-                self.dispatch(update)
-                await self.drained()
-            except ConnectionError:
-                # Its worker died: _watch stops the bot, and Telegram sends the update again.
-                return web.Response(status=503)
-            return web.Response()
+        async def deliver(update: dict[str, Any]) -> None:
+            self.dispatch(update)
+            await self.drained()
 
-        server = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
-        server.router.add_post(f"/{settings.webhook_path}", receive)
-        runner = web.AppRunner(server, access_log=None, handle_signals=False)
-        await runner.setup()
         log.info(
             "starting webhook on %s:%s with %d worker processes",
             settings.webhook_listen,
             settings.webhook_port,
             len(self.writers),
         )
-        try:
-            await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-            if self.on_ready is not None:
-                self.on_ready()
-            await self.stop.wait()
-        finally:
-            await runner.cleanup()
+        await serve_webhook(settings, deliver, self.stop, self.on_ready)
         return 0
 
     async def _reap(self, grace: float) -> bool:

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import workers as workers_module
-from bot.workers import MAX_LINE_BYTES, SECRET_HEADER, Router, encode_update, owner
+from bot.webhook import SECRET_HEADER
+from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
 from tests.conftest import (
     bot_environment,
     free_loopback_port,
