@@ -125,6 +125,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    # After the checks above (a usage error creates nothing), before any update is taken.
+    problem = _check_data_dir("run", settings)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     from bot.telegram_app import run_bot
 
     try:
@@ -213,9 +218,8 @@ WRITING_COMMANDS = {
 }
 
 
-def _check_data_dir(args: argparse.Namespace, settings: Settings) -> str | None:
+def _check_data_dir(command: str, settings: Settings) -> str | None:
     """What is wrong with the data directory for this command, or None."""
-    command = args.command or ("run" if settings.token else "chat")
     if command not in WRITING_COMMANDS:
         # ask only reads it, and runs without one (the shipped knowledge).
         data_dir = settings.data_dir
@@ -250,8 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if args.command != "compile-catalogs":
-        problem = _check_data_dir(args, settings)
+    command = args.command or ("run" if settings.token else "chat")
+    if command not in ("run", "compile-catalogs"):  # cmd_run checks after its own checks
+        problem = _check_data_dir(command, settings)
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)
             return EXIT_USAGE

@@ -110,7 +110,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 #   of ASCII text are random high bytes, 100 % in pure high-byte junk.
 _LIKELY_NON_ASCII = frozenset(
     "åäöÅÄÖéÉèÈëËêÊüÜûÛúÚùÙõÕóÓòÒôÔøØœŒáÁàÀâÂãÃæÆíÍìÌîÎïÏçÇñÑšŠžŽßÿ"
-    "–—‘’‚“”„…•·€£§°±×÷«»¡¿©®™¹²³¼½¾ ­"
+    "–—‘’‚“”„…•·€£§°±×÷«»¡¿©®™¹²³¼½¾\u00a0\u00ad"
 )
 _EIGHT_BIT_ENCODINGS = frozenset({"cp1252", "latin-1", "iso-8859-1", "windows-1252", "latin1"})
 MAX_UNLIKELY_CHAR_RATIO = 0.05
@@ -529,14 +529,12 @@ def _page_content_bytes(page: Any) -> int | None:
 
     None when pypdf stopped decoding at its own limit (tens of MB per stream).
     """
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import LimitReachedError
 
     try:
         return _decoded_size(page)
-    except PyPdfError as exc:
-        if type(exc).__name__ == "LimitReachedError":  # pypdf >= 3.17; matched by name
-            return None
-        raise
+    except LimitReachedError:
+        return None
 
 
 def _decoded_size(page: Any) -> int:
