@@ -16,6 +16,10 @@ from telegram.ext import ApplicationHandlerStop
 from handlers.common import BotContext, user_translator
 
 log = logging.getLogger("amif.errors")
+# BadRequest descriptions that mean the reply has nowhere to go: an inline or button query that
+# expired before its answer (a race with the user's client), a chat the bot cannot see (a channel
+# it was never added to, a deleted group), like Forbidden for a blocked bot.
+GONE_DESCRIPTIONS = ("query is too old", "chat not found")
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -30,6 +34,12 @@ async def on_error(update: object, context: BotContext) -> None:
 async def _report(update: object, context: BotContext) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, BadRequest) and any(
+        gone in str(error).lower() for gone in GONE_DESCRIPTIONS
+    ):
+        # Nothing of ours failed, and there is no one left to apologise to.
+        log.warning("telegram refused update %s's reply: the chat or query is gone", update_id)
+        return
     # PTB's BadRequest is a NetworkError, but Telegram answered it: a refusal of what we sent
     # (a bug of ours), not an outage, so it is logged as a failure and the user gets the apology.
     if isinstance(error, NetworkError | TimedOut | RetryAfter) and not isinstance(
