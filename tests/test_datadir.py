@@ -16,21 +16,7 @@ from bot.datadir import MIN_FREE_BYTES, DataDirError, check_data_dir
 from knowledge.base import KnowledgeBase
 from tests.conftest import ROOT, bot_environment, make_harness, start_bot_process
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
-
-
-def cli(
-    args: list[str], data_dir: Path, stdin: bytes | None = None
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-    )
+from tests.test_cli import run as cli
 
 
 def _a_file(tmp_path: Path) -> tuple[Path, str]:

@@ -129,6 +129,11 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title is not None:
         info_id = 4 + 2 * len(pages)
         objects[info_id] = f"<< /Title ({pdf_escape(title)}) >>".encode()
+    return assemble_pdf(objects, info_id)
+
+
+def assemble_pdf(objects: dict[int, bytes], info_id: int | None = None) -> bytes:
+    """The PDF file of numbered objects (1 is the catalog), with its xref table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets: dict[int, int] = {}
     for number in sorted(objects):
@@ -678,17 +683,7 @@ def make_bomb_pdf(inflated_bytes: int, pages: int = 1) -> bytes:
             + b"\nendstream"
         )
     objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
-    out = bytearray(b"%PDF-1.4\n")
-    offsets: dict[int, int] = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += f"{number} 0 obj\n".encode() + objects[number] + b"\nendobj\n"
-    xref_at = len(out)
-    size = max(objects) + 1
-    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, size))
-    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n".encode()
-    return bytes(out)
+    return assemble_pdf(objects)
 
 
 def test_a_pdf_bomb_page_is_refused_before_it_is_parsed(tmp_path: Path) -> None:

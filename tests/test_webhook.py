@@ -44,6 +44,17 @@ async def wait_for_webhook(
         await asyncio.gather(registered, exited, return_exceptions=True)
 
 
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the bot and wait for it (killing it if it hangs)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
 def webhook_environment(
     core: FakeTelegram, server: FakeTelegramServer, port: int, data: Path, workers: str = "1"
 ) -> dict[str, str]:
@@ -116,13 +127,7 @@ async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path, worker
                 )
                 assert core.calls_to("getUpdates") == []  # a webhook bot never polls
             finally:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+                await stop_bot(process)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-2000:]
     assert "starting webhook" in log  # the log was captured at all
@@ -205,13 +210,7 @@ async def test_webhook_abuse_gets_400_timeouts_and_no_tracebacks(
                     writer.close()
                 assert await core.wait_until(lambda: bool(core.sent(chat)), ANSWER_TIMEOUT)
             finally:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+                await stop_bot(process)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-2000:]
     assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
