@@ -174,9 +174,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    # After the checks above (a usage error creates nothing), before any update is taken.
+    problem = _check_data_dir("run", settings)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     from bot.telegram_app import run_bot
 
-    return run_bot(settings)
+    try:
+        return run_bot(settings)
+    except ConnectionError as exc:
+        # Never main()'s BrokenPipeError = success (meant for `ask | head`): for the bot a
+        # broken pipe is a dead worker, and a supervisor must see a failure to restart it.
+        log.error("the bot stopped on a broken connection: %s", type(exc).__name__)
+        return EXIT_FAILED
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -306,6 +317,36 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return words[0] if words else None
 
 
+# Commands that write the data directory: (create it if missing, check the database).
+WRITING_COMMANDS = {
+    "run": (True, True),
+    "ingest": (True, False),
+    "reload": (True, False),
+    "stats": (False, True),
+    "chat": (True, True),  # keeps eligibility checks in the database
+}
+
+
+def _check_data_dir(command: str, settings: Settings) -> str | None:
+    """What is wrong with the data directory for this command, or None."""
+    if command not in WRITING_COMMANDS:
+        # ask only reads it, and runs without one (the shipped knowledge).
+        data_dir = settings.data_dir
+        if data_dir.exists() and not data_dir.is_dir():
+            return f"data directory {data_dir} is not a directory"
+        return None
+    from bot.datadir import DataDirError, check_data_dir
+
+    create, with_database = WRITING_COMMANDS[command]
+    # With DATABASE_URL the state is in PostgreSQL: no SQLite file is opened (or made) here.
+    database = settings.database_path if with_database and not settings.database_url else None
+    try:
+        check_data_dir(settings.data_dir, database, create=create)
+    except DataDirError as exc:
+        return str(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the amif-bot console script."""
     words = sys.argv[1:] if argv is None else argv
@@ -323,6 +364,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    command = args.command or ("run" if settings.token else "chat")
+    if command not in ("run", "compile-catalogs"):  # cmd_run checks after its own checks
+        problem = _check_data_dir(command, settings)
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return int(args.func(args, settings))
     except KnowledgeError as exc:

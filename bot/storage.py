@@ -4,7 +4,8 @@ A small async protocol keyed like aiogram's StorageKey (chat_id, user_id), and i
 implementation on aiosqlite: WAL, a busy timeout, `?` parameters only, a schema_version table with
 ordered migrations, and every write committed before the method returns, so a handler that awaits
 a save can reply knowing the step survives a crash. Only parsed answers are stored (the dialog
-state), never the free text of users' questions.
+state); the free text of users' questions only when the operator turned on STORE_QUESTIONS, and
+then with the asker's id (table questions), so that /mydata shows it and /forget deletes it.
 
 Each thread round trip of aiosqlite costs about 0.2 ms of CPU, several times the query itself, so
 the per-message reads are served from memory: a user's language, time zone and dialog are cached
@@ -32,6 +33,8 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 import aiosqlite
+
+from bot.datadir import DIRECTORY_MODE, create_private_file
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                PRIMARY KEY (day, metric)
            )""",
     ),
+    (
+        # A question kept under STORE_QUESTIONS is its asker's data: /mydata shows it and
+        # /forget deletes it, so it is kept with the user id, apart from the answer and its vote
+        # (which stay unlinked to anyone). answers.question is no longer written.
+        """CREATE TABLE questions (
+               user_id  INTEGER NOT NULL,
+               asked_at TEXT NOT NULL,
+               lang     TEXT NOT NULL,
+               question TEXT NOT NULL
+           )""",
+        "CREATE INDEX questions_by_user ON questions (user_id)",
+        "CREATE INDEX questions_by_age ON questions (asked_at)",
+        # Questions kept before have no asker: no /forget could ever find them.
+        "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -164,7 +182,11 @@ class ReminderKey:
 
 @dataclass(frozen=True)
 class AnswerRecord:
-    """An answer the user may vote on: which passages and sources it used, never who asked."""
+    """An answer the user may vote on: which passages and sources it used, never who asked.
+
+    question and asker: the question as typed, kept (in its own table, with the asker's user
+    id) only when the operator turned on STORE_QUESTIONS.
+    """
 
     token: str
     lang: str
@@ -172,6 +194,7 @@ class AnswerRecord:
     passages: tuple[str, ...]
     sources: tuple[str, ...]
     question: str | None = None
+    asker: int | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +306,10 @@ class SQLiteStorage:
         """Connect, set WAL and the busy timeout, and apply pending migrations."""
         if self._db is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Users' data: only the bot's own user may read the folder and the files (SQLite
+        # gives the -wal and -shm files the mode of the database file).
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=DIRECTORY_MODE)
+        create_private_file(self.path)
         # isolation_level=None: no implicit transactions; writes use explicit BEGIN IMMEDIATE.
         db = await aiosqlite.connect(self.path, isolation_level=None)
         db.row_factory = sqlite3.Row
@@ -291,6 +317,8 @@ class SQLiteStorage:
             await db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
             await self._set_wal(db)
             await db.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows are overwritten, not only unlinked: /forget leaves no bytes behind.
+            await db.execute("PRAGMA secure_delete = ON")
             await self._migrate(db)
         except BaseException:
             await db.close()
@@ -569,10 +597,18 @@ class SQLiteStorage:
             for key in [k for k, _ in self._dialogs.items() if k.user_id == user_id]:
                 self._dialogs.pop(key)
 
+        # secure_delete overwrites the deleted rows' bytes in their pages (the connection keeps
+        # it on, see open()); the checkpoint then moves those pages from the WAL into the main
+        # file and truncates the WAL, so no copy of the user's rows is left in either file.
         counts = await self._write(
             [(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,)) for table in tables],
             then=forget_cached,
         )
+        async with self._lock, self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            row = await cursor.fetchone()
+        if row is not None and row[0]:
+            # Another process was reading: the pages stay in the WAL until its next checkpoint.
+            log.warning("the checkpoint after /forget could not finish; it completes later")
         return sum(counts)
 
     # --- subscriptions and reminders ---
@@ -715,23 +751,29 @@ class SQLiteStorage:
         if metric is not None:
             self._count(now, metric)
         if record is not None:
-            await self._write(
-                [
+            statements: list[tuple[str, tuple[Any, ...]]] = [
+                (
+                    "INSERT INTO answers (token, created_at, lang, kind, passages, sources)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     (
-                        "INSERT INTO answers (token, created_at, lang, kind, passages, sources,"
-                        " question) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            record.token,
-                            _timestamp(now),
-                            record.lang,
-                            record.kind,
-                            json.dumps(list(record.passages)),
-                            json.dumps(list(record.sources)),
-                            record.question,
-                        ),
+                        record.token,
+                        _timestamp(now),
+                        record.lang,
+                        record.kind,
+                        json.dumps(list(record.passages)),
+                        json.dumps(list(record.sources)),
+                    ),
+                )
+            ]
+            if record.question is not None and record.asker is not None:
+                statements.append(
+                    (
+                        "INSERT INTO questions (user_id, asked_at, lang, question)"
+                        " VALUES (?, ?, ?, ?)",
+                        (record.asker, _timestamp(now), record.lang, record.question),
                     )
-                ]
-            )
+                )
+            await self._write(statements)
 
     async def count_event(self, metric: str) -> None:
         """Add one to today's count of metric (written within COUNT_FLUSH_SECONDS)."""
@@ -844,6 +886,7 @@ class SQLiteStorage:
         counts = await self._write(
             [
                 ("DELETE FROM answers WHERE vote IS NULL AND created_at < ?", (cutoff,)),
+                ("DELETE FROM questions WHERE asked_at < ?", (cutoff,)),
                 (
                     "DELETE FROM reminders_sent WHERE deadline < ?",
                     (_timestamp(deadlines_before),),

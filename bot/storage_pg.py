@@ -118,6 +118,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
                PRIMARY KEY (day, metric)
            )""",
     ),
+    (
+        # As SQLite's step 3: a question kept under STORE_QUESTIONS is its asker's data, so it
+        # is kept with the user id (for /mydata and /forget), apart from the unlinked answer.
+        """CREATE TABLE questions (
+               user_id  BIGINT NOT NULL,
+               asked_at TIMESTAMPTZ NOT NULL,
+               lang     TEXT NOT NULL,
+               question TEXT NOT NULL,
+               -- one question asked once at one instant: what migrate --from-sqlite skips on
+               -- a second run
+               UNIQUE (user_id, asked_at, question)
+           )""",
+        "CREATE INDEX questions_by_user ON questions (user_id)",
+        "CREATE INDEX questions_by_age ON questions (asked_at)",
+        "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # pg_advisory_xact_lock key held while migrating: "AMIF" in ASCII.
@@ -499,23 +515,29 @@ class PostgresStorage:
         if metric is not None:
             self._count(now, metric)
         if record is not None:
-            await self._write(
-                [
+            statements: list[tuple[str, tuple[Any, ...]]] = [
+                (
+                    "INSERT INTO answers (token, created_at, lang, kind, passages, sources)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)",
                     (
-                        "INSERT INTO answers (token, created_at, lang, kind, passages, sources,"
-                        " question) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            record.token,
-                            now,
-                            record.lang,
-                            record.kind,
-                            Jsonb(list(record.passages)),
-                            Jsonb(list(record.sources)),
-                            record.question,
-                        ),
+                        record.token,
+                        now,
+                        record.lang,
+                        record.kind,
+                        Jsonb(list(record.passages)),
+                        Jsonb(list(record.sources)),
+                    ),
+                )
+            ]
+            if record.question is not None and record.asker is not None:
+                statements.append(
+                    (
+                        "INSERT INTO questions (user_id, asked_at, lang, question)"
+                        " VALUES (%s, %s, %s, %s)",
+                        (record.asker, now, record.lang, record.question),
                     )
-                ]
-            )
+                )
+            await self._write(statements)
 
     async def count_event(self, metric: str) -> None:
         """Add one to today's count of metric (written within COUNT_FLUSH_SECONDS)."""
@@ -629,6 +651,10 @@ class PostgresStorage:
             [
                 (
                     "DELETE FROM answers WHERE vote IS NULL AND created_at < %s",
+                    (self._clock() - answers_older_than,),
+                ),
+                (
+                    "DELETE FROM questions WHERE asked_at < %s",
                     (self._clock() - answers_older_than,),
                 ),
                 ("DELETE FROM reminders_sent WHERE deadline < %s", (_aware(deadlines_before),)),
@@ -756,6 +782,12 @@ COPIED_TABLES: dict[
             _when(r["voted_at"]),
         ),
         ("token",),
+    ),
+    "questions": (
+        ("user_id", "asked_at", "lang", "question"),
+        lambda r: (r["user_id"], _when(r["asked_at"]), r["lang"], r["question"]),
+        # A kept question has no key of its own; one asked twice in the same instant is one.
+        ("user_id", "asked_at", "question"),
     ),
     "daily_counts": (
         ("day", "metric", "count"),

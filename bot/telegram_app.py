@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Awaitable
@@ -434,7 +435,7 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load knowledge and checks (errors stop start-up) and prepare the (unopened) store."""
     kb = KnowledgeBase.load(settings.data_dir)
     assistant = Assistant(kb, clock) if clock else Assistant(kb)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # users' data
     store = open_storage(settings)
     sessions = EligibilitySessions(
         load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)
@@ -486,14 +487,47 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 def _run(app: BotApp, settings: Settings) -> None:
     if settings.webhook_url:
         log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-        app.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        asyncio.get_event_loop().run_until_complete(_run_webhook(app, settings))
     else:
         log.info("starting long polling")
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+async def _run_webhook(app: BotApp, settings: Settings) -> None:
+    """Application.run_webhook's lifecycle around bot/webhook.py's server instead of PTB's."""
+    from bot.webhook import serve_webhook
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    async def deliver(update: dict[str, Any]) -> None:
+        try:
+            parsed = Update.de_json(update, app.bot)
+        except Exception as exc:  # well-formed JSON, but not an update PTB can read
+            log.warning("webhook update skipped: %s", type(exc).__name__)
+            return
+        await app.update_queue.put(parsed)
+
+    # The order of Application.run_webhook: initialize, post_init, start ... stop, post_stop,
+    # shutdown, post_shutdown.
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        await app.bot.set_webhook(
+            url=settings.webhook_url or "",
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        await serve_webhook(settings, deliver, stop)
+    finally:
+        if app.running:
+            await app.stop()  # handles what is queued and waits for running handlers
+        if app.post_stop is not None:
+            await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

@@ -168,7 +168,7 @@ class TerminalChat:
         return translator(lang).gettext("I will answer in English from now on.")
 
     async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # users' data
         async with open_storage(self.settings) as store:
             self.sessions = EligibilitySessions(
                 load_checks(),

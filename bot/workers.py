@@ -42,7 +42,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import hmac
 import json
 import logging
 import os
@@ -54,7 +53,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
-from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
@@ -62,6 +60,7 @@ from bot.config import Settings
 from bot.operator import OperatorFeatures
 from bot.telegram_app import build_application, new_event_loop
 from bot.transport import AiohttpRequest
+from bot.webhook import serve_webhook
 from handlers.admin import features_of
 from handlers.common import BotApp, Services
 
@@ -80,9 +79,6 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 STOP_GRACE_S = 30.0
 # How long after a worker's end a stop signal to the main process still counts as the reason.
 SIGNAL_SKEW_S = 2.0
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# A webhook's body larger than this is not an update (Telegram's own are far smaller).
-MAX_WEBHOOK_BYTES = 1024 * 1024
 RELOAD = b'{"c":"reload"}\n'
 PR_SET_PDEATHSIG = 1
 
@@ -285,8 +281,13 @@ class Router:
         self.routed = 0
 
     def dispatch(self, update: Mapping[str, Any]) -> None:
-        """Queue one update on its worker's channel."""
-        self.writers[owner(update, len(self.writers))].write(encode_update(update))
+        """Queue one update on its worker's channel (ConnectionError once the worker is gone)."""
+        writer = self.writers[owner(update, len(self.writers))]
+        if writer.is_closing():
+            # uvloop raises RuntimeError on a write to a closed transport; a dead worker's
+            # channel is a connection failure, which run() turns into a failed stop.
+            raise ConnectionResetError("the worker's channel is closed")
+        writer.write(encode_update(update))
         self.routed += 1
 
     async def drained(self) -> None:
@@ -314,6 +315,16 @@ class Router:
         except InvalidToken:
             log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping")
             status = 1
+        except ConnectionError as exc:
+            # A worker's socket broke under a write (EPIPE, ECONNRESET): the worker is gone.
+            # _watch tells a death from a supervisor's stop that reached the worker first (it
+            # waits for our own signal), so wait for its verdict rather than guessing here.
+            log.debug("a worker's channel broke: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stop.wait(), 2 * SIGNAL_SKEW_S)
+            if not self.stop.is_set():
+                log.error("a worker's channel broke; stopping the bot so it is restarted")
+                self.failed = True
         finally:
             self.stop.set()  # from here on, a worker's end is expected
             for writer in self.writers:
@@ -338,7 +349,7 @@ class Router:
         while line := await reader.readline():
             if line == RELOAD:
                 for other, writer in enumerate(self.writers):
-                    if other != index:
+                    if other != index and not writer.is_closing():
                         writer.write(RELOAD)
         if not self.stop.is_set():
             # A supervisor that stops the whole bot (systemd signals every process of the
@@ -419,7 +430,6 @@ class Router:
     async def _webhook(self, bot: Bot) -> int:
         """Register the webhook and serve it (only requests with the secret) until stopped."""
         settings = self.settings
-        secret = (settings.webhook_secret or "").encode()
         await bot.set_webhook(
             url=settings.webhook_url or "",
             secret_token=settings.webhook_secret,
@@ -427,39 +437,17 @@ class Router:
             max_connections=40,
         )
 
-        async def receive(request: web.Request) -> web.Response:
-            given = request.headers.get(SECRET_HEADER, "").encode()
-            if not secret or not hmac.compare_digest(given, secret):
-                return web.Response(status=403)
-            if request.content_type != "application/json":
-                return web.Response(status=400)
-            try:
-                update = json.loads(await request.read())
-            except ValueError:
-                return web.Response(status=400)
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                return web.Response(status=400)
+        async def deliver(update: dict[str, Any]) -> None:
             self.dispatch(update)
             await self.drained()
-            return web.Response()
 
-        server = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
-        server.router.add_post(f"/{settings.webhook_path}", receive)
-        runner = web.AppRunner(server, access_log=None, handle_signals=False)
-        await runner.setup()
         log.info(
             "starting webhook on %s:%s with %d worker processes",
             settings.webhook_listen,
             settings.webhook_port,
             len(self.writers),
         )
-        try:
-            await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-            if self.on_ready is not None:
-                self.on_ready()
-            await self.stop.wait()
-        finally:
-            await runner.cleanup()
+        await serve_webhook(settings, deliver, self.stop, self.on_ready)
         return 0
 
     async def _reap(self, grace: float) -> bool:

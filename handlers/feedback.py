@@ -85,10 +85,11 @@ async def record_answer(
     reply: Reply,
     kb: KnowledgeBase | None = None,
     question: str | None = None,
+    asker: int | None = None,
 ) -> str | None:
     """Count the reply and keep it for voting; the token for its buttons, or None for none.
 
-    Pass question only when the operator turned on STORE_QUESTIONS.
+    Pass question (and its asker's user id) only when the operator turned on STORE_QUESTIONS.
     """
     metric = answer_metric(reply)
     if reply.kind not in VOTABLE_KINDS:
@@ -101,6 +102,7 @@ async def record_answer(
         passages=passage_ids(reply, kb),
         sources=tuple(s.id for s in reply.sources),
         question=question,
+        asker=asker,
     )
     await store.record_answer(record, metric)
     return record.token
@@ -111,11 +113,13 @@ async def send_answer_with_feedback(
 ) -> None:
     """Send a reply as HTML with the vote buttons under its last message, and count it."""
     services = context.services
+    keep = services.settings.store_questions and update.effective_user is not None
     token = await record_answer(
         services.store,
         reply,
         services.assistant.kb,
-        question if services.settings.store_questions else None,
+        question if keep else None,
+        update.effective_user.id if keep and update.effective_user else None,
     )
     keyboard = feedback_keyboard(token, translator(reply.lang)) if token else None
     await send_html(update, context, reply_to_html(reply), keyboard)

@@ -11,6 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot.eligibility import Ask, DialogState, Show, next_step, progress_text, render_text
+from bot.operator import ANSWER_RETENTION
 from bot.reminders import user_zone, zone_label
 from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode
@@ -43,9 +44,12 @@ PRIVACY_TEXT = N_(
     "the key that keeps your data apart from others'.\n\n"
     "/mydata shows everything stored about you; /forget deletes it at once."
 )
+# Under STORE_QUESTIONS the questions are kept with the asker's id (bot/storage.py, table
+# questions), so that /mydata and /forget can find them; the notice must say so.
 QUESTIONS_STORED_TEXT = N_(
-    "The operator of this bot has turned on keeping the questions people type, without any link "
-    "to who asked, to improve the answers."
+    "Unlike what is said above, the operator of this bot has turned on keeping the questions "
+    "you type, to improve the answers. Each question is kept with your Telegram user id for "
+    "{days} days: /mydata shows it and /forget deletes it."
 )
 MYDATA_PRIVATE = N_("Your stored data is personal: I show it only in a private chat.")
 FORGET_PRIVATE = N_("Deleting your data is personal: please confirm it in a private chat.")
@@ -59,6 +63,9 @@ MYDATA_NO_CHECK = N_("Eligibility checks in progress: none")
 MYDATA_SUBSCRIPTIONS = N_("Deadline reminders: {calls}")
 MYDATA_NO_SUBSCRIPTIONS = N_("Deadline reminders: none")
 MYDATA_ALL_CALLS = N_("every call")
+MYDATA_QUESTIONS = N_("Questions you typed, kept to improve the answers: {n}")
+# The readable list shows the latest few; `/mydata json` has all of them.
+MYDATA_QUESTIONS_SHOWN = 5
 MYDATA_FOOTER = N_("/mydata json sends all of it as a file; /forget deletes it.")
 MYDATA_FILE_BUTTON = N_("Everything as a file (JSON)")
 MYDATA_FILE_CAPTION = N_("Everything I have stored about you, as JSON.")
@@ -70,7 +77,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     settings = context.services.settings
     text = t.gettext(PRIVACY_TEXT).format(hours=t.format_number(round(settings.dialog_ttl_hours)))
     if settings.store_questions:
-        text += "\n\n" + t.gettext(QUESTIONS_STORED_TEXT)
+        days = t.format_number(ANSWER_RETENTION.days)
+        text += "\n\n" + t.gettext(QUESTIONS_STORED_TEXT).format(days=days)
     await send_html(update, context, text_to_html(text))
 
 
@@ -167,6 +175,11 @@ async def mydata_summary(
         lines.append("• " + t.gettext(MYDATA_SUBSCRIPTIONS).format(calls="; ".join(names)))
     else:
         lines.append("• " + t.gettext(MYDATA_NO_SUBSCRIPTIONS))
+    kept = [str(row.get("question", "")) for row in data.get("questions", [])]
+    if kept:
+        # Only with STORE_QUESTIONS: the user sees every question kept, newest last.
+        lines.append("• " + t.gettext(MYDATA_QUESTIONS).format(n=t.format_number(len(kept))))
+        lines += [f"   “{question}”" for question in kept[-MYDATA_QUESTIONS_SHOWN:]]
     sent = len(data.get("reminders_sent", []))
     if sent:
         sent_line = t.ngettext("{n} reminder sent so far", "{n} reminders sent so far", sent)

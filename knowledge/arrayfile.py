@@ -17,13 +17,14 @@ import json
 import mmap
 import os
 import struct
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from knowledge.tempfiles import create_temp
 
 MAGIC = b"AMIFARR1"
 _LENGTH = struct.Struct("<Q")
@@ -52,7 +53,8 @@ def write_array_file(
     header = json.dumps({"meta": dict(meta), "arrays": layout}).encode("utf-8")
     start = _aligned(len(MAGIC) + _LENGTH.size + len(header))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    fd, temp = create_temp(path.parent, f".{path.stem}-")
+    temp_name = str(temp)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(MAGIC + _LENGTH.pack(len(header)) + header)

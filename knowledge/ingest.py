@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import re
-import tempfile
+import time
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -31,11 +31,34 @@ from knowledge.analysis import STOP_WORDS
 from knowledge.extract import Extraction, extract_call_facts
 from knowledge.extracted_facts import facts_from_extraction, write_extracted
 from knowledge.facts import EXTRACTED_SUBDIR
+from knowledge.tempfiles import create_temp
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".htm", ".html", ".md", ".pdf", ".txt")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Limits on what one document expands to. MAX_FILE_BYTES bounds only the file as stored: a PDF's
+# compressed streams let a 100 KB file inflate to 64,815 passages (33 s, 1.18 GB), and a 400 KB
+# one to a 284 MB document that every later start rebuilt into a 5.66 GB index (issue 13).
+# The seed call documents are 2-8 KB of text; a full AMIF call document or guide for applicants
+# is tens of pages. A dense A4 page of 10-point text holds about 3,500 characters.
+# Pages: the longest official document an operator would ingest whole is a few hundred pages.
+MAX_PDF_PAGES = 1_000
+# The decoded content of one page (its own streams and the forms it draws): a page of text is
+# 5-50 KB. pypdf's text extraction is worse than linear in one page's content (measured: one
+# page of 0.5 / 1 / 2 / 4 MB took 0.4 / 1.2 / 5.7 / 29 s), and no other limit can be checked
+# inside one page, so a page's content is measured before it is parsed.
+MAX_PAGE_CONTENT_BYTES = 1024 * 1024
+# 1,000 full pages of about 3,000 characters each.
+MAX_EXTRACTED_CHARS = 3_000_000
+# Measured: 1,000 pages of 2,950 characters made 3,001 passages. Short words make more per
+# character; this bounds the index a document adds whatever its words. With one document at
+# these limits a fresh `ask` peaked at 46 MB with the saved index and 81 MB when it rebuilt the
+# index (48 MB with no ingested document): start-up stays under 150 MB per such document.
+MAX_PASSAGES_PER_DOCUMENT = 5_000
+# That 1,000-page document was ingested (extracted, split, tagged, index built) in 4.7 s on the
+# 2-core development machine; about six times that is the wall-time limit per document.
+MAX_INGEST_SECONDS = 30.0
 DOCUMENTS_FOLDER = "documents"
 ID_PREFIX = "op-"
 PUBLISHER = "operator upload"
@@ -87,6 +110,23 @@ _ABBREVIATIONS = frozenset(
 )
 _SENTENCE_START_EXTRA = "\"'“‘(•–—-"
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Text that decodes without error can still be junk: high bytes read as cp1252 or latin-1 turn
+# into accented letters and signs (mojibake). For these 8-bit encodings two measures, both 0 or
+# low in every seed, shipped document and catalog (re-encoded to cp1252 and latin-1):
+# - non-ASCII characters other than the letters and signs of European text: 0 % in all of
+#   them, 20 % in random bytes 0xA0-0xFF;
+# - the share of letters that are not ASCII: at most 5.9 % of a document and 6.6 % of any
+#   2,000 characters (Swedish seed 004: å, ä, ö), 16-25 % when a fifth to a third of the bytes
+#   of ASCII text are random high bytes, 100 % in pure high-byte junk.
+_LIKELY_NON_ASCII = frozenset(
+    "åäöÅÄÖéÉèÈëËêÊüÜûÛúÚùÙõÕóÓòÒôÔøØœŒáÁàÀâÂãÃæÆíÍìÌîÎïÏçÇñÑšŠžŽßÿ"
+    "–—‘’‚“”„…•·€£§°±×÷«»¡¿©®™¹²³¼½¾\u00a0\u00ad"
+)
+_EIGHT_BIT_ENCODINGS = frozenset({"cp1252", "latin-1", "iso-8859-1", "windows-1252", "latin1"})
+MAX_UNLIKELY_CHAR_RATIO = 0.05
+MAX_ACCENTED_LETTER_SHARE = 0.20
+# Fewer letters than this say too little about a text's letters (a one-line note).
+MIN_LETTERS_TO_JUDGE = 200
 # Unicode category Cc without the whitespace controls.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
@@ -94,6 +134,30 @@ _HTML_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]
 
 class IngestError(Exception):
     """A source file cannot be ingested; the message is user-facing English."""
+
+
+class _Budget:
+    """The wall time one document may take, checked between the steps of its ingest."""
+
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = MAX_INGEST_SECONDS if seconds is None else seconds
+        self.deadline = time.monotonic() + self.seconds
+
+    def check(self) -> None:
+        """Refuse the document once its time is up."""
+        if time.monotonic() > self.deadline:
+            raise IngestError(
+                f"Ingesting this document took longer than the limit of {self.seconds:.0f} s "
+                "per document; split it into smaller files."
+            )
+
+
+def _check_chars(count: int) -> None:
+    if count > MAX_EXTRACTED_CHARS:
+        raise IngestError(
+            f"The document expands to more than the limit of {MAX_EXTRACTED_CHARS:,} characters "
+            "of text; split it into smaller files."
+        )
 
 
 @dataclass(frozen=True)
@@ -130,7 +194,7 @@ class _Extracted:
 
 def extract_text(path: Path) -> tuple[str, str | None]:
     """Return the plain text and title of a supported file; raise IngestError when impossible."""
-    extracted = _extract(path, _read_limited(path))
+    extracted = _extract(path, _read_limited(path), _Budget())
     return extracted.text, extracted.title
 
 
@@ -163,24 +227,27 @@ def _read_limited(path: Path) -> bytes:
     return data
 
 
-def _extract(path: Path, data: bytes) -> _Extracted:
+def _extract(path: Path, data: bytes, budget: _Budget) -> _Extracted:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        extracted = _extract_pdf(data)
+        extracted = _extract_pdf(data, budget)
     elif suffix in (".html", ".htm"):
         extracted = _extract_html(data)
     elif suffix == ".md":
-        extracted = _extract_markdown(_decode_text(data))
+        extracted = _extract_markdown(_decode_text(data, limit=True))
     else:
-        text = _decode_text(data)
+        text = _decode_text(data, limit=True)
         extracted = _Extracted(text, None, None)
+    _check_chars(len(extracted.text))
+    budget.check()
     if not any(ch.isalnum() for ch in extracted.text):
         raise IngestError("The file contains no text to ingest.")
     title = _clean_title(extracted.title) or _first_line_title(extracted.text) or path.name
     return replace(extracted, title=_truncate_title(title))
 
 
-def _decode_text(data: bytes, declared: str | None = None) -> str:
+def _decode_text(data: bytes, declared: str | None = None, *, limit: bool = False) -> str:
+    """Decoded text, refused when it looks binary (or, with limit, is over the size limit)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # UTF-16 (Windows "Unicode" text) is full of NUL bytes but is not junk.
         try:
@@ -193,10 +260,38 @@ def _decode_text(data: bytes, declared: str | None = None) -> str:
     candidates += ["utf-8-sig", "cp1252", "latin-1"]
     for encoding in candidates:
         try:
-            return _check_printable(data.decode(encoding))
+            text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
+        if limit:
+            _check_chars(len(text))
+        return _check_likely(_check_printable(text), encoding)
     raise IngestError("The file's text encoding cannot be read.")  # pragma: no cover (latin-1)
+
+
+def _check_likely(text: str, encoding: str) -> str:
+    """Refuse text whose characters are unlikely for its encoding (junk decoded as text)."""
+    if encoding.lower().replace("_", "-") in _EIGHT_BIT_ENCODINGS:
+        unlikely = sum(1 for ch in text if ord(ch) > 127 and ch not in _LIKELY_NON_ASCII)
+        letters = [ch for ch in text if ch.isalpha()]
+        accented = sum(1 for ch in letters if ord(ch) > 127)
+        if len(letters) >= MIN_LETTERS_TO_JUDGE and accented / len(letters) > (
+            MAX_ACCENTED_LETTER_SHARE
+        ):
+            unlikely = len(text)
+    else:
+        # UTF-8 decodes only well-formed text; junk shows as private-use or unassigned code
+        # points, surrogates and replacement characters.
+        unlikely = sum(
+            1
+            for ch in text
+            if ord(ch) > 127 and (ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn", "Cs"))
+        )
+    if text and unlikely / len(text) > MAX_UNLIKELY_CHAR_RATIO:
+        raise IngestError(
+            "The file looks binary (its text decodes to unlikely characters), not like text."
+        )
+    return text
 
 
 def _check_printable(text: str) -> str:
@@ -398,7 +493,7 @@ def _extract_html(data: bytes) -> _Extracted:
 # PDF -----------------------------------------------------------------------------------------
 
 
-def _extract_pdf(data: bytes) -> _Extracted:
+def _extract_pdf(data: bytes, budget: _Budget) -> _Extracted:
     # pypdf is imported here so the text formats work even where it is missing.
     import io
 
@@ -425,7 +520,29 @@ def _extract_pdf(data: bytes) -> _Extracted:
                         "The PDF is password-protected (encrypted); save an unprotected copy "
                         "and ingest that."
                     )
-            pages = [page.extract_text() or "" for page in reader.pages]
+            count = len(reader.pages)
+            if count > MAX_PDF_PAGES:
+                raise IngestError(
+                    f"The PDF has {count:,} pages, over the limit of {MAX_PDF_PAGES:,} pages "
+                    "per document; split it into smaller files."
+                )
+            pages: list[str] = []
+            chars = 0
+            for number, page in enumerate(reader.pages, start=1):
+                # Measured before pypdf parses it: a page whose streams inflate to hundreds of
+                # MB would take minutes and gigabytes inside one extract_text call.
+                content = _page_content_bytes(page)
+                if content is None or content > MAX_PAGE_CONTENT_BYTES:
+                    size = "tens of MB" if content is None else f"{content / 1024 / 1024:.1f} MB"
+                    raise IngestError(
+                        f"Page {number} of the PDF expands to {size} of content, over the "
+                        f"limit of {MAX_PAGE_CONTENT_BYTES // 1024 // 1024} MB per page "
+                        "(a compressed-data bomb or a damaged file)."
+                    )
+                pages.append(page.extract_text() or "")
+                chars += len(pages[-1])
+                _check_chars(chars)
+                budget.check()
             meta_title = reader.metadata.title if reader.metadata else None
         except IngestError:
             raise
@@ -444,6 +561,35 @@ def _extract_pdf(data: bytes) -> _Extracted:
         )
     title = meta_title if isinstance(meta_title, str) else None
     return _Extracted(text, title, None)
+
+
+def _page_content_bytes(page: Any) -> int | None:
+    """The decoded size of a page's content streams and the forms (XObjects) it uses.
+
+    None when pypdf stopped decoding at its own limit (tens of MB per stream).
+    """
+    from pypdf.errors import LimitReachedError
+
+    try:
+        return _decoded_size(page)
+    except LimitReachedError:
+        return None
+
+
+def _decoded_size(page: Any) -> int:
+    contents = page.get_contents()
+    total = len(contents.get_data()) if contents is not None else 0
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else {}
+    xobjects = resources.get("/XObject") if isinstance(resources, dict) else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    for reference in xobjects.values() if isinstance(xobjects, dict) else ():
+        xobject = reference.get_object()
+        if xobject.get("/Subtype") == "/Form" and hasattr(xobject, "get_data"):
+            total += len(xobject.get_data())
+        if total > MAX_PAGE_CONTENT_BYTES:
+            break
+    return total
 
 
 def _pdf_page_paragraphs(page_text: str) -> str:
@@ -750,20 +896,43 @@ def _restore(journal: dict[Path, bytes | None]) -> None:
     logger.warning("ingest undone: %d files restored", len(journal))
 
 
+def _resolved(path: Path) -> tuple[Path | None, str | None]:
+    """The real path, or why there is none (Python 3.11 raises RuntimeError on a link loop)."""
+    try:
+        return path.resolve(), None
+    except RuntimeError:
+        return None, "The path cannot be read: it is a symbolic link loop."
+    except OSError as exc:
+        return None, f"The path cannot be read: {exc.strerror or exc}."
+
+
+def _unreadable(error: OSError, where: str | Path) -> tuple[Path, str]:
+    return Path(error.filename or where), f"The folder cannot be read: {error.strerror or error}."
+
+
 def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, str | None]]:
     seen: set[Path] = set()
     store = documents_dir.resolve()
     for path in paths:
         if not path.is_dir():
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
+            real, problem = _resolved(path)
+            if real is None:
+                yield path, problem
+            elif real not in seen:
+                seen.add(real)
                 yield path, None
             continue
         found = False
-        for root, dirs, files in os.walk(path):
+        unreadable: list[OSError] = []
+        # os.walk does not follow links to folders, so a loop of folder links cannot recur;
+        # a folder it cannot list is reported through onerror instead of silently skipped.
+        for root, dirs, files in os.walk(path, onerror=unreadable.append):
+            yield from (_unreadable(error, root) for error in unreadable)
+            unreadable.clear()
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             root_path = Path(root)
-            if root_path.resolve() == store or store in root_path.resolve().parents:
+            root_real, problem = _resolved(root_path)
+            if root_real is None or root_real == store or store in root_real.parents:
                 # Never feed the store its own output back.
                 dirs[:] = []
                 continue
@@ -772,9 +941,14 @@ def _expand(paths: Sequence[Path], documents_dir: Path) -> Iterator[tuple[Path, 
                 if name.startswith(".") or file_path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     continue
                 found = True
-                if file_path.resolve() not in seen:
-                    seen.add(file_path.resolve())
+                real, problem = _resolved(file_path)
+                if real is None:
+                    yield file_path, problem
+                elif real not in seen:
+                    seen.add(real)
                     yield file_path, None
+        found = found or bool(unreadable)  # reported: not also "no supported documents"
+        yield from (_unreadable(error, path) for error in unreadable)
         if not found:
             supported = ", ".join(SUPPORTED_SUFFIXES)
             yield path, f"The folder contains no supported documents ({supported})."
@@ -795,10 +969,17 @@ def _ingest_one(
             f"Another file named {path.name} with different content was ingested in this run; "
             "rename one of them, or it would replace the other."
         )
-    extracted = _extract(path, data)
+    budget = _Budget()
+    extracted = _extract(path, data, budget)
     passages = split_passages(extracted.text)
     if not passages:
         raise IngestError("The file contains no text to ingest (only boilerplate).")
+    if len(passages) > MAX_PASSAGES_PER_DOCUMENT:
+        raise IngestError(
+            f"The document splits into {len(passages):,} passages, over the limit of "
+            f"{MAX_PASSAGES_PER_DOCUMENT:,} passages per document; split it into smaller files."
+        )
+    budget.check()
     slug = _slugify(path.stem)
     documents_dir.mkdir(parents=True, exist_ok=True)
     text_digest = _text_digest(passages)
@@ -814,6 +995,7 @@ def _ingest_one(
         lang=language,
         passages=[(f"p{n:03d}", text) for n, text in enumerate(passages, start=1)],
     )
+    budget.check()  # reading the call's facts counts towards the document's time too
     calls = facts_from_extraction(
         extraction, doc_id=doc_id, title=extracted.title or path.name, url=extracted.url
     )
@@ -836,7 +1018,7 @@ def _ingest_one(
         "text_sha256": text_digest,
         "ingested": moment.isoformat(timespec="seconds"),
     }
-    content = _render(front_matter, passages, language)
+    content = _render(front_matter, passages, language, budget)
     target = documents_dir / f"{doc_id}.md"
     if target.exists() and _without_ingest_time(target.read_text("utf-8")) == (
         _without_ingest_time(content)
@@ -920,12 +1102,16 @@ def _passage_language(passage: str, document_language: str) -> str:
     return document_language
 
 
-def _render(front_matter: dict[str, Any], passages: list[str], language: str) -> str:
+def _render(
+    front_matter: dict[str, Any], passages: list[str], language: str, budget: _Budget
+) -> str:
     head = yaml.safe_dump(
         front_matter, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096
     )
     parts = [f"---\n{head}---\n"]
     for number, passage in enumerate(passages, start=1):
+        if number % 100 == 0:
+            budget.check()
         lang = _passage_language(passage, language)
         body = "\n".join(_escape_line(line) for line in passage.split("\n"))
         parts.append(f"\n## {lang}: p{number:03d}\n{body}\n")
@@ -938,8 +1124,7 @@ def _escape_line(line: str) -> str:
 
 def _write_atomically(target: Path, content: str) -> None:
     # The temporary name is hidden and not *.md, so a loader never picks up a half-written file.
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".ingest-", suffix=".tmp")
-    temp = Path(temp_name)
+    fd, temp = create_temp(target.parent, ".ingest-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(content)

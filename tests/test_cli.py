@@ -204,3 +204,65 @@ def test_chat_follow_ups_keep_the_call(tmp_path: Path) -> None:
     text = out.stdout.decode()
     assert "31 October 2023" in text and "16 February 2021" not in text
     assert "16 February 2021" in alone  # on its own the question is about every call
+
+
+def test_ingest_skips_a_symlink_loop_with_one_line_and_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "a-call.txt").write_text(
+        "Open call for integration projects. Municipalities may apply for mentoring schemes.\n",
+        encoding="utf-8",
+    )
+    (folder / "b-loop.md").symlink_to(folder / "b-loop.md")  # points at itself
+    (folder / "c-ring.txt").symlink_to(folder / "d-ring.txt")
+    (folder / "d-ring.txt").symlink_to(folder / "c-ring.txt")
+    (folder / "e-call.txt").write_text(
+        "Call for return projects. Partners report after twelve months of work.\n",
+        encoding="utf-8",
+    )
+    later = tmp_path / "later.txt"
+    later.write_text("A later document about consortium rules for partners.\n", "utf-8")
+    out = run(["ingest", str(folder), str(later)], tmp_path / "data")
+    stderr = out.stderr.decode()
+    assert out.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 3, stderr
+    assert all("symbolic link loop" in line for line in errors)
+    ingested = out.stdout.decode()
+    for name in ("a-call.txt", "e-call.txt", "later.txt"):
+        assert f"{name} as " in ingested
+    assert "3 of 6 files ingested" in ingested
+
+
+def test_ingest_refuses_a_pdf_bomb_and_oversized_text_and_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    from tests.test_ingest import make_bomb_pdf
+
+    data = tmp_path / "data"
+    good = tmp_path / "clinic.txt"
+    good.write_text(
+        "Kotka helpdesk clinic.\n\nThe Kotka helpdesk clinic for first-time applicants "
+        "meets online every Thursday morning, with answers about partners and budgets.\n",
+        encoding="utf-8",
+    )
+    assert run(["ingest", str(good)], data).returncode == 0
+    stored = sorted(p.name for p in (data / "documents").iterdir())
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(make_bomb_pdf(100 * 1024 * 1024))  # 100 MB of content in about 0.3 MB
+    huge = tmp_path / "huge.txt"
+    huge.write_text("Partners report after twelve months. " * 90_000, encoding="utf-8")
+    out = run(["ingest", str(bomb), str(huge)], data)
+    stderr = out.stderr.decode()
+    assert out.returncode == 1 and "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {bomb}: Page 1 of the PDF expands to tens of MB of content, over the limit of "
+        "1 MB per page (a compressed-data bomb or a damaged file).",
+        f"error: {huge}: The document expands to more than the limit of 3,000,000 characters "
+        "of text; split it into smaller files.",
+    ]
+    assert sorted(p.name for p in (data / "documents").iterdir()) == stored
+    answer = run(["ask", "--json", "When does the Kotka helpdesk clinic meet?"], data)
+    assert "every Thursday morning" in json.loads(answer.stdout)["text"]

@@ -1,6 +1,8 @@
 """Faults of the Bot API: 429, 5xx, timeouts and dropped connections lose no reply."""
 
+import logging
 import random
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -111,3 +113,57 @@ async def test_polling_resumes_after_get_updates_fails(flaky: Harness) -> None:
     finally:
         await app.updater.stop()
         await app.stop()
+
+
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def _break_table(tg: Harness, table: str) -> None:
+    """Drop a table behind the bot's back: its next use of it fails inside SQLite."""
+    with sqlite3.connect(tg.store.path) as db:
+        db.execute(f"DROP TABLE {table}")
+
+
+@pytest.mark.parametrize(
+    ("command", "table"),
+    [
+        ("/subscribe AMIF-2024-TF2-AG-THB", "subscriptions"),
+        ("/unsubscribe", "subscriptions"),
+        ("/timezone Europe/Helsinki", "user_timezones"),
+    ],
+)
+async def test_a_failing_operator_command_gets_one_apology_and_nothing_else(
+    tg: Harness, command: str, table: str
+) -> None:
+    chat = tg.driver()
+    await chat.send("/start")
+    seen = len(chat.texts)
+    _break_table(tg, table)
+    await chat.send(command)
+    # Before: the apology and then "I don't know the command" with the help text.
+    assert chat.texts[seen:] == [APOLOGY]
+
+
+async def test_a_failing_vote_gets_one_apology_and_no_stale_button_reply(tg: Harness) -> None:
+    chat = tg.driver()
+    await chat.send(QUESTION)
+    assert "👍 Helpful" in chat.last_buttons
+    seen = len(chat.texts)
+    _break_table(tg, "answers")
+    await chat.click("👍 Helpful")
+    assert chat.texts[seen:] == [APOLOGY]
+    # Before: the press was also answered by the main group's "This button is no longer active."
+    assert [answer.text for answer in tg.core.callback_answers] == [None]
+
+
+async def test_a_bad_request_from_telegram_is_a_failure_with_an_apology(
+    tg: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = tg.driver()
+    tg.core.fail_next("sendMessage", 400, description="Bad Request: can't parse entities")
+    with caplog.at_level(logging.WARNING, logger="amif.errors"):
+        await chat.send(QUESTION)
+    assert chat.texts == [APOLOGY]
+    lines = [r.getMessage() for r in caplog.records if r.name == "amif.errors"]
+    assert lines and lines[0].startswith("failure while handling update")
+    assert not any("unreachable" in line for line in lines)

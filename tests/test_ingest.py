@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import re
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
+from knowledge import ingest as ingest_module
 from knowledge.documents import load_document
 from knowledge.errors import KnowledgeError
 from knowledge.ingest import (
+    MAX_EXTRACTED_CHARS,
     MAX_FILE_BYTES,
+    MAX_PAGE_CONTENT_BYTES,
+    MAX_PASSAGES_PER_DOCUMENT,
+    MAX_PDF_PAGES,
     MAX_WORDS,
     IngestError,
     IngestResult,
@@ -123,6 +130,11 @@ def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
     if title is not None:
         info_id = 4 + 2 * len(pages)
         objects[info_id] = f"<< /Title ({pdf_escape(title)}) >>".encode()
+    return assemble_pdf(objects, info_id)
+
+
+def assemble_pdf(objects: dict[int, bytes], info_id: int | None = None) -> bytes:
+    """The PDF file of numbered objects (1 is the catalog), with its xref table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets: dict[int, int] = {}
     for number in sorted(objects):
@@ -721,3 +733,114 @@ def test_an_ingest_the_knowledge_cannot_load_with_is_undone(tmp_path: Path) -> N
             verify=refuse,
         )
     assert {p.name: p.read_bytes() for p in (data / "documents").iterdir()} == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Limits on what a document expands to
+
+
+def make_bomb_pdf(inflated_bytes: int, pages: int = 1) -> bytes:
+    """A small PDF whose FlateDecode content streams inflate to inflated_bytes per page."""
+    line = b"(Every grant applicant, partner and budget line is eligible for funding.) Tj T*\n"
+    body = b"BT /F1 11 Tf 14 TL 72 740 Td\n" + line * (inflated_bytes // len(line)) + b"ET"
+    packed = zlib.compress(body, 9)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    }
+    kids = []
+    for index in range(pages):
+        page_id = 4 + 2 * index
+        kids.append(f"{page_id} 0 R")
+        objects[page_id] = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_id + 1} 0 R >>"
+        ).encode()
+        objects[page_id + 1] = (
+            f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
+            + packed
+            + b"\nendstream"
+        )
+    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
+    return assemble_pdf(objects)
+
+
+def test_a_pdf_bomb_page_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest_one(write(tmp_path / "good.txt", ENGLISH_CALL), data)
+    before = stored(data)
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(make_bomb_pdf(64 * 1024 * 1024))  # 64 MB of content in 0.2 MB
+    assert bomb.stat().st_size < 250_000
+    result = ingest_one(bomb, data)
+    assert result.error is not None
+    assert "over the limit of 1 MB per page" in result.error, result.error
+    assert stored(data) == before
+
+
+def test_a_pdf_over_the_character_limit_is_refused(tmp_path: Path) -> None:
+    # Seven pages, each under the page limit, together over the characters limit.
+    pdf = tmp_path / "many.pdf"
+    pdf.write_bytes(make_bomb_pdf(MAX_PAGE_CONTENT_BYTES // 2, pages=7))
+    result = ingest_one(pdf, tmp_path / "data")
+    assert result.error is not None
+    assert f"limit of {MAX_EXTRACTED_CHARS:,} characters" in result.error, result.error
+    assert stored(tmp_path / "data") == {}
+
+
+def test_a_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(make_pdf([["A line of text."]] * (MAX_PDF_PAGES + 1)))
+    result = ingest_one(pdf, tmp_path / "data")
+    assert result.error == (
+        f"The PDF has {MAX_PDF_PAGES + 1:,} pages, over the limit of {MAX_PDF_PAGES:,} pages "
+        "per document; split it into smaller files."
+    )
+
+
+def test_text_over_the_character_limit_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "huge.txt"
+    sentence = "Partners report after twelve months. "
+    source.write_text(sentence * (MAX_EXTRACTED_CHARS // len(sentence) + 1), encoding="utf-8")
+    result = ingest_one(source, tmp_path / "data")
+    assert result.error is not None
+    assert f"limit of {MAX_EXTRACTED_CHARS:,} characters" in result.error
+
+
+def test_a_document_of_too_many_passages_is_refused(tmp_path: Path) -> None:
+    # Short words: under the characters limit, over the passages limit.
+    paragraph = " ".join(["Ab cd ef gh ij kl."] * 20)  # 120 words: one passage each
+    source = tmp_path / "words.txt"
+    source.write_text("\n\n".join([paragraph] * (MAX_PASSAGES_PER_DOCUMENT + 10)), "utf-8")
+    assert len(source.read_text(encoding="utf-8")) < MAX_EXTRACTED_CHARS
+    result = ingest_one(source, tmp_path / "data")
+    assert result.error is not None
+    assert f"limit of {MAX_PASSAGES_PER_DOCUMENT:,} passages" in result.error, result.error
+
+
+def test_a_document_over_the_time_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_module, "MAX_INGEST_SECONDS", 0.0)
+    result = ingest_one(write(tmp_path / "call.txt", ENGLISH_CALL), tmp_path / "data")
+    assert result.error == (
+        "Ingesting this document took longer than the limit of 0 s per document; split it "
+        "into smaller files."
+    )
+
+
+def test_high_byte_junk_named_md_is_refused_like_binary(tmp_path: Path) -> None:
+    rng = random.Random(13)
+    # No NUL and no C1 controls: it decodes as cp1252 into accented letters and signs.
+    junk = bytes(
+        rng.choice(range(0xA0, 0x100)) if rng.random() < 0.5 else 0x65 for _ in range(8000)
+    )
+    source = tmp_path / "notes.md"
+    source.write_bytes(b"# Notes\n\n" + junk)
+    result = ingest_one(source, tmp_path / "data")
+    assert result.error == (
+        "The file looks binary (its text decodes to unlikely characters), not like text."
+    )
+    swedish = tmp_path / "sv.md"
+    swedish.write_bytes(SWEDISH_TEXT.encode("cp1252"))  # real 8-bit text still passes
+    assert ingest_one(swedish, tmp_path / "data").error is None

@@ -124,9 +124,14 @@ async def test_the_question_is_kept_only_when_the_operator_turned_that_on(
     # aiosqlite logs statement parameters at DEBUG unless its logger is kept at INFO.
     question = "funding rate 2024?"
     reply = assistant.answer(question, "en")
-    await record_answer(bot.store, reply, assistant.kb, question=question)
+    await record_answer(bot.store, reply, assistant.kb, question=question, asker=77)
     await record_answer(bot.store, reply, assistant.kb)
-    assert [row["question"] for row in _answers(_database(bot))] == [question, None]
+    # The answers (and their votes) stay unlinked to anyone; the kept question is its asker's.
+    assert [row["question"] for row in _answers(_database(bot))] == [None, None]
+    with sqlite3.connect(_database(bot)) as db:
+        rows = db.execute("SELECT user_id, lang, question FROM questions").fetchall()
+    assert rows == [(77, "en", question)]
+    assert [q["question"] for q in (await bot.store.export_user(77))["questions"]] == [question]
 
 
 # --- inline mode -----------------------------------------------------------------------------

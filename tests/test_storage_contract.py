@@ -48,6 +48,7 @@ TABLES = {
     "answers",
     "daily_counts",
     "dialogs",
+    "questions",
     "reminders_sent",
     "subscriptions",
     "user_settings",
@@ -159,7 +160,15 @@ async def fill(store: Store, clock: Clock, user_id: int, chat_id: int) -> None:
         ReminderKey(user_id, "AMIF-2024-TF2-AG-THB", datetime(2027, 2, 1, 16, tzinfo=UTC), 7)
     )
     await store.record_answer(
-        AnswerRecord(f"tok{user_id}", "sv", "passage", ("doc#p1", "doc#p2"), ("doc",)),
+        AnswerRecord(
+            f"tok{user_id}",
+            "sv",
+            "passage",
+            ("doc#p1", "doc#p2"),
+            ("doc",),
+            question=f"hemlig fråga {user_id}",  # kept as under STORE_QUESTIONS=1
+            asker=user_id,
+        ),
         "answered",
     )
     assert await store.vote(f"tok{user_id}", 1)

@@ -3,10 +3,12 @@
 import asyncio
 import signal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from bot.webhook import WEBHOOK_READ_TIMEOUT_S
 from tests.conftest import (
     bot_environment,
     free_loopback_port,
@@ -43,6 +45,17 @@ async def wait_for_webhook(
         for task in (registered, exited):
             task.cancel()
         await asyncio.gather(registered, exited, return_exceptions=True)
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> None:
+    """SIGTERM the bot and wait for it (killing it if it hangs)."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(process.wait(), 30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
 
 
 def webhook_environment(
@@ -117,13 +130,7 @@ async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path, worker
                 )
                 assert core.calls_to("getUpdates") == []  # a webhook bot never polls
             finally:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 30)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+                await stop_bot(process)
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert process.returncode == 0, log[-2000:]
     assert "starting webhook" in log  # the log was captured at all
@@ -138,3 +145,78 @@ async def test_webhook_takes_updates_only_with_the_secret(tmp_path: Path, worker
         WRONG_SECRET_QUESTION,
     ):
         assert private not in log
+
+
+async def _raw(port: int, head: bytes, body: bytes = b"") -> tuple[asyncio.StreamReader, Any]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head + body)
+    await writer.drain()
+    return reader, writer
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+async def test_webhook_abuse_gets_400_timeouts_and_no_tracebacks(
+    tmp_path: Path, workers: str
+) -> None:
+    core = FakeTelegram()
+    port = free_loopback_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    secret = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    log_path = tmp_path / "bot.log"
+    maja = core.user("Maja")
+    chat = core.private_chat(maja)
+    async with FakeTelegramServer(core) as server:
+        env = webhook_environment(core, server, port, tmp_path / "data", workers)
+        with log_path.open("wb") as log_file:
+            process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+            try:
+                await wait_for_webhook(core, process, START_TIMEOUT)
+                await wait_for_listener(port, START_TIMEOUT)
+                # Slow senders, without and with the secret: headers never finished, and a
+                # body that stops after 10 of its 1,000 bytes.
+                slow_head, slow_head_end = await _raw(port, b"POST /tg HTTP/1.1\r\nHost: x\r\n")
+                slow_body, slow_body_end = await _raw(
+                    port,
+                    b"POST /tg HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"X-Telegram-Bot-Api-Secret-Token: " + SECRET.encode() + b"\r\n"
+                    b"Content-Length: 1000\r\n\r\n",
+                    b'{"update_i',
+                )
+                # Clients that hang up mid-body.
+                for _ in range(20):
+                    _, gone = await _raw(
+                        port,
+                        b"POST /tg HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        b"X-Telegram-Bot-Api-Secret-Token: " + SECRET.encode() + b"\r\n"
+                        b"Content-Length: 100000\r\n\r\n",
+                        b'{"update_id": 1, "message": ',
+                    )
+                    gone.close()
+                    await gone.wait_closed()
+                async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+                    deep = b'{"update_id": 7, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+                    nested = b'{"update_id": 8, "x": ' + b"[" * 40 + b"]" * 40 + b"}"
+                    statuses = [
+                        (await client.post(hook, content=body, headers=secret)).status_code
+                        for body in (deep, nested, b"\xff\xfe not json")
+                    ]
+                    update = core.text_update(QUESTION, user=maja)
+                    accepted = await client.post(hook, json=update, headers=secret)
+                assert statuses == [400, 400, 400]
+                assert accepted.status_code == 200
+                # Both slow connections are ended by the server (the body one with 408).
+                limit = WEBHOOK_READ_TIMEOUT_S + 15
+                assert await asyncio.wait_for(slow_head.read(), limit) == b""
+                answer = await asyncio.wait_for(slow_body.read(), limit)
+                assert answer.startswith(b"HTTP/1.1 408"), answer[:100]
+                for writer in (slow_head_end, slow_body_end):
+                    writer.close()
+                assert await core.wait_until(lambda: bool(core.sent(chat)), ANSWER_TIMEOUT)
+            finally:
+                await stop_bot(process)
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode == 0, log[-2000:]
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    # At most one debug line per client that hung up.
+    assert log.count("disconnected mid-body") <= 20
+    assert SECRET not in log

@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import workers as workers_module
-from bot.workers import MAX_LINE_BYTES, SECRET_HEADER, Router, encode_update, owner
+from bot.webhook import SECRET_HEADER
+from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
 from tests.conftest import (
     bot_environment,
     free_loopback_port,
@@ -482,3 +483,37 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     with sqlite3.connect(data / "amif-bot.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM dialogs").fetchone() == (len(users),)
+
+
+async def _traffic(core: FakeTelegram, users: list[FakeUser], process: object) -> int:
+    """Questions from every user in turn, pushed until the bot process has ended; how many."""
+    sent = 0
+    while getattr(process, "returncode", None) is None:
+        user = users[sent % len(users)]
+        core.push_update(core.text_update("What is the funding rate?", user=user))
+        sent += 1
+        await asyncio.sleep(0.005)
+    return sent
+
+
+@linux_only
+async def test_a_worker_killed_under_traffic_exits_with_status_1(tmp_path: Path) -> None:
+    # The router keeps writing the dead worker's updates to its socket until it notices the
+    # death: the broken pipe that follows must not turn into a clean exit (status 0), or a
+    # supervisor that restarts on failure leaves the bot down.
+    core = FakeTelegram()
+    users = [core.user(f"Load{n}", user_id=8_100_000 + n) for n in range(20)]  # both workers
+    async with served_bot(core, tmp_path, BOT_WORKERS="2") as process:
+        chat = ChatDriver(core, PollingFeed(core, answer_timeout=30), user=users[0])
+        await chat.send("/start")
+        workers = children(process.pid)
+        assert len(workers) == 2
+        traffic = asyncio.ensure_future(_traffic(core, users, process))
+        assert await core.wait_until(lambda: len(core.calls_to("sendMessage")) > 20, 30)
+        os.kill(min(workers), signal.SIGKILL)
+        await asyncio.wait_for(process.wait(), 40)
+        assert await asyncio.wait_for(traffic, 10) > 0
+    log = bot_log(tmp_path)
+    assert process.returncode == 1, log[-3000:]
+    assert "Traceback" not in log
+    assert not (workers & children(process.pid))
