@@ -11,18 +11,23 @@ from i18n import LANGUAGE_NAMES, LANGUAGES, translator
 LANG = "lang"
 
 
+def language_keyboard(back: InlineKeyboardButton | None = None) -> InlineKeyboardMarkup:
+    """A button per language, and optionally one back to where the user came from."""
+    rows = [
+        [
+            InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=encode(LANG, code))
+            for code in LANGUAGES
+        ]
+    ]
+    if back is not None:
+        rows.append([back])
+    return InlineKeyboardMarkup(rows)
+
+
 async def language_command(update: Update, context: BotContext) -> None:
     """Offer the three languages."""
     t = await user_translator(update, context)
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=encode(LANG, code))
-                for code in LANGUAGES
-            ]
-        ]
-    )
-    await send_html(update, context, [t.gettext("Choose your language:")], keyboard)
+    await send_html(update, context, [t.gettext("Choose your language:")], language_keyboard())
 
 
 async def language_button(update: Update, context: BotContext) -> None:
