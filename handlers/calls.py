@@ -71,6 +71,7 @@ async def calls_command(update: Update, context: BotContext) -> None:
     """List every call with status and deadline, in the user's locale."""
     t = await user_translator(update, context)
     await send_html(update, context, calls_html(context, t.lang), calls_keyboard(context, t.lang))
+    await _ask_zone(update, context, t.lang, context.services.assistant.list_calls(t.lang).text)
 
 
 async def show_calls_in_place(update: Update, context: BotContext, from_menu: bool) -> None:
@@ -80,6 +81,7 @@ async def show_calls_in_place(update: Update, context: BotContext, from_menu: bo
     messages = calls_html(context, t.lang)
     if len(messages) > 1 or not await edit_html(update, messages[0], keyboard):
         await send_html(update, context, messages, keyboard)
+    await _ask_zone(update, context, t.lang, context.services.assistant.list_calls(t.lang).text)
 
 
 async def calls_button(update: Update, context: BotContext) -> None:
@@ -154,9 +156,15 @@ async def send_call(
     overview = assistant.call_sections(call, t.lang)
     messages = overview_html(overview, context)
     keyboard = call_keyboard(update, context, call, overview, t)
-    if in_place and len(messages) == 1 and await edit_html(update, messages[0], keyboard):
-        return
-    await send_html(update, context, messages, keyboard)
+    if not (in_place and len(messages) == 1 and await edit_html(update, messages[0], keyboard)):
+        await send_html(update, context, messages, keyboard)
+    await _ask_zone(update, context, t.lang, overview.reply().text)
+
+
+async def _ask_zone(update: Update, context: BotContext, lang: str, shown: str) -> None:
+    from handlers.subscriptions import ask_zone_once
+
+    await ask_zone_once(update, context, lang, shown)
 
 
 def overview_html(overview: CallOverview, context: BotContext) -> list[str]:

@@ -41,6 +41,8 @@ class Services:
     store: SQLiteStorage
     sessions: EligibilitySessions
     recent_calls: RecentCalls = field(default_factory=RecentCalls)
+    # Users already asked which zone to show times in (handlers/subscriptions.ask_zone_once).
+    zone_asked: set[int] = field(default_factory=set)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
