@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TextIO
 
@@ -16,6 +17,8 @@ from bot.dialogs import (
     Cancelled,
     Done,
     Invalid,
+    Pressed,
+    QuestionType,
     Show,
     Stale,
     Typed,
@@ -40,8 +43,16 @@ HELP = N_(
     "/help – this text\n"
     "/quit – leave"
 )
+CHECK_INTRO = N_(
+    "Eligibility check: {title}. Answer by typing the number of an option or your answer in "
+    "words; type ? for help with a question, /back to change your last answer, /cancel to stop."
+)
+GOODBYE = N_("Goodbye!")
+PROMPT = "> "
 # The terminal has one local user; its check is stored like a Telegram user's, under this key.
 TERMINAL_KEY = StorageKey(0, 0)
+# Steps whose numbered options a typed number picks, like a button on Telegram.
+_NUMBERED = (QuestionType.YESNO, QuestionType.CHOICE, QuestionType.MULTI)
 
 
 class TerminalChat:
@@ -55,6 +66,8 @@ class TerminalChat:
         self._choosing: str | None = None
         # The calls of the last answer, for follow-ups ("and the deadline?").
         self._previous_calls: tuple[str, ...] = ()
+        # The question last shown, so that a typed number can pick one of its options.
+        self._asked: Ask | None = None
 
     async def handle(self, line: str) -> str | None:
         """The response to one line of input; None means the user wants to leave."""
@@ -138,9 +151,10 @@ class TerminalChat:
     async def _begin(self, spec: object) -> str:
         assert self.sessions is not None
         step = await self.sessions.begin(TERMINAL_KEY, spec.id)  # type: ignore[attr-defined]
-        intro = step.spec.intro
         t = translator(self.lang or "en")
-        return (t.gettext(intro) + "\n\n" if intro else "") + self._render(step)
+        # The check's own intro speaks of buttons; the terminal has none.
+        intro = t.gettext(CHECK_INTRO).format(title=render_text(step.spec.title, t))
+        return intro + "\n\n" + self._render(step)
 
     async def _continue_check(self, text: str) -> str | None:
         if self.sessions is None or not text:
@@ -149,16 +163,32 @@ class TerminalChat:
         if active is None:
             return None
         t = translator(self.lang or detect_language(text).lang)
-        step = await self.sessions.handle(TERMINAL_KEY, Typed(text), t)
+        step = await self.sessions.handle(TERMINAL_KEY, self._event(text), t)
         if step is None or (isinstance(step.outcome, Done) and step.outcome.state == active[1]):
             return None  # a finished check: the line is a question
         return self._render(step)
+
+    def _event(self, text: str) -> Typed | Pressed:
+        """A typed number picks that option of the question shown, as its button would."""
+        asked = self._asked
+        if asked is not None and asked.question.type in _NUMBERED and text.isdigit():
+            number = int(text)
+            if 1 <= number <= len(asked.options):
+                return Pressed(asked.step, asked.options[number - 1].id)
+        return Typed(text)
 
     def _render(self, step: Step) -> str:
         t = translator(self.lang or "en")
         outcome = step.outcome
         if isinstance(outcome, Stale):
             outcome = outcome.current
+        self._asked = (
+            outcome
+            if isinstance(outcome, Ask)
+            else outcome.ask
+            if isinstance(outcome, Invalid)
+            else None
+        )
         if isinstance(outcome, Cancelled):
             return t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
         if isinstance(outcome, Done):
@@ -173,33 +203,78 @@ class TerminalChat:
         self.lang = lang
         return translator(lang).gettext("I will answer in English from now on.")
 
-    async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
+    async def _open(self) -> SQLiteStorage:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        async with SQLiteStorage(self.settings.database_path) as store:
-            self.sessions = EligibilitySessions(
-                load_checks(),
-                store,
-                self.assistant.clock,
-                timedelta(hours=self.settings.dialog_ttl_hours),
-            )
-            await self.sessions.expire()
-            t = translator(self.lang or "en")
-            if interactive:
-                out.write(t.gettext(HELP) + "\n\n> ")
-                out.flush()
-            for line in lines:
-                response = await self.handle(line)
-                if response is None:
-                    break
-                out.write(response + "\n")
+        store = SQLiteStorage(self.settings.database_path)
+        await store.open()
+        self.sessions = EligibilitySessions(
+            load_checks(),
+            store,
+            self.assistant.clock,
+            timedelta(hours=self.settings.dialog_ttl_hours),
+        )
+        await self.sessions.expire()
+        return store
+
+    def run(
+        self,
+        lines: Iterable[str],
+        out: TextIO,
+        interactive: bool,
+        read: Callable[[str], str] | None = None,
+    ) -> int:
+        """Read lines until the end of input, /quit or Ctrl-C; print each response.
+
+        Interactive, lines come from read (input() with readline: history and line editing)
+        and are read outside the event loop, so that the first Ctrl-C ends the chat at once.
+        """
+        t = translator(self.lang or "en")
+        with asyncio.Runner() as runner:
+            store = runner.run(self._open())
+            try:
                 if interactive:
-                    out.write("\n> ")
+                    out.write(t.gettext(HELP) + "\n\n")
+                    out.flush()
+                    return self._loop(runner, _prompted(read or _line_editor(), out), out, True)
+                return self._loop(runner, iter(lines), out, False)
+            except KeyboardInterrupt:
+                # Ctrl-C while reading or while an answer is worked out: leave cleanly.
+                out.write("\n" + translator(self.lang or "en").gettext(GOODBYE) + "\n")
                 out.flush()
+                return 0
+            finally:
+                runner.run(store.close())
+
+    def _loop(
+        self, runner: asyncio.Runner, lines: Iterable[str], out: TextIO, interactive: bool
+    ) -> int:
+        for line in lines:
+            response = runner.run(self.handle(line))
+            if response is None:
+                break
+            out.write(response + "\n" + ("\n" if interactive else ""))
+            out.flush()
+        if interactive:
+            out.write(translator(self.lang or "en").gettext(GOODBYE) + "\n")
+            out.flush()
         return 0
 
-    def run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
-        """Read lines until the end of input or /quit; print each response."""
-        return asyncio.run(self._run(lines, out, interactive))
+
+def _line_editor() -> Callable[[str], str]:
+    """input() with GNU readline (or libedit) loaded: arrow keys edit, Up recalls a line."""
+    with contextlib.suppress(ImportError):  # Windows has no readline module
+        import readline  # noqa: F401  (importing it is what turns line editing on)
+    return input
+
+
+def _prompted(read: Callable[[str], str], out: TextIO) -> Iterable[str]:
+    """Lines typed at the prompt until the end of input (Ctrl-D)."""
+    while True:
+        try:
+            yield read(PROMPT)
+        except EOFError:
+            out.write("\n")
+            return
 
 
 def _language_choice(text: str) -> str | None:
