@@ -218,3 +218,16 @@ def test_duplicate_source_lines_are_shown_once() -> None:
     twin = SourceRef("y", "A title", "A publisher", None, 0.5)
     [message] = reply_to_html(Reply("en", True, ("Body.",), (ref, twin)))
     assert message.count("📄") == 1
+
+
+async def test_a_language_chosen_from_the_menu_keeps_a_way_back_to_it(tg: Harness) -> None:
+    chat = tg.driver()
+    await chat.send("/start")
+    await chat.click("Language")
+    await chat.click("Suomi")
+    assert "suomeksi" in chat.last_text
+    assert chat.last_buttons == ["« Valikko"]
+    await chat.click("« Valikko")
+    assert chat.last_text.startswith("Hei")
+    assert "Utlysningar" not in chat.last_buttons and "Haut" in chat.last_buttons
+    assert len(tg.core.sent(chat.chat)) == 1
