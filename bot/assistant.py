@@ -17,6 +17,7 @@ from bot.answering.policy import POLICY, AnswerPolicy
 from bot.answering.query import zone_named
 from bot.answering.render import View
 from bot.answering.reply import Reply, SourceRef
+from bot.overview import CallOverview, call_overview
 from i18n import normalize_language, translator
 from knowledge.base import KnowledgeBase
 from knowledge.facts import CallFacts
@@ -74,7 +75,11 @@ class Assistant:
 
     def call_overview(self, call: CallFacts, lang: str, tz: str | None = None) -> Reply:
         """The key facts of one call: what it funds, money, dates, who may apply, contact."""
-        return self._answerer.render.overview(self._view(lang, tz), call)
+        return self.call_sections(call, lang, tz).reply()
+
+    def call_sections(self, call: CallFacts, lang: str, tz: str | None = None) -> CallOverview:
+        """The key facts of one call under headings, for a front end that lays them out."""
+        return call_overview(self._answerer.render, self._view(lang, tz), call)
 
     def list_calls(self, lang: str, tz: str | None = None) -> Reply:
         """Every known call with its status and deadline."""

@@ -287,6 +287,8 @@ def register_handlers(app: BotApp) -> None:
     # 2. Buttons, by callback-data prefix; anything else is stale or forged.
     app.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
     app.add_handler(CallbackQueryHandler(calls.call_button, pattern=r"^call:"))
+    app.add_handler(CallbackQueryHandler(calls.calls_button, pattern=r"^calls(:|$|~)"))
+    app.add_handler(CallbackQueryHandler(calls.remind_button, pattern=r"^csub:"))
     app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
     app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:"))
     app.add_handler(CallbackQueryHandler(privacy.mydata_button, pattern=r"^mydata:"))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TextIO
 
@@ -18,8 +19,10 @@ from bot.eligibility import (
     Done,
     EligibilitySessions,
     Invalid,
+    Pressed,
     Stale,
     Step,
+    Typed,
     flow,
     load_checks,
     render_ask,
@@ -27,8 +30,9 @@ from bot.eligibility import (
     render_text,
     render_verdict,
 )
+from bot.eligibility.spec import QuestionType
 from bot.storage import StorageKey
-from bot.stores import open_storage
+from bot.stores import Store, open_storage
 from i18n import LANGUAGE_NAMES, LANGUAGES, N_, normalize_language, translator
 from i18n.detect import detect_language
 
@@ -42,8 +46,16 @@ HELP = N_(
     "/help – this text\n"
     "/quit – leave"
 )
+CHECK_INTRO = N_(
+    "Eligibility check: {title}. Answer by typing the number of an option or your answer in "
+    "words; type ? for help with a question, /back to change your last answer, /cancel to stop."
+)
+GOODBYE = N_("Goodbye!")
+PROMPT = "> "
 # The terminal has one local user; its check is stored like a Telegram user's, under this key.
 TERMINAL_KEY = StorageKey(0, 0)
+# Steps whose numbered options a typed number picks, like a button on Telegram.
+_NUMBERED = (QuestionType.YESNO, QuestionType.CHOICE, QuestionType.MULTI)
 
 
 class TerminalChat:
@@ -57,6 +69,8 @@ class TerminalChat:
         self._choosing: str | None = None
         # The calls of the last answer, for follow-ups ("and the deadline?").
         self._previous_calls: tuple[str, ...] = ()
+        # The question last shown, so that a typed number can pick one of its options.
+        self._asked: Ask | None = None
 
     async def handle(self, line: str) -> str | None:
         """The response to one line of input; None means the user wants to leave."""
@@ -129,9 +143,10 @@ class TerminalChat:
         return self._begun(await flow.begin(self.sessions, TERMINAL_KEY, spec))
 
     def _begun(self, begun: flow.Begun) -> str:
-        intro = begun.step.spec.intro
         t = translator(self.lang or "en")
-        return (t.gettext(intro) + "\n\n" if intro else "") + self._render(begun.step)
+        # The check's own intro speaks of buttons; the terminal has none.
+        intro = t.gettext(CHECK_INTRO).format(title=render_text(begun.step.spec.title, t))
+        return intro + "\n\n" + self._render(begun.step)
 
     async def _continue_check(self, text: str) -> str | None:
         if self.sessions is None or not text:
@@ -140,6 +155,13 @@ class TerminalChat:
         if active is None:
             return None
         t = translator(self.lang or detect_language(text).lang)
+        event = self._event(text)
+        if isinstance(event, Pressed) and not await self.sessions.is_paused(TERMINAL_KEY):
+            pressed = await flow.press(
+                self.sessions, TERMINAL_KEY, active[0].id, event.step, event.option, t
+            )
+            if isinstance(pressed, flow.Answered):
+                return self._render(pressed.step)
         reply = await flow.answer(self.sessions, TERMINAL_KEY, text, t, found=active)
         if reply is None:
             return None  # a finished check: the line is a question
@@ -148,11 +170,27 @@ class TerminalChat:
         # The terminal never pauses a check: a question mid-check gets the question's hint.
         return self._render(reply.step)
 
+    def _event(self, text: str) -> Typed | Pressed:
+        """A typed number picks that option of the question shown, as its button would."""
+        asked = self._asked
+        if asked is not None and asked.question.type in _NUMBERED and text.isdigit():
+            number = int(text)
+            if 1 <= number <= len(asked.options):
+                return Pressed(asked.step, asked.options[number - 1].id)
+        return Typed(text)
+
     def _render(self, step: Step) -> str:
         t = translator(self.lang or "en")
         outcome = step.outcome
         if isinstance(outcome, Stale):
             outcome = outcome.current
+        self._asked = (
+            outcome
+            if isinstance(outcome, Ask)
+            else outcome.ask
+            if isinstance(outcome, Invalid)
+            else None
+        )
         if isinstance(outcome, Cancelled):
             return t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
         if isinstance(outcome, Done):
@@ -167,33 +205,78 @@ class TerminalChat:
         self.lang = lang
         return translator(lang).gettext("I will answer in English from now on.")
 
-    async def _run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
+    async def _open(self) -> Store:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # users' data
-        async with open_storage(self.settings) as store:
-            self.sessions = EligibilitySessions(
-                load_checks(),
-                store,
-                self.assistant.clock,
-                timedelta(hours=self.settings.dialog_ttl_hours),
-            )
-            await self.sessions.expire()
-            t = translator(self.lang or "en")
-            if interactive:
-                out.write(t.gettext(HELP) + "\n\n> ")
-                out.flush()
-            for line in lines:
-                response = await self.handle(line)
-                if response is None:
-                    break
-                out.write(response + "\n")
+        store = open_storage(self.settings)
+        await store.open()
+        self.sessions = EligibilitySessions(
+            load_checks(),
+            store,
+            self.assistant.clock,
+            timedelta(hours=self.settings.dialog_ttl_hours),
+        )
+        await self.sessions.expire()
+        return store
+
+    def run(
+        self,
+        lines: Iterable[str],
+        out: TextIO,
+        interactive: bool,
+        read: Callable[[str], str] | None = None,
+    ) -> int:
+        """Read lines until the end of input, /quit or Ctrl-C; print each response.
+
+        Interactive, lines come from read (input() with readline: history and line editing)
+        and are read outside the event loop, so that the first Ctrl-C ends the chat at once.
+        """
+        t = translator(self.lang or "en")
+        with asyncio.Runner() as runner:
+            store = runner.run(self._open())
+            try:
                 if interactive:
-                    out.write("\n> ")
+                    out.write(t.gettext(HELP) + "\n\n")
+                    out.flush()
+                    return self._loop(runner, _prompted(read or _line_editor(), out), out, True)
+                return self._loop(runner, iter(lines), out, False)
+            except KeyboardInterrupt:
+                # Ctrl-C while reading or while an answer is worked out: leave cleanly.
+                out.write("\n" + translator(self.lang or "en").gettext(GOODBYE) + "\n")
                 out.flush()
+                return 0
+            finally:
+                runner.run(store.close())
+
+    def _loop(
+        self, runner: asyncio.Runner, lines: Iterable[str], out: TextIO, interactive: bool
+    ) -> int:
+        for line in lines:
+            response = runner.run(self.handle(line))
+            if response is None:
+                break
+            out.write(response + "\n" + ("\n" if interactive else ""))
+            out.flush()
+        if interactive:
+            out.write(translator(self.lang or "en").gettext(GOODBYE) + "\n")
+            out.flush()
         return 0
 
-    def run(self, lines: Iterable[str], out: TextIO, interactive: bool) -> int:
-        """Read lines until the end of input or /quit; print each response."""
-        return asyncio.run(self._run(lines, out, interactive))
+
+def _line_editor() -> Callable[[str], str]:
+    """input() with GNU readline (or libedit) loaded: arrow keys edit, Up recalls a line."""
+    with contextlib.suppress(ImportError):  # Windows has no readline module
+        import readline  # noqa: F401  (importing it is what turns line editing on)
+    return input
+
+
+def _prompted(read: Callable[[str], str], out: TextIO) -> Iterable[str]:
+    """Lines typed at the prompt until the end of input (Ctrl-D)."""
+    while True:
+        try:
+            yield read(PROMPT)
+        except EOFError:
+            out.write("\n")
+            return
 
 
 def _language_choice(text: str) -> str | None:

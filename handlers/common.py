@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
 
 from bot.assistant import Assistant
@@ -40,6 +41,8 @@ class Services:
     store: Store
     sessions: EligibilitySessions
     recent_calls: RecentCalls = field(default_factory=RecentCalls)
+    # Users already asked which zone to show times in (handlers/subscriptions.ask_zone_once).
+    zone_asked: set[int] = field(default_factory=set)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -140,6 +143,30 @@ async def send_html(
             message_thread_id=_thread(update),
         )
     return last
+
+
+async def edit_html(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> bool:
+    """Replace the pressed button's message with HTML text; False when it cannot be edited.
+
+    A menu edited in place keeps the chat short; a press on an inline message or a message too
+    old to edit is answered with a new message by the caller instead.
+    """
+    query = update.callback_query
+    if query is None or query.message is None:
+        return False
+    try:
+        await query.edit_message_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=owned_keyboard(update, keyboard)
+        )
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return True  # pressed twice: the message already shows it
+        if "can't be edited" in str(exc).lower() or "not found" in str(exc).lower():
+            return False
+        raise
+    return True
 
 
 def owned_keyboard(

@@ -122,7 +122,7 @@ async def send_answer_with_feedback(
         update.effective_user.id if keep and update.effective_user else None,
     )
     keyboard = feedback_keyboard(token, translator(reply.lang)) if token else None
-    await send_html(update, context, reply_to_html(reply), keyboard)
+    await send_html(update, context, reply_to_html(reply, kb=services.assistant.kb), keyboard)
 
 
 async def feedback_button(update: Update, context: BotContext) -> None:

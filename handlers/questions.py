@@ -17,6 +17,7 @@ from handlers.common import (
 )
 from handlers.feedback import send_answer_with_feedback
 from handlers.render import text_to_html
+from handlers.subscriptions import ask_zone_once
 from i18n.detect import detect_language
 
 
@@ -57,3 +58,4 @@ async def answer_text(update: Update, context: BotContext, raw: str) -> None:
         note = long_message_note(reply.lang, original, text)
         await send_html(update, context, text_to_html(note))
     await send_answer_with_feedback(update, context, reply, text)
+    await ask_zone_once(update, context, reply.lang, reply.text)

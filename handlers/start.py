@@ -11,6 +11,7 @@ from handlers.common import (
     PRIVATE_BUTTON,
     BotContext,
     answering,
+    edit_html,
     is_group,
     private_link,
     send_html,
@@ -48,6 +49,7 @@ GROUP_HELP_TEXT = N_(
     "Eligibility checks, reminders, time zones and your stored data are personal: they work in "
     "a private chat with me."
 )
+MENU_BUTTON = N_("« Menu")
 ASK_HINT = N_(
     "Type your question, for example: What is the funding rate of the 2024 trafficking call? "
     "Kan en dansk organisation söka? Milloin syksyn 2023 haku päättyi?"
@@ -88,13 +90,7 @@ async def start(update: Update, context: BotContext) -> None:
     if not is_group(update) and await continue_private_feature(update, context, payload):
         return
     t = await user_translator(update, context)
-    name = html.escape(user.first_name if user else "", quote=False)
-    welcome = t.gettext(
-        "Hello {name}! I am the AMIF assistant. I answer questions about calls of the EU "
-        "Asylum, Migration and Integration Fund (AMIF) and say where each fact comes from. I "
-        "can also check step by step whether your organisation can apply to a call."
-    ).format(name=name)
-    await send_html(update, context, [welcome], menu_keyboard(t))
+    await send_html(update, context, [welcome_html(update, t)], menu_keyboard(t))
     foreign = _unsupported_language(update, payload)
     if foreign is not None and await stored_language(update, context) is None:
         from handlers.chatter import send_languages
@@ -104,6 +100,24 @@ async def start(update: Update, context: BotContext) -> None:
         from handlers.calls import send_call
 
         await send_call(update, context, payload.removeprefix("call_"))
+
+
+def welcome_html(update: Update, t: Translator) -> str:
+    """The greeting above the start menu, as HTML."""
+    user = update.effective_user
+    name = html.escape(user.first_name if user else "", quote=False)
+    return t.gettext(
+        "Hello {name}! I am the AMIF assistant. I answer questions about calls of the EU "
+        "Asylum, Migration and Integration Fund (AMIF) and say where each fact comes from. I "
+        "can also check step by step whether your organisation can apply to a call."
+    ).format(name=name)
+
+
+def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
+    """A single button back to the start menu."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext(MENU_BUTTON), callback_data=encode(MENU, "home"))]]
+    )
 
 
 def _unsupported_language(update: Update, payload: str) -> str | None:
@@ -161,25 +175,33 @@ def group_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
 
 
 async def menu_button(update: Update, context: BotContext) -> None:
-    """Buttons of the start menu."""
+    """Buttons of the start menu: the menu message itself becomes the list, the hint, ..."""
     query = update.callback_query
     if query is None:
         return
     fields = decode(query.data, MENU)
     choice = fields[0] if fields else ""
+    t = await user_translator(update, context)
     async with answering(query):
         if choice == "calls":
-            from handlers.calls import calls_command
+            from handlers.calls import show_calls_in_place
 
-            await calls_command(update, context)
+            await show_calls_in_place(update, context, from_menu=True)
         elif choice == "lang":
-            from handlers.language import language_command
+            from handlers.language import language_command, language_keyboard
 
-            await language_command(update, context)
+            keyboard = language_keyboard(back=back_to_menu(t).inline_keyboard[0][0])
+            if not await edit_html(update, t.gettext("Choose your language:"), keyboard):
+                await language_command(update, context)
         elif choice == "elig":
             from handlers.eligibility import eligibility_command
 
             await eligibility_command(update, context)
+        elif choice == "home":
+            keyboard = group_keyboard(context, t) if is_group(update) else menu_keyboard(t)
+            if not await edit_html(update, welcome_html(update, t), keyboard):
+                await send_html(update, context, [welcome_html(update, t)], keyboard)
         else:
-            t = await user_translator(update, context)
-            await send_html(update, context, text_to_html(t.gettext(ASK_HINT)))
+            hint = text_to_html(t.gettext(ASK_HINT))
+            if not await edit_html(update, hint[0], back_to_menu(t)):
+                await send_html(update, context, hint)

@@ -35,7 +35,7 @@ from handlers.common import (
     user_translator,
 )
 from handlers.render import text_to_html
-from i18n import N_, Translator
+from i18n import N_, Translator, translator
 from knowledge.facts import CallFacts, CallStatus
 
 log = logging.getLogger("amif.subscriptions")
@@ -148,9 +148,7 @@ def _keyboard(buttons: list[InlineKeyboardButton | None]) -> InlineKeyboardMarku
 def _current_calls(context: BotContext) -> list[CallFacts]:
     """The calls a reminder can still help with: open now, or opening later."""
     now = context.services.assistant.clock()
-    return [
-        c for c in _calls(context) if c.status(now) in (CallStatus.OPEN, CallStatus.UPCOMING)
-    ]
+    return [c for c in _calls(context) if c.status(now) in (CallStatus.OPEN, CallStatus.UPCOMING)]
 
 
 def subscribe_prompt(context: BotContext, t: Translator) -> str:
@@ -391,3 +389,52 @@ async def timezone_button(update: Update, context: BotContext) -> None:
     await context.services.store.set_timezone(user.id, zone.key)
     text = t.gettext(TIMEZONE_SET).format(zone=zone_label(zone, t))
     await answer_and_edit(query, text[:200], html.escape(text, quote=False))
+
+
+# --- asking a Swedish speaker for their zone -------------------------------------------------
+
+ASK_ZONE = N_(
+    "Should I show times in Helsinki time or in Stockholm time? Until you choose I use "
+    "Helsinki time; /timezone changes it later."
+)
+# Swedish is spoken on both sides of the Gulf of Bothnia: the language alone cannot say the zone.
+ASKED_ZONES = {"sv": ("Europe/Helsinki", "Europe/Stockholm")}
+
+
+async def ask_zone_once(update: Update, context: BotContext, lang: str, shown: str) -> None:
+    """The first time a Swedish speaker without a zone sees a deadline, ask which zone to use.
+
+    shown is the text just sent; the question comes only when it contains a deadline of a call.
+    Once asked (in this run of the bot) the user is not asked again; a choice is stored with
+    /timezone's own storage.
+    """
+    zones = ASKED_ZONES.get(lang)
+    user = update.effective_user
+    services = context.services
+    if zones is None or user is None or is_group(update) or user.id in services.zone_asked:
+        return
+    if not _shows_a_deadline(context, translator(lang), shown):
+        return
+    if await services.store.get_timezone(user.id) is not None:
+        return
+    services.zone_asked.add(user.id)
+    t = translator(lang)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(zone_label(ZoneInfo(z), t), callback_data=encode(TZ, z))
+                for z in zones
+            ]
+        ]
+    )
+    await send_html(update, context, text_to_html(t.gettext(ASK_ZONE)), keyboard)
+
+
+def _shows_a_deadline(context: BotContext, t: Translator, shown: str) -> bool:
+    """Whether the text gives the date of a call's deadline that has a time of day."""
+    return any(
+        c.deadline is not None
+        and c.deadline.time is not None
+        and t.format_date(c.deadline.date) in shown
+        for c in _calls(context)
+    )

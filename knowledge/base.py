@@ -569,4 +569,6 @@ def _saved_source(entry: Mapping[str, Any]) -> Source:
     fields = dict(entry["source"])
     if fields["published"] is not None:
         fields["published"] = date.fromisoformat(fields["published"])
+    # JSON has no tuples: the translated titles come back as lists of pairs.
+    fields["titles"] = tuple((lang, title) for lang, title in fields.get("titles", ()))
     return Source(**fields)

@@ -37,6 +37,12 @@ class Source:
     url: str | None
     call: str | None
     ingested: bool = False
+    # The title in other languages (title_sv, title_fi in the front matter), as (lang, title).
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title_in(self, lang: str) -> str:
+        """The title in lang where the document gives one, else its own title."""
+        return dict(self.titles).get(lang, self.title)
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,14 @@ def _source(path: Path, meta: dict[str, Any], ingested: bool) -> Source:
     call = meta.get("call")
     if call is not None and not isinstance(call, str):
         raise KnowledgeError(f"{path}: field 'call' must be text or null")
+    titles: list[tuple[str, str]] = []
+    for lang in LANGS:
+        translated = meta.get(f"title_{lang}")
+        if translated is None:
+            continue
+        if not isinstance(translated, str) or not translated.strip():
+            raise KnowledgeError(f"{path}: field 'title_{lang}' must be text")
+        titles.append((lang, translated.strip()))
     return Source(
         id=meta["id"].strip(),
         title=meta["title"].strip(),
@@ -99,6 +113,7 @@ def _source(path: Path, meta: dict[str, Any], ingested: bool) -> Source:
         url=None if url == NO_URL else url,
         call=call,
         ingested=ingested,
+        titles=tuple(titles),
     )
 
 

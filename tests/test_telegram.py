@@ -55,9 +55,11 @@ async def test_language_button_is_stored_and_wins_over_detection(tg: Harness) ->
 async def test_calls_lists_status_and_deadline_and_call_shows_one(tg: Harness) -> None:
     chat = tg.driver(tg.core.user("Sven", language_code="sv"))
     await chat.send("/calls")
-    assert "16 februari 2021" in chat.last_text and "stängd" in chat.last_text
-    await chat.click(chat.last_buttons[0])
-    assert "AMIF-2024-TF2-AG-THB" in chat.last_text
+    listing = chat.messages[-2]
+    assert "16 februari 2021" in listing.text and "stängd" in listing.text
+    assert chat.last_buttons == ["Helsingforstid", "Stockholmstid"]  # the first deadline seen
+    await chat.click(listing.button_texts[0], message=listing)
+    assert "AMIF-2024-TF2-AG-THB" in tg.core.message(chat.chat, listing.message_id).text
     await chat.send("/call AMIF-2024-TF2-AG-THB")
     assert "6 000 000 €" in chat.last_text.replace("\u00a0", " ")
     await chat.send("/call NOPE-1")

@@ -16,6 +16,8 @@ class SourceRef:
     publisher: str
     url: str | None
     score: float | None
+    # The official page of the call the source is about, for a source without a URL of its own.
+    page: str | None = None
 
 
 @dataclass(frozen=True)
