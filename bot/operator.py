@@ -313,6 +313,9 @@ STATS_TITLE = O_("Usage (aggregate numbers, no personal data)")
 STATS_ANSWERED = O_("Questions answered: {total} (last {days} days: {recent})")
 STATS_DECLINED = O_("Questions declined: {total} (last {days} days: {recent})")
 STATS_INLINE = O_("Inline queries answered: {total} (last {days} days: {recent})")
+STATS_DROPPED = O_(
+    "Replies given up after a long Bot API outage: {total} (last {days} days: {recent})"
+)
 STATS_FEEDBACK = O_("Feedback: {up} 👍 and {down} 👎 on {answers} recorded answers")
 STATS_VOTES_HEAD = O_("Votes by passage (or source, for answers from structured facts):")
 STATS_SUBSCRIBERS = O_("Subscribers: {n}")
@@ -378,6 +381,7 @@ def stats_text(stats: UsageStats, t: Translator) -> str:
         t.gettext(STATS_ANSWERED).format(**pair("answered")),
         t.gettext(STATS_DECLINED).format(**pair("declined")),
         t.gettext(STATS_INLINE).format(**pair("inline")),
+        t.gettext(STATS_DROPPED).format(**pair("reply_dropped")),
         t.gettext(STATS_FEEDBACK).format(
             up=_number(t, up), down=_number(t, down), answers=_number(t, stats.answers_recorded)
         ),

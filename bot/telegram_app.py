@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -139,22 +139,44 @@ def quiet_library_loggers() -> None:
         library.setLevel(max(library.getEffectiveLevel(), floor))
 
 
+# The daily count of replies given up after REPLY_RETRY_SECONDS.
+REPLY_DROPPED = "reply_dropped"
+# A reply is retried through a Bot API outage for this long (doubling waits from the backoff,
+# each at most REPLY_RETRY_MAX_WAIT): Telegram's own outages and a restarting reverse proxy
+# last seconds to minutes; after ten minutes a reply to "when is the deadline?" is stale and
+# is dropped with a log line and the reply_dropped count (amif-bot stats).
+REPLY_RETRY_SECONDS = 600.0
+REPLY_RETRY_MAX_WAIT = 30.0
+
+
 class RetryingRateLimiter(AIORateLimiter):
     """PTB's rate limiter (waits out 429s, keeps to 30 msg/s and 20/min per group), plus retries.
 
-    Telegram answering 5xx, a timeout or a dropped connection is retried with backoff, so a
-    reply still reaches the user. A retry of an edit or a callback answer that had in fact gone
-    through is recognised from Telegram's answer ("message is not modified", "query is too
-    old") and counted as done, so the user never sees it twice. A retried sendMessage after an
-    ambiguous timeout may arrive twice: the Bot API gives no way to tell, and a lost reply is
-    worse than a repeated one.
+    Telegram answering 5xx, a timeout or a dropped connection is retried with backoff for up
+    to retry_seconds, so a reply still reaches the user after an outage of minutes. One chat's
+    next updates wait behind it (their replies would fail the same way); other chats go on.
+    A retry of an edit or a callback answer that had in fact gone through is recognised from
+    Telegram's answer ("message is not modified", "query is too old") and counted as done, so
+    the user never sees it twice. A retried sendMessage after an ambiguous failure (the
+    request may have arrived, its answer did not) can arrive twice: the Bot API gives no way
+    to tell, and a lost reply is worse than a repeated one (README, "Delivery").
     """
 
-    def __init__(self, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        retry_seconds: float = REPLY_RETRY_SECONDS,
+        backoff: float = 0.5,
+        max_wait: float = REPLY_RETRY_MAX_WAIT,
+        on_drop: Callable[[str], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.network_retries = network_retries
+        self.retry_seconds = retry_seconds
         self.backoff = backoff
+        self.max_wait = max_wait
+        self.on_drop = on_drop
         self.retried = 0
+        self.dropped = 0
 
     async def process_request(
         self,
@@ -166,7 +188,9 @@ class RetryingRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         """Send through PTB's limiter, retrying transient network failures."""
-        for attempt in range(self.network_retries + 1):
+        started = time.monotonic()
+        attempt = 0
+        while True:
             try:
                 return await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
@@ -177,12 +201,26 @@ class RetryingRateLimiter(AIORateLimiter):
                 raise
             except (TimedOut, NetworkError) as exc:
                 # Long polling has its own retry loop in PTB's Updater.
-                if attempt == self.network_retries or endpoint.lower() == "getupdates":
+                if endpoint.lower() == "getupdates":
+                    raise
+                wait = min(self.max_wait, self.backoff * 2**attempt)
+                waited = time.monotonic() - started
+                if waited + wait > self.retry_seconds:
+                    self.dropped += 1
+                    log.error(
+                        "%s given up after %.0f s and %d retries (%s); the reply is lost",
+                        endpoint,
+                        waited,
+                        attempt,
+                        type(exc).__name__,
+                    )
+                    if self.on_drop is not None:
+                        self.on_drop(endpoint)
                     raise
                 self.retried += 1
-                log.warning("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt + 1)
-                await asyncio.sleep(self.backoff * 2**attempt)
-        raise AssertionError("unreachable")
+                attempt += 1
+                log.warning("%s failed (%s); retry %d", endpoint, type(exc).__name__, attempt)
+                await asyncio.sleep(wait)
 
 
 def _already_done(endpoint: str, exc: BadRequest) -> bool:
@@ -371,6 +409,7 @@ def build_application(
     rate_limiter: bool = True,
     manage_store: bool = False,
     retry_backoff: float = 0.5,
+    reply_retry_seconds: float = REPLY_RETRY_SECONDS,
     worker: int = 0,
     workers: int = 1,
 ) -> BotApp:
@@ -405,10 +444,21 @@ def build_application(
     if rate_limiter:
         # Waits out a 429's retry_after and retries, and keeps us under 30 msg/s overall and
         # 20/min per group.
+        store = services.store
+
+        counting: set[asyncio.Task[None]] = set()
+
+        def count_drop(endpoint: str) -> None:
+            task = asyncio.ensure_future(store.count_event(REPLY_DROPPED))
+            counting.add(task)  # held until done, so the count is not collected unfinished
+            task.add_done_callback(counting.discard)
+
         limiter = RetryingRateLimiter(
+            retry_seconds=reply_retry_seconds,
             backoff=retry_backoff,
             max_retries=5,
             overall_max_rate=OVERALL_SENDS_PER_SECOND / workers,
+            on_drop=count_drop,
         )
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]
     if settings.api_base_url:

@@ -137,6 +137,8 @@ async def make_harness(
     checks: dict,
     read_timeout: float = 5.0,
     core: FakeTelegram | None = None,
+    reply_retry_seconds: float = 30.0,
+    retry_backoff: float = 0.05,
     **settings: object,
 ) -> tuple[Harness, SQLiteStorage]:
     """Build and initialize an application over a fresh store (caller shuts both down)."""
@@ -150,7 +152,8 @@ async def make_harness(
         services,
         request=FakeRequest(core, read_timeout=read_timeout),
         updates_request=FakeRequest(core, read_timeout=read_timeout),
-        retry_backoff=0.05,
+        retry_backoff=retry_backoff,
+        reply_retry_seconds=reply_retry_seconds,
     )
     await app.initialize()
     return Harness(core, app, store, services), store

@@ -1167,6 +1167,8 @@ class FakeTelegram:
         self._pending_inline: dict[str, int] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
         self._faults: list[_FaultSlot] = []
+        # (until, status) of an outage that fails every call but getUpdates, or None.
+        self._outage: tuple[float, int] | None = None
         self._activity: Counter[int] = Counter()
         self._logged_out = False
         self.closed = False
@@ -1437,7 +1439,19 @@ class FakeTelegram:
         with self._lock:
             self._faults.append(_FaultSlot(fault, times))
 
+    def outage(self, seconds: float, status: int = 502) -> None:
+        """Fail every call but getUpdates with status for the next `seconds` (an API outage)."""
+        with self._lock:
+            self._outage = (time.monotonic() + seconds, status)
+
     def _take_fault(self, name: str) -> Fault | None:
+        if self._outage is not None and name != "getupdates":
+            until, status = self._outage
+            if time.monotonic() < until:
+                raw = _NGINX_502 if status == 502 else None
+                description = None if raw else HTTPStatus(status).phrase
+                return Fault(name, "error", status, description, raw_body=raw)
+            self._outage = None
         for slot in self._faults:
             if slot.fault.method == "*" or slot.fault.method.lower() == name:
                 slot.remaining -= 1

@@ -4,7 +4,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -167,3 +167,39 @@ async def test_a_bad_request_from_telegram_is_a_failure_with_an_apology(
     lines = [r.getMessage() for r in caplog.records if r.name == "amif.errors"]
     assert lines and lines[0].startswith("failure while handling update")
     assert not any("unreachable" in line for line in lines)
+
+
+@pytest.fixture
+async def patient(tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict):
+    """A bot whose retry budget is scaled down to 4 s (waits doubling from 0.05 s)."""
+    harness, store = await make_harness(
+        tmp_path, kb, clock, checks, read_timeout=0.3, reply_retry_seconds=4.0
+    )
+    try:
+        yield harness
+    finally:
+        await harness.app.shutdown()
+        await store.close()
+
+
+async def test_replies_survive_an_outage_shorter_than_the_retry_budget(patient: Harness) -> None:
+    users = [patient.driver(patient.core.user(f"O{i}")) for i in range(6)]
+    patient.core.outage(2.5)  # every send fails with 502 for 2.5 s
+    for chat in users:
+        await chat.send(QUESTION)
+    for chat in users:
+        assert sum("90%" in m.text for m in patient.core.sent(chat.chat)) == 1
+
+
+async def test_a_reply_past_the_budget_is_dropped_with_a_log_line_and_a_count(
+    patient: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = patient.driver()
+    patient.core.outage(30.0)
+    with caplog.at_level(logging.ERROR):
+        await chat.send(QUESTION)
+    assert not any("90%" in m.text for m in patient.core.sent(chat.chat))
+    assert any("given up after" in r.getMessage() for r in caplog.records)
+    await patient.store.flush_counts()
+    stats = await patient.store.usage_stats(timedelta(hours=1))
+    assert stats.counts.get("reply_dropped") == 1
