@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.eligibility import CheckSpec, EligibilitySessions, SpecError, facts_by_file, load_checks
 from bot.reminders import (
     O_,
     Outgoing,
@@ -60,6 +61,7 @@ class KnowledgeServices(Protocol):
 
     settings: Settings
     assistant: Assistant
+    sessions: EligibilitySessions
 
 
 # --- diffing and reloading -------------------------------------------------------------------
@@ -190,8 +192,17 @@ def default_loader(data_dir: Path) -> KnowledgeBase:
     return KnowledgeBase.load(data_dir)
 
 
-def _build(loader: KnowledgeLoader, data_dir: Path, template: Assistant) -> Assistant:
-    return Assistant(loader(data_dir), template.clock)
+def _build(
+    loader: KnowledgeLoader, data_dir: Path, template: Assistant
+) -> tuple[Assistant, dict[str, CheckSpec]]:
+    assistant = Assistant(loader(data_dir), template.clock)
+    try:
+        # The checks read the calls' facts: built again from the new knowledge, or the
+        # verdicts would go on quoting the old deadline and rate.
+        checks = load_checks(facts=facts_by_file(assistant.kb.calls))
+    except SpecError as exc:
+        raise KnowledgeError(f"an eligibility check no longer loads: {exc}") from None
+    return assistant, checks
 
 
 async def reload_knowledge(
@@ -203,7 +214,7 @@ async def reload_knowledge(
     try:
         # A worker thread keeps the event loop answering users meanwhile. Sharing the cached
         # analyzers with it is safe: PyStemmer never releases the GIL inside a stem call.
-        new = await asyncio.to_thread(_build, loader, services.settings.data_dir, old)
+        new, checks = await asyncio.to_thread(_build, loader, services.settings.data_dir, old)
     except KnowledgeError as exc:
         seconds = time.perf_counter() - started
         log.error("reload failed, keeping the knowledge in use: %s", exc)
@@ -217,6 +228,7 @@ async def reload_knowledge(
         )
     call_changes, doc_changes = diff_knowledge(old.kb, new.kb)
     services.assistant = new  # the one atomic step: later updates see the new knowledge
+    services.sessions.checks = checks
     seconds = time.perf_counter() - started
     log.info(
         "knowledge reloaded in %.2f s: %d calls and %d documents changed",

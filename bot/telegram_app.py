@@ -34,7 +34,7 @@ from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
-from bot.eligibility import EligibilitySessions, load_checks
+from bot.eligibility import EligibilitySessions, facts_by_file, load_checks
 from bot.stores import open_storage
 from bot.transport import AiohttpRequest
 from handlers import calls, eligibility, errors, language, media, privacy, questions, start
@@ -490,7 +490,10 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # users' data
     store = open_storage(settings)
     sessions = EligibilitySessions(
-        load_checks(), store, assistant.clock, timedelta(hours=settings.dialog_ttl_hours)
+        load_checks(facts=facts_by_file(assistant.kb.calls)),
+        store,
+        assistant.clock,
+        timedelta(hours=settings.dialog_ttl_hours),
     )
     # Work the first users would otherwise wait for, done before polling starts.
     prepare_detection()

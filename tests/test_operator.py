@@ -7,7 +7,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -290,3 +290,43 @@ async def test_a_request_is_picked_up_by_the_next_scheduler_round(bot: OperatorB
     result = read_reload_result(data_dir, request_id)
     assert result is not None and result["ok"] is True
     assert not (data_dir / RELOAD_REQUEST).exists()
+
+
+async def test_a_reload_refreshes_the_eligibility_verdicts_numbers(
+    tmp_path: Path, kb: KnowledgeBase, checks: dict
+) -> None:
+    """An operator's corrected funding rate reaches the check's verdict after /reload."""
+    from bot.operator import reload_knowledge
+    from tests.test_reminders import MovingClock
+
+    clock = MovingClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    running = await start_operator_bot(tmp_path, kb, clock, checks)
+    try:
+
+        async def eligible_verdict(name: str) -> str:
+            chat = running.harness.driver(running.core.user(name, language_code="sv"))
+            await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
+            for answer in ("ja", "2", "ja", "Finland", "Sverige, Estland"):
+                await chat.send(answer)
+            await chat.click("Klar")
+            await chat.send("800 000")
+            await chat.send("två år")
+            await chat.click(chat.last_buttons[0])
+            await chat.click("Klar")
+            return chat.last_text.replace("\u00a0", " ")
+
+        assert "888 889" in await eligible_verdict("Before")  # total costs at the 90 % rate
+        (tmp_path / "facts").mkdir()
+        (tmp_path / "facts" / "rate.yaml").write_text(
+            "id: AMIF-2024-TF2-AG-THB\nfunding_rate:\n  rate: 0.75\n  basis:\n"
+            "    en: of the eligible costs\n    sv: av de stödberättigande kostnaderna\n"
+            "    fi: tukikelpoisista kustannuksista\n",
+            encoding="utf-8",
+        )
+        report = await reload_knowledge(running.harness.services)
+        assert report.ok, report.error
+        after = await eligible_verdict("After")
+        assert "1 066 667" in after and "888 889" not in after  # 800 000 at the 75 % rate
+    finally:
+        await running.harness.app.shutdown()
+        await running.harness.store.close()

@@ -752,6 +752,20 @@ def builtin_facts(folder: Path = FACTS_DIR) -> dict[str, CallFacts]:
     return {facts.path.stem: facts for facts in load_facts(folder)}
 
 
+def facts_by_file(calls: Iterable[CallFacts], folder: Path = FACTS_DIR) -> dict[str, CallFacts]:
+    """What a check's `facts:` names (a shipped facts file), as the knowledge now states it.
+
+    The knowledge merges the shipped facts with what ingest extracted and the operator's
+    corrections, by call id; a check gets the merged call, so a corrected deadline reaches
+    its verdict too.
+    """
+    by_id = {call.id.casefold(): call for call in calls}
+    return {
+        stem: by_id.get(facts.id.casefold(), facts)
+        for stem, facts in builtin_facts(folder).items()
+    }
+
+
 def load_checks(
     checks_dir: Path = CHECKS_DIR, *, facts: Mapping[str, CallFacts] | None = None
 ) -> dict[str, CheckSpec]:
