@@ -11,6 +11,7 @@ from typing import TextIO
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import (
+    OPTION_STOP,
     Ask,
     Back,
     Cancel,
@@ -51,6 +52,7 @@ CHECK_INTRO = N_(
     "words; type ? for help with a question, /back to change your last answer, /cancel to stop."
 )
 GOODBYE = N_("Goodbye!")
+STOP_HINT = N_("Type /stop to see the result now.")
 PROMPT = "> "
 # The terminal has one local user; its check is stored like a Telegram user's, under this key.
 TERMINAL_KEY = StorageKey(0, 0)
@@ -112,6 +114,14 @@ class TerminalChat:
             return t.gettext("Choose a language (type its number):") + "\n" + options
         if command in ("eligibility", "check"):
             return await self._eligibility(arg)
+        if command == "stop" and self.sessions is not None and self._asked is not None:
+            # After a failed criterion: the verdict now, the remaining questions left open.
+            asked = self._asked
+            pressed = await flow.press(
+                self.sessions, TERMINAL_KEY, asked.check, asked.step, OPTION_STOP, t
+            )
+            if isinstance(pressed, flow.Answered):
+                return self._render(pressed.step)
         if command in ("back", "cancel") and self.sessions is not None:
             event = Back() if command == "back" else Cancel()
             step = await self.sessions.handle(TERMINAL_KEY, event, t)
@@ -199,7 +209,8 @@ class TerminalChat:
         if isinstance(outcome, Invalid):
             return render_invalid(outcome, t)
         assert isinstance(outcome, Ask)
-        return render_ask(outcome, t)
+        text = render_ask(outcome, t)
+        return text + ("\n" + t.gettext(STOP_HINT) if outcome.can_stop else "")
 
     def _set_language(self, lang: str) -> str:
         self.lang = lang

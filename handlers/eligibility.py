@@ -16,6 +16,7 @@ from bot.eligibility import (
     OPTION_FINISH,
     OPTION_HELP,
     OPTION_RESTART,
+    OPTION_STOP,
     VERDICT_STEP,
     Ask,
     Back,
@@ -58,6 +59,7 @@ RESTART_LABEL = N_("Start over")
 CANCEL_LABEL = N_("Cancel")
 HELP_LABEL = N_("Help")
 DONE_LABEL = N_("Done")
+STOP_LABEL = N_("Stop here: see the result")
 CHOOSING = "choosing_check"
 # A typed call name counts as the choice for this long after "Which call do you want to check?".
 CHOOSE_SECONDS = 15 * 60
@@ -139,6 +141,9 @@ def render_step(
         rows = [[r[0] for r in rows]]  # yes / no / don't know side by side
     if ask.can_finish:
         rows.append([_button(t.gettext(DONE_LABEL), spec.id, ask.step, OPTION_FINISH)])
+    if ask.can_stop:
+        # A knock-out criterion just failed: the verdict is known, the rest is optional.
+        rows.append([_button(t.gettext(STOP_LABEL), spec.id, ask.step, OPTION_STOP)])
     controls = []
     if not ask.at_start:
         controls.append(_button(t.gettext(BACK_LABEL), spec.id, ask.step, OPTION_BACK))

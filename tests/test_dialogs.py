@@ -23,6 +23,7 @@ from bot.eligibility import (
     MSG_NEED_SELECTION,
     OPTION_BACK,
     OPTION_FINISH,
+    OPTION_STOP,
     Ask,
     Back,
     CallStatus,
@@ -858,8 +859,28 @@ def test_a_passing_or_open_answer_brings_no_feedback(thb: CheckSpec) -> None:
     assert isinstance(outcome, Ask)
     assert render_ask(outcome, translator("en")).startswith(
         "Not met: The applicant is a legal person.\nYour answer: No\n"
-        "The check goes on, so that you see every point at the end.\n\nStep 2 of 8"
+        "You can stop here and see the result, or go on to see every point at the end."
+        "\n\nStep 2 of 8"
     )
+    assert outcome.can_stop
+
+
+def test_after_a_failed_criterion_the_user_may_stop_and_see_the_verdict(thb: CheckSpec) -> None:
+    _, outcome = walk(thb, ["no"])
+    assert isinstance(outcome, Ask) and outcome.can_stop
+    done = next_step(thb, outcome.state, Pressed(outcome.step, OPTION_STOP), now=NOW)
+    assert isinstance(done, Done)
+    assert done.verdict.eligibility is not Eligibility.ELIGIBLE
+    # The stop is kept (a restart shows the verdict again) and Back undoes it.
+    again = next_step(thb, DialogState.from_json(done.state.to_json()), Show(), now=NOW)
+    assert isinstance(again, Done)
+    back = next_step(thb, done.state, Back(), now=NOW)
+    assert isinstance(back, Ask) and back.step == outcome.step
+    # With nothing failed yet, stopping is not offered, and a forged press changes nothing.
+    _, fine = walk(thb, ["yes"])
+    assert isinstance(fine, Ask) and not fine.can_stop
+    stale = next_step(thb, fine.state, Pressed(fine.step, OPTION_STOP), now=NOW)
+    assert isinstance(stale, Stale)
 
 
 def test_endless_button_presses_cannot_grow_the_stored_state_without_bound(

@@ -75,3 +75,19 @@ async def test_an_eligible_verdict_has_room_for_what_the_grant_means(tg: Harness
     assert "Resultat: behörig" in chat.last_text
     assert len(chat.last_text) < MAX_VERDICT and chat.last_text.count("✓") == 8
     assert "888 889" in chat.last_text.replace("\u00a0", " ")  # costs at the 90 % rate
+
+
+async def test_after_a_knock_out_the_user_can_stop_and_see_the_verdict(tg: Harness) -> None:
+    chat = tg.driver(tg.core.user("Stopp", language_code="sv"))
+    await chat.send(f"/eligibility {THB}")
+    await chat.send("nej")  # not a legal person: a knock-out
+    assert "Du kan sluta här och se resultatet" in chat.last_text
+    assert "Sluta här: se resultatet" in chat.last_buttons
+    await chat.click("Sluta här: se resultatet")
+    assert "Resultat: inte behörig" in chat.last_text
+    assert len(chat.last_text) < MAX_VERDICT
+    # Going on is still possible: the next answer is not offered a stop unless it fails too.
+    other = tg.driver(tg.core.user("Vidare", language_code="sv"))
+    await other.send(f"/eligibility {THB}")
+    await other.send("ja")
+    assert "Sluta här: se resultatet" not in other.last_buttons

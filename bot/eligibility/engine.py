@@ -74,6 +74,7 @@ from bot.eligibility.spec import (
     OPTION_FINISH,
     OPTION_HELP,
     OPTION_RESTART,
+    OPTION_STOP,
     UNSURE,
     VERDICT_STEP,
     YES,
@@ -126,6 +127,7 @@ def _ask(
         chosen = tuple(o.label for o in q.options if o.id in selected)
         notes.append(Message.of(MSG_SELECTED, options=Labels(chosen)))
     position = next(i for i, inst in enumerate(instances) if inst.id == current.id)
+    feedback = _feedback(spec, state, answers)
     total = max(len(instances), longest_path(spec, answers.done))
     return Ask(
         state=state,
@@ -137,11 +139,12 @@ def _ask(
         progress=Progress(position + 1, total),
         selected=selected,
         notes=tuple(notes),
-        feedback=_feedback(spec, state, answers),
+        feedback=feedback,
         help=Message(q.help, tuple(params.items())) if q.help else None,
         show_help=show_help,
         can_finish=q.collects,
         at_start=not state.log,
+        can_stop=bool(feedback),
     )
 
 
@@ -286,7 +289,7 @@ def _outcome(
     show_help: bool = False,
 ) -> Ask | Done:
     current, instances = current_instance(spec, answers)
-    if current is None:
+    if current is None or answers.stopped:
         return Done(state, evaluate(spec, state, now))
     return _ask(spec, state, answers, current, instances, show_help=show_help)
 
@@ -409,6 +412,11 @@ def next_step(
             return Stale(current)
         if event.option == OPTION_HELP:
             return _outcome(spec, state, answers, now, show_help=True)
+        if event.option == OPTION_STOP:
+            if not (isinstance(current, Ask) and current.can_stop):
+                return Stale(current)
+            stopped = replace(state, log=(*state.log, Entry(current.step, "stop")))
+            return _after(spec, stopped, now)
         event = _control_event(event)
     command = parse_command(event.text) if isinstance(event, Typed) else None
     if command is Command.HELP:
@@ -449,7 +457,7 @@ def _dispatch(
 
 
 # The buttons every step has; each stands for an event (Help only shows the help text).
-_CONTROL_BUTTONS = (OPTION_BACK, OPTION_RESTART, OPTION_CANCEL, OPTION_HELP)
+_CONTROL_BUTTONS = (OPTION_BACK, OPTION_RESTART, OPTION_CANCEL, OPTION_HELP, OPTION_STOP)
 # Typed commands that are events of their own (/help and "done" are decided before).
 _COMMAND_EVENTS: dict[Command, Event] = {
     Command.BACK: Back(),

@@ -78,6 +78,8 @@ class Ask:
     show_help: bool = False
     can_finish: bool = False
     at_start: bool = False
+    # The answer just given fails a criterion: the user may stop and see the verdict now.
+    can_stop: bool = False
 
 
 @dataclass(frozen=True)

@@ -239,23 +239,28 @@ def render_verdict_summary(
     sources = list(dict.fromkeys(c.source for c in verdict.criteria))
     open_points = [c for c in verdict.criteria if c.result is not Result.PASS]
     open_points.sort(key=lambda c: c.result is not Result.FAIL)
-    for c in open_points:
-        lines += ["", f"{_MARKS[c.result]} {render_message(c.requirement, t)}"]
-        lines += [f"   {render_message(d, t)}" for d in c.details if d.msgid != MSG_DETAIL_ANSWER]
-        for extra in (c.fix, c.advice):
-            if extra is not None:
-                text = render_message(extra, t)
-                lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
-        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+    # Each point in full while the summary fits a phone screen; when it would not (many open
+    # points, e.g. after stopping at a knock-out), open points shrink to one line, then
+    # failures to what to do. The full detail is one button away.
     passes = [c for c in verdict.criteria if c.result is Result.PASS]
-    if passes:
-        lines.append("")
-        lines += [f"{_MARKS[Result.PASS]} {t.gettext(c.clause)}" for c in passes]
-    ending = [
+    passed = [""] + [f"{_MARKS[Result.PASS]} {t.gettext(c.clause)}" for c in passes]
+    closing = [
         "",
         _sources_line(sources, names, t),
         t.gettext(MSG_SHORT_FOOTER).format(date=t.format_date(verdict.checked_on)),
     ]
+    for compact in ((), (Result.UNKNOWN,), (Result.UNKNOWN, Result.FAIL)):
+        points = [
+            line
+            for c in open_points
+            for line in _point_lines(c, sources, t, short=c.result in compact)
+        ]
+        if len("\n".join([*lines, *points, *passed, *closing])) <= SUMMARY_CHARS:
+            break
+    lines += points
+    if passes:
+        lines += passed
+    ending = closing
     # Notes (what the grant means in costs, whom to ask) go in while the summary stays short.
     notes: list[str] = []
     for note in verdict.notes:
@@ -266,6 +271,23 @@ def render_verdict_summary(
     if notes:
         lines += ["", *notes]
     return "\n".join(lines + ending)
+
+
+def _point_lines(c: Criterion, sources: list[str], t: Translator, *, short: bool) -> list[str]:
+    """A failed or open point: in full (details, what to do, source) or in one line."""
+    lines = [""] if not short or c.result is Result.FAIL else []
+    lines.append(f"{_MARKS[c.result]} {render_message(c.requirement, t)}")
+    if short and c.result is not Result.FAIL:
+        return lines
+    if not short:
+        lines += [f"   {render_message(d, t)}" for d in c.details if d.msgid != MSG_DETAIL_ANSWER]
+    for extra in (c.fix, c.advice):
+        if extra is not None:
+            text = render_message(extra, t)
+            lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
+    if not short:
+        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+    return lines
 
 
 def _result_line(verdict: Verdict, t: Translator) -> str:

@@ -15,6 +15,8 @@ from bot.eligibility.state import DialogState, Entry, Value
 class Answers:
     done: dict[str, Value] = field(default_factory=dict)
     pending: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The user stopped after a failed criterion: the verdict now, the questions left open.
+    stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ def _apply(answers: Answers, question: Question, entry: Entry) -> None:
         )
     elif entry.op == "finish":
         answers.done[entry.step] = answers.pending.pop(entry.step, ())
+    elif entry.op == "stop":
+        answers.stopped = True
 
 
 def _toggled(question: Question, selected: tuple[str, ...], option_id: str) -> tuple[str, ...]:
@@ -133,6 +137,8 @@ def _valid_entry(question: Question, entry: Entry) -> bool:
         return (
             question.type is QuestionType.MULTI and isinstance(v, str) and bool(question.option(v))
         )
+    if entry.op == "stop":
+        return True
     return entry.op == "finish" and question.collects
 
 
@@ -143,6 +149,7 @@ def replay(spec: CheckSpec, state: DialogState) -> tuple[DialogState, Answers]:
         current, _ = current_instance(spec, answers)
         if (
             current is None
+            or answers.stopped  # nothing comes after a stop
             or entry.step != current.id
             or not _valid_entry(current.question, entry)
         ):

@@ -19,8 +19,10 @@ OPTION_BACK = "bk"
 OPTION_RESTART = "rs"
 OPTION_CANCEL = "cx"
 OPTION_HELP = "hp"
+# After an answer that fails a criterion: stop and see the verdict (the rest stays open).
+OPTION_STOP = "sp"
 CONTROL_OPTIONS = frozenset(
-    {OPTION_FINISH, OPTION_BACK, OPTION_RESTART, OPTION_CANCEL, OPTION_HELP}
+    {OPTION_FINISH, OPTION_BACK, OPTION_RESTART, OPTION_CANCEL, OPTION_HELP, OPTION_STOP}
 )
 YES, NO, UNSURE = "y", "n", "u"
 # The step id buttons under a verdict carry (Back from the verdict returns to the last question).
