@@ -492,21 +492,7 @@ def load_facts(
     folder: Path = BUILTIN_FACTS_DIR, source_ids: set[str] | None = None
 ) -> list[CallFacts]:
     """Load every *.yaml facts file in folder; ids unique; sources must name known documents."""
-    calls: list[CallFacts] = []
-    seen: dict[str, Path] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        facts = load_facts_file(path)
-        if facts.id in seen:
-            raise KnowledgeError(
-                f"{path}: field 'id': '{facts.id}' is already used by {seen[facts.id]}"
-            )
-        seen[facts.id] = path
-        if source_ids is not None:
-            for name, doc in [("source", facts.source), *facts.field_sources.items()]:
-                if doc not in source_ids:
-                    raise KnowledgeError(f"{path}: field '{name}': unknown document id '{doc}'")
-        calls.append(facts)
-    return calls
+    return load_layered_facts(folder, None, None, source_ids)
 
 
 # What names a call rather than stating a fact about it: an extracted file for a call we already

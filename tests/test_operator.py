@@ -297,6 +297,7 @@ async def test_a_reload_refreshes_the_eligibility_verdicts_numbers(
 ) -> None:
     """An operator's corrected funding rate reaches the check's verdict after /reload."""
     from bot.operator import reload_knowledge
+    from tests.support.checks import eligible_thb_in_swedish
     from tests.test_reminders import MovingClock
 
     clock = MovingClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
@@ -305,15 +306,7 @@ async def test_a_reload_refreshes_the_eligibility_verdicts_numbers(
 
         async def eligible_verdict(name: str) -> str:
             chat = running.harness.driver(running.core.user(name, language_code="sv"))
-            await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
-            for answer in ("ja", "2", "ja", "Finland", "Sverige, Estland"):
-                await chat.send(answer)
-            await chat.click("Klar")
-            await chat.send("800 000")
-            await chat.send("två år")
-            await chat.click(chat.last_buttons[0])
-            await chat.click("Klar")
-            return chat.last_text.replace("\u00a0", " ")
+            return (await eligible_thb_in_swedish(chat)).replace("\u00a0", " ")
 
         assert "888 889" in await eligible_verdict("Before")  # total costs at the 90 % rate
         (tmp_path / "facts").mkdir()

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver
+from tests.support.checks import eligible_thb_in_swedish
 
 THB = "AMIF-2024-TF2-AG-THB"
 WORDS = {
@@ -64,14 +65,7 @@ async def test_full_details_are_one_press_away(tg: Harness, lang: str) -> None:
 
 async def test_an_eligible_verdict_has_room_for_what_the_grant_means(tg: Harness) -> None:
     chat = tg.driver(tg.core.user("Ok", language_code="sv"))
-    await chat.send(f"/eligibility {THB}")
-    for answer in ("ja", "2", "ja", "Finland", "Sverige, Estland"):
-        await chat.send(answer)
-    await chat.click("Klar")
-    await chat.send("800 000")
-    await chat.send("två år")
-    await chat.click(chat.last_buttons[0])
-    await chat.click("Klar")
+    await eligible_thb_in_swedish(chat)
     assert "Resultat: behörig" in chat.last_text
     assert len(chat.last_text) < MAX_VERDICT and chat.last_text.count("✓") == 8
     assert "888 889" in chat.last_text.replace("\u00a0", " ")  # costs at the 90 % rate
