@@ -4,13 +4,16 @@ Why: one Python process runs on one core, and at a deadline rush the bot is CPU-
 about 4-5 ms of CPU per update, most of it inside PTB (building Update and Message objects, the
 Bot API calls) rather than in our handlers (benchmarks/bench_bot.py, "cpu/upd").
 
-How (BOT_WORKERS, default one per CPU up to 4; 1 keeps the single-process bot):
+How (BOT_WORKERS, default one per CPU up to 4; 1 is one worker behind the same main process):
 - The main process loads the knowledge and forks the workers, which share the loaded, frozen
   objects copy-on-write instead of loading them again.
 - It then only takes updates from Telegram (long polling, or the webhook with its secret) and
   passes each one, as its JSON, to the worker that owns the update's user: user id modulo the
   number of workers (the chat id when an update has no user). Parsing into Update objects, the
   handlers, SQLite and the replies all happen in the workers.
+- Before an update is confirmed to Telegram (the next getUpdates' offset, or the webhook's
+  200) it is committed to the durable inbox (bot/inbox.py); the worker marks it done once it
+  is handled, and at start-up the main process first routes what the inbox still holds.
 - A worker is the same PTB Application as the single-process bot (bot.telegram_app), built
   without an Updater: its updates go into app.update_queue and through the same processing.
 
