@@ -9,12 +9,20 @@ import sqlite3
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
 from bot.inbox import open_inbox
+from bot.webhook import SECRET_HEADER
 from bot.workers import MAX_LINE_BYTES, Router
-from tests.conftest import bot_environment, server_settings, start_bot_process
+from tests.conftest import (
+    bot_environment,
+    free_loopback_port,
+    server_settings,
+    start_bot_process,
+    wait_for_listener,
+)
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 from tests.support.postgres import run_database, server_url
 
@@ -141,3 +149,60 @@ async def test_the_main_process_drains_the_inbox_first_and_routes_a_redelivery_o
         await inbox.open(migrate=False)
         assert len(await inbox.pending()) == 4
         await inbox.close()
+
+
+async def test_updates_answered_200_by_the_webhook_survive_a_sigkill(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    count = 150
+    users = [core.user(f"Hook{n}", user_id=9_400_000 + n) for n in range(count)]
+    port = free_loopback_port()
+    hook = f"http://127.0.0.1:{port}/tg"
+    data, log = tmp_path / "data", tmp_path / "bot.log"
+
+    def answered() -> Counter[int]:
+        return Counter(m.chat_id for m in core.sent() if m.chat_id >= 9_400_000)
+
+    async def start() -> asyncio.subprocess.Process:
+        env = bot_environment(
+            core,
+            server,
+            data,
+            WEBHOOK_URL="https://amif-bot.example.org/tg",
+            WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port),
+            WEBHOOK_SECRET="s3cret",
+            BOT_WORKERS="2",
+        )
+        with log.open("ab") as out:
+            process = await start_bot_process(env, stdout=out, stderr=out)
+        await wait_for_listener(port, 60)
+        return process
+
+    async with FakeTelegramServer(core) as server:
+        process = await start()
+        headers = {SECRET_HEADER: "s3cret"}
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            posts = [
+                client.post(hook, json=core.text_update(QUESTION, user=user), headers=headers)
+                for user in users
+            ]
+            statuses = [response.status_code for response in await asyncio.gather(*posts)]
+        assert statuses == [200] * count
+        # Every one confirmed to Telegram, most not answered yet: SIGKILL now.
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        in_flight = count - len(answered())
+        assert in_flight >= 100, in_flight
+        process = await start()
+        try:
+            everyone = await core.wait_until(lambda: len(answered()) == count, 120)
+            twice = sum(1 for n in answered().values() if n > 1)
+            print(
+                f"webhook: {in_flight} of {count} answered 200 and in flight at the SIGKILL; "
+                f"lost {count - len(answered())}, answered twice {twice}"
+            )
+            assert everyone, log.read_text()[-3000:]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 40)
+    assert process.returncode == 0
