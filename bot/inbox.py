@@ -218,33 +218,54 @@ class PostgresInbox:
     def __init__(self, url: str) -> None:
         self.url = url
         self._conn: AsyncConnection[Any] | None = None
+        self._open = False
         self._lock = asyncio.Lock()
 
     async def open(self, *, migrate: bool = True) -> None:
         """Connect (after the store's own opening has migrated, unless told not)."""
-        if self._conn is not None:
+        if self._open:
             return
-        from psycopg import AsyncConnection
-
-        from bot.storage_pg import CONNECT_TIMEOUT_S, PostgresStorage
+        from bot.storage_pg import PostgresStorage
 
         if migrate:
             async with PostgresStorage(self.url):
                 pass
-        self._conn = await AsyncConnection.connect(
+        self._conn = await self._connect()
+        self._open = True
+
+    async def _connect(self) -> AsyncConnection[Any]:
+        from psycopg import AsyncConnection
+
+        from bot.storage_pg import CONNECT_TIMEOUT_S
+
+        return await AsyncConnection.connect(
             self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT_S)
         )
 
     async def close(self) -> None:
         """Close the connection."""
+        self._open = False
         conn, self._conn = self._conn, None
         if conn is not None:
             await conn.close()
 
-    def _connection(self) -> AsyncConnection[Any]:
-        if self._conn is None:
-            raise RuntimeError("the inbox is not open")
-        return self._conn
+    async def _execute(self, query: str, params: Sequence[Any] = ()) -> tuple[list[Any], int]:
+        """One autocommitted statement: its rows and row count; a broken connection is renewed."""
+        import psycopg
+
+        async with self._lock:
+            if not self._open:
+                raise RuntimeError("the inbox is not open")
+            if self._conn is None or self._conn.closed:
+                self._conn = await self._connect()  # after a restart of the server
+            try:
+                cursor = await self._conn.execute(query, params)
+                rows = await cursor.fetchall() if cursor.description else []
+            except psycopg.OperationalError:
+                conn, self._conn = self._conn, None
+                await conn.close()
+                raise
+            return list(rows), int(cursor.rowcount)
 
     async def add(self, updates: Sequence[Update]) -> list[Update]:
         """Commit the updates in one statement; return those not already in the inbox."""
@@ -252,32 +273,27 @@ class PostgresInbox:
             return []
         rows = _rows(updates, datetime.now(UTC))
         columns = [list(column) for column in zip(*rows, strict=True)]
-        async with self._lock:
-            cursor = await self._connection().execute(
-                "INSERT INTO inbox (update_id, user_id, chat_id, body, received_at)"
-                " SELECT u, p, c, b::json, r FROM unnest("
-                "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[]"
-                ") AS t(u, p, c, b, r) ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
-                columns,
-            )
-            added = {int(row[0]) for row in await cursor.fetchall()}
-        return [update for update in updates if int(update["update_id"]) in added]
+        added, _ = await self._execute(
+            "INSERT INTO inbox (update_id, user_id, chat_id, body, received_at)"
+            " SELECT u, p, c, b::json, r FROM unnest("
+            "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[]"
+            ") AS t(u, p, c, b, r) ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            columns,
+        )
+        ids = {int(row[0]) for row in added}
+        return [update for update in updates if int(update["update_id"]) in ids]
 
     async def pending(self) -> list[dict[str, Any]]:
         """Every update not yet handled, in update_id order."""
-        async with self._lock:
-            cursor = await self._connection().execute(
-                "SELECT body::text FROM inbox WHERE body IS NOT NULL ORDER BY update_id"
-            )
-            rows = await cursor.fetchall()
+        rows, _ = await self._execute(
+            "SELECT body::text FROM inbox WHERE body IS NOT NULL ORDER BY update_id"
+        )
         return [json.loads(row[0]) for row in rows]
 
     async def done(self, update_ids: Sequence[int]) -> None:
         """Mark handled: the ids and the update's content are cleared."""
-        if not update_ids:
-            return
-        async with self._lock:
-            await self._connection().execute(
+        if update_ids:
+            await self._execute(
                 "UPDATE inbox SET user_id = NULL, chat_id = NULL, body = NULL"
                 " WHERE update_id = ANY(%s)",
                 (list(update_ids),),
@@ -285,9 +301,8 @@ class PostgresInbox:
 
     async def prune(self, older_than: timedelta = DONE_KEPT) -> int:
         """Delete done rows received more than older_than ago; return how many."""
-        async with self._lock:
-            cursor = await self._connection().execute(
-                "DELETE FROM inbox WHERE body IS NULL AND received_at < %s",
-                (datetime.now(UTC) - older_than,),
-            )
-        return int(cursor.rowcount)
+        _, count = await self._execute(
+            "DELETE FROM inbox WHERE body IS NULL AND received_at < %s",
+            (datetime.now(UTC) - older_than,),
+        )
+        return count

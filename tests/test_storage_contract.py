@@ -241,6 +241,27 @@ async def test_forget_deletes_the_users_pending_updates(backend: str, clock: Clo
         await inbox.close()
 
 
+async def test_the_postgresql_inbox_reconnects_after_its_connection_is_killed(
+    pg_url: str,
+) -> None:
+    inbox = PostgresInbox(pg_url)
+    await inbox.open()
+    try:
+        await inbox.add([text_update(1, 5, "before")])
+        # A server restart or a failover ends every session; the main process must go on.
+        raw_rows(
+            pg_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        with pytest.raises(psycopg.OperationalError):
+            await inbox.add([text_update(2, 5, "refused")])
+        assert await inbox.add([text_update(2, 5, "again")]) != []
+        assert [u["update_id"] for u in await inbox.pending()] == [1, 2]
+    finally:
+        await inbox.close()
+
+
 # --- schema and migrations ---
 
 
