@@ -12,8 +12,11 @@ keeps only update_id and received_at, so that a late re-delivery is still recogn
 process prunes done rows after DONE_KEPT. /mydata leaves the inbox out: a user's rows there
 live only until their updates are handled, and the /mydata request itself is one of them.
 
-Both engines have one table of the same shape (migration 4). Nothing in the inbox is tied to
-one process: replicas sharing a PostgreSQL database can add to it and claim from it later.
+Both engines have one table of the same shape (migration 4). Nothing in a row is tied to one
+process, so replicas sharing a PostgreSQL database can all add to it (the primary key makes a
+re-delivery to another replica a no-op). What several replicas still need: a claim on a pending
+row (who handles it, until when; `FOR UPDATE SKIP LOCKED`), so that one replica's start-up does
+not take over the rows another live replica is handling.
 """
 
 from __future__ import annotations
