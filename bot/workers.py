@@ -240,10 +240,7 @@ class Worker:
             if app.running:
                 await app.stop()  # handles what is queued and waits for running handlers
             if marking is not None:
-                marking.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await marking
-                await marks.flush()
+                await marks.stop(marking)
             await inbox.close()
             if app.post_stop is not None:
                 await app.post_stop(app)
@@ -288,6 +285,7 @@ class DoneMarks:
         self.inbox = inbox
         self.ids: list[int] = []
         self.wake = asyncio.Event()
+        self.closing = False
         self.marked = 0
 
     def handled(self, update: object) -> None:
@@ -303,10 +301,18 @@ class DoneMarks:
 
     async def run(self) -> None:
         """Write the marks as they come: what arrives during one write goes in the next."""
-        while True:
+        while not self.closing:
             await self.wake.wait()
             self.wake.clear()
             await self.flush()
+
+    async def stop(self, running: asyncio.Future[None]) -> None:
+        """End run() after its current write (never cancelled midway) and write the rest."""
+        # Cancelling a write that waits for the inbox's thread would drop its ids unwritten.
+        self.closing = True
+        self.wake.set()
+        await running
+        await self.flush()
 
     async def flush(self) -> None:
         """Write the marks gathered so far."""
