@@ -42,7 +42,7 @@ class Settings:
     dialog_ttl_hours: float = 72.0
     store_questions: bool = False
     log_level: str = "INFO"
-    # Processes that handle updates (bot/workers.py); 1 runs the whole bot in one process.
+    # Processes that handle updates behind the main process (bot/workers.py).
     workers: int = 1
     # postgresql://... selects PostgreSQL (bot/storage_pg.py); None keeps SQLite in data_dir.
     # Not in repr: it may hold a password.

@@ -122,7 +122,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Questions kept before have no asker: no /forget could ever find them.
         "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
     ),
+    (
+        # The durable update inbox (bot/inbox.py): an update is committed here before it is
+        # confirmed to Telegram. body is the raw update until it is handled; done rows keep
+        # only update_id and received_at (to recognise a re-delivery) until they are pruned.
+        """CREATE TABLE inbox (
+               update_id   INTEGER PRIMARY KEY,
+               user_id     INTEGER,
+               chat_id     INTEGER,
+               body        TEXT,
+               received_at TEXT NOT NULL
+           )""",
+        "CREATE INDEX inbox_by_user ON inbox (user_id)",
+        "CREATE INDEX inbox_by_age ON inbox (received_at)",
+    ),
 )
+# Tables with a user_id that /mydata leaves out, and why: a user's rows in the inbox live only
+# until their updates are handled (the /mydata request itself is one of them); /forget deletes
+# them like every other table's.
+NOT_EXPORTED = frozenset({"inbox"})
 SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 ALL_CALLS = "*"
@@ -575,6 +593,8 @@ class SQLiteStorage:
         """{"user_id": id, <table>: [rows], ...} for every table (dialog states decoded)."""
         export: dict[str, Any] = {"user_id": user_id}
         for table in await self._user_tables():
+            if table in NOT_EXPORTED:
+                continue
             rows = await self._fetchall(
                 f'SELECT * FROM "{table}" WHERE user_id = ? ORDER BY rowid', (user_id,)
             )

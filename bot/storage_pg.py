@@ -35,6 +35,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from bot.storage import (
     COUNT_FLUSH_SECONDS,
+    NOT_EXPORTED,
     AnswerRecord,
     ItemVotes,
     ReminderKey,
@@ -133,6 +134,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX questions_by_user ON questions (user_id)",
         "CREATE INDEX questions_by_age ON questions (asked_at)",
         "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
+    ),
+    (
+        # As SQLite's step 4: the durable update inbox (bot/inbox.py), shared by replicas.
+        """CREATE TABLE inbox (
+               update_id   BIGINT PRIMARY KEY,
+               user_id     BIGINT,
+               chat_id     BIGINT,
+               body        JSON,
+               received_at TIMESTAMPTZ NOT NULL
+           )""",
+        "CREATE INDEX inbox_by_user ON inbox (user_id)",
+        "CREATE INDEX inbox_by_age ON inbox (received_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -353,6 +366,8 @@ class PostgresStorage:
         """{"user_id": id, <table>: [rows], ...} for every table, in SQLite's text forms."""
         export: dict[str, Any] = {"user_id": user_id}
         for table in await self._user_tables():
+            if table in NOT_EXPORTED:
+                continue
             query = sql.SQL("SELECT * FROM {} WHERE user_id = %s").format(sql.Identifier(table))
             async with self._connections.connection() as conn:
                 cursor = await conn.execute(query, (user_id,))
@@ -788,6 +803,12 @@ COPIED_TABLES: dict[
         lambda r: (r["user_id"], _when(r["asked_at"]), r["lang"], r["question"]),
         # A kept question has no key of its own; one asked twice in the same instant is one.
         ("user_id", "asked_at", "question"),
+    ),
+    # Updates not yet handled are handled by the bot on PostgreSQL; done rows are copied too.
+    "inbox": (
+        ("update_id", "user_id", "chat_id", "body", "received_at"),
+        lambda r: (r["update_id"], r["user_id"], r["chat_id"], r["body"], _when(r["received_at"])),
+        ("update_id",),
     ),
     "daily_counts": (
         ("day", "metric", "count"),

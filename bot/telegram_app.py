@@ -247,6 +247,8 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self._noticed: dict[int, float] = {}
         self.dropped = 0
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        # Called with each update once it is handled (or dropped): the worker's inbox marking.
+        self.on_done: Callable[[object], None] | None = None
 
     def _admit(self, user_id: int) -> bool:
         now = time.monotonic()
@@ -262,6 +264,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Process one update under its chat's lock, unless its sender is flooding."""
+        await self._process(update, coroutine)  # a cancelled one is not done
+        if self.on_done is not None:
+            self.on_done(update)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = 0
         if isinstance(update, Update):
             if update.effective_chat is not None:
@@ -514,7 +521,9 @@ def run_bot(settings: Settings) -> int:
         return 2
     services = create_services(settings)
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    if settings.workers > 1 and hasattr(os, "fork"):
+    if hasattr(os, "fork"):
+        # BOT_WORKERS=1 too: one worker behind the same main process, so that every update
+        # goes through the durable inbox (PTB's Updater confirms updates before handling).
         from bot.workers import run_workers  # imports this module
 
         return run_workers(settings, services, settings.workers)

@@ -96,7 +96,8 @@ def webhook_app(secret: str, path: str, deliver: Deliver) -> web.Application:
         try:
             await deliver(update)
         except ConnectionError:
-            # Its worker died: the bot is stopping, and Telegram sends the update again.
+            # Not committed to the inbox, or its worker died (the bot is stopping): not a 200,
+            # so Telegram sends the update again.
             return web.Response(status=503)
         return web.Response()
 

@@ -4,13 +4,16 @@ Why: one Python process runs on one core, and at a deadline rush the bot is CPU-
 about 4-5 ms of CPU per update, most of it inside PTB (building Update and Message objects, the
 Bot API calls) rather than in our handlers (benchmarks/bench_bot.py, "cpu/upd").
 
-How (BOT_WORKERS, default one per CPU up to 4; 1 keeps the single-process bot):
+How (BOT_WORKERS, default one per CPU up to 4; 1 is one worker behind the same main process):
 - The main process loads the knowledge and forks the workers, which share the loaded, frozen
   objects copy-on-write instead of loading them again.
 - It then only takes updates from Telegram (long polling, or the webhook with its secret) and
   passes each one, as its JSON, to the worker that owns the update's user: user id modulo the
   number of workers (the chat id when an update has no user). Parsing into Update objects, the
   handlers, SQLite and the replies all happen in the workers.
+- Before an update is confirmed to Telegram (the next getUpdates' offset, or the webhook's
+  200) it is committed to the durable inbox (bot/inbox.py); the worker marks it done once it
+  is handled, and at start-up the main process first routes what the inbox still holds.
 - A worker is the same PTB Application as the single-process bot (bot.telegram_app), built
   without an Updater: its updates go into app.update_queue and through the same processing.
 
@@ -57,8 +60,9 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
+from bot.inbox import Inbox, open_inbox
 from bot.operator import OperatorFeatures
-from bot.telegram_app import build_application, new_event_loop
+from bot.telegram_app import FairUpdateProcessor, build_application, new_event_loop
 from bot.transport import AiohttpRequest
 from bot.webhook import serve_webhook
 from handlers.admin import features_of
@@ -80,6 +84,8 @@ STOP_GRACE_S = 30.0
 # How long after a worker's end a stop signal to the main process still counts as the reason.
 SIGNAL_SKEW_S = 2.0
 RELOAD = b'{"c":"reload"}\n'
+# How often the main process deletes the inbox's done rows that are old enough.
+PRUNE_EVERY_S = 600.0
 PR_SET_PDEATHSIG = 1
 
 # Called in each worker with its Application before it starts (the benchmark's probes).
@@ -211,12 +217,20 @@ class Worker:
         follows: set[asyncio.Task[Any]] = set()
         # The order of Application.run_polling: initialize, post_init, start ... stop,
         # post_stop, shutdown, post_shutdown.
+        inbox = open_inbox(self.services.settings)
+        marks = DoneMarks(inbox)
+        marking: asyncio.Future[None] | None = None
         await app.initialize()
         try:
             if app.post_init is not None:
-                await app.post_init(app)
+                await app.post_init(app)  # opens the store, which migrates: the inbox exists
+            await inbox.open(migrate=False)
+            processor = app.update_processor
+            if isinstance(processor, FairUpdateProcessor):
+                processor.on_done = marks.handled
+            marking = asyncio.ensure_future(marks.run())
             await app.start()
-            feeding = asyncio.ensure_future(self._feed(app, features, reader, follows))
+            feeding = asyncio.ensure_future(self._feed(app, features, reader, follows, marks))
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, feeding.cancel)
@@ -225,6 +239,9 @@ class Worker:
         finally:
             if app.running:
                 await app.stop()  # handles what is queued and waits for running handlers
+            if marking is not None:
+                await marks.stop(marking)
+            await inbox.close()
             if app.post_stop is not None:
                 await app.post_stop(app)
             if follows:
@@ -241,9 +258,11 @@ class Worker:
         features: OperatorFeatures,
         reader: asyncio.StreamReader,
         follows: set[asyncio.Task[Any]],
+        marks: DoneMarks,
     ) -> None:
         """Put each update from the main process into the Application's queue, until the end."""
         while line := await reader.readline():
+            message: Any = None
             try:
                 message = json.loads(line)
                 if "u" in message:
@@ -254,6 +273,58 @@ class Worker:
                     task.add_done_callback(follows.discard)
             except Exception as exc:  # one malformed update must not stop the worker
                 log.warning("worker %d skipped an update: %s", self.index, type(exc).__name__)
+                update = message.get("u") if isinstance(message, dict) else None
+                if isinstance(update, dict) and isinstance(update.get("update_id"), int):
+                    marks.add(update["update_id"])  # or it would come back at every start
+
+
+class DoneMarks:
+    """Update ids a worker has handled, marked done in the inbox in batches by one task."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.ids: list[int] = []
+        self.wake = asyncio.Event()
+        self.closing = False
+        self.marked = 0
+
+    def handled(self, update: object) -> None:
+        """The update processor's hook: this update is handled (its writes are committed)."""
+        update_id = getattr(update, "update_id", None)
+        if isinstance(update_id, int):
+            self.add(update_id)
+
+    def add(self, update_id: int) -> None:
+        """Mark update_id done at the next write."""
+        self.ids.append(update_id)
+        self.wake.set()
+
+    async def run(self) -> None:
+        """Write the marks as they come: what arrives during one write goes in the next."""
+        while not self.closing:
+            await self.wake.wait()
+            self.wake.clear()
+            await self.flush()
+
+    async def stop(self, running: asyncio.Future[None]) -> None:
+        """End run() after its current write (never cancelled midway) and write the rest."""
+        # Cancelling a write that waits for the inbox's thread would drop its ids unwritten.
+        self.closing = True
+        self.wake.set()
+        await running
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Write the marks gathered so far."""
+        ids, self.ids = self.ids, []
+        if not ids:
+            return
+        try:
+            await self.inbox.done(ids)
+            self.marked += len(ids)
+        except Exception as exc:
+            # Left pending, they are handled again after a restart (dialogs skip a repeat).
+            log.warning("%d inbox rows not marked done: %s", len(ids), type(exc).__name__)
 
 
 # --- the main process ------------------------------------------------------------------------
@@ -269,8 +340,10 @@ class Router:
         pids: list[int],
         on_ready: Callable[[], None] | None = None,
         poll_timeout: int = POLL_TIMEOUT_S,
+        inbox: Inbox | None = None,
     ) -> None:
         self.settings = settings
+        self.inbox: Inbox = inbox if inbox is not None else open_inbox(settings)
         self.poll_timeout = poll_timeout
         self.channels = channels
         self.pids = pids
@@ -306,7 +379,11 @@ class Router:
             watchers.append(loop.create_task(self._watch(index, reader)))
         bot = Bot(self.settings.token or "", **_urls(self.settings), request=AiohttpRequest(4))
         status = 0
+        pruning: asyncio.Task[None] | None = None
         try:
+            await self.inbox.open()
+            await self._drain_inbox()
+            pruning = loop.create_task(self._prune_forever())
             await bot.initialize()
             if self.settings.webhook_url:
                 status = await self._webhook(bot)
@@ -325,8 +402,15 @@ class Router:
             if not self.stop.is_set():
                 log.error("a worker's channel broke; stopping the bot so it is restarted")
                 self.failed = True
+        except Exception as exc:
+            # The inbox's database cannot be opened or read (the data directory was checked).
+            log.error("the update inbox failed: %s: %s; stopping", type(exc).__name__, exc)
+            status = 1
         finally:
             self.stop.set()  # from here on, a worker's end is expected
+            if pruning is not None:
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
             for writer in self.writers:
                 writer.close()
             for writer in self.writers:
@@ -339,10 +423,30 @@ class Router:
             await asyncio.gather(*watchers, return_exceptions=True)
             with contextlib.suppress(TelegramError):
                 await bot.shutdown()
+            with contextlib.suppress(Exception):
+                await self.inbox.close()
         if self.failed:
             status = 1
         log.info("stopped after routing %d updates to %d workers", self.routed, len(self.pids))
         return status
+
+    async def _drain_inbox(self) -> None:
+        """Hand the updates the inbox still holds (a previous run's) to the workers, in order."""
+        pending = await self.inbox.pending()
+        if pending:
+            log.info("handing %d updates from the inbox to the workers", len(pending))
+        for update in pending:
+            self.dispatch(update)
+        await self.drained()
+
+    async def _prune_forever(self) -> None:
+        """Delete the inbox's old done rows now and then."""
+        while True:
+            try:
+                await self.inbox.prune()
+            except Exception as exc:
+                log.warning("pruning the inbox failed: %s", type(exc).__name__)
+            await asyncio.sleep(PRUNE_EVERY_S)
 
     async def _watch(self, index: int, reader: asyncio.StreamReader) -> None:
         """Messages from one worker; its channel's end means it is gone."""
@@ -404,14 +508,30 @@ class Router:
                     await self._pause(delay)
                     delay = min(RETRY_MAX_S, delay * 2)
                     continue
-                delay = RETRY_FIRST_S
                 confirmed = asked  # a getUpdates with an offset confirms what came before it
-                if isinstance(updates, list):
-                    for update in updates:
-                        if isinstance(update, dict) and isinstance(update.get("update_id"), int):
-                            offset = max(offset, update["update_id"] + 1)
-                            self.dispatch(update)
-                    await self.drained()
+                taken = [
+                    update
+                    for update in (updates if isinstance(updates, list) else [])
+                    if isinstance(update, dict) and isinstance(update.get("update_id"), int)
+                ]
+                try:
+                    # Committed before the next getUpdates (whose offset confirms them).
+                    new = await self.inbox.add(taken)
+                except Exception as exc:
+                    log.warning(
+                        "the inbox refused updates (%s); retrying in %.0f s",
+                        type(exc).__name__,
+                        delay,
+                    )
+                    await self._pause(delay)
+                    delay = min(RETRY_MAX_S, delay * 2)
+                    continue
+                delay = RETRY_FIRST_S
+                for update in taken:
+                    offset = max(offset, update["update_id"] + 1)
+                for added in new:  # one already in the inbox was routed when it was added
+                    self.dispatch(added)
+                await self.drained()
             if offset != confirmed:
                 # As PTB's Updater does at a stop: confirm the updates already handed to the
                 # workers, or Telegram would deliver them again after a restart.
@@ -438,7 +558,14 @@ class Router:
         )
 
         async def deliver(update: dict[str, Any]) -> None:
-            self.dispatch(update)
+            # Committed before the 200; Telegram sends it again after any other answer.
+            try:
+                new = await self.inbox.add([update])
+            except Exception as exc:
+                log.warning("the inbox refused an update: %s", type(exc).__name__)
+                raise ConnectionError("the inbox is unavailable") from None
+            for taken in new:
+                self.dispatch(taken)
             await self.drained()
 
         log.info(

@@ -44,6 +44,12 @@ PRIVACY_TEXT = N_(
     "the key that keeps your data apart from others'.\n\n"
     "/mydata shows everything stored about you; /forget deletes it at once."
 )
+# The update inbox (bot/inbox.py) keeps a message, text and all, until it is handled.
+INBOX_TEXT = N_(
+    "About the messages you send: until one is handled (usually within a second, longer if the "
+    "bot was stopped just then) it is kept as Telegram delivered it, so that a restart cannot "
+    "lose it. It is deleted once handled, and /forget deletes it too."
+)
 # Under STORE_QUESTIONS the questions are kept with the asker's id (bot/storage.py, table
 # questions), so that /mydata and /forget can find them; the notice must say so.
 QUESTIONS_STORED_TEXT = N_(
@@ -76,6 +82,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     t = await user_translator(update, context)
     settings = context.services.settings
     text = t.gettext(PRIVACY_TEXT).format(hours=t.format_number(round(settings.dialog_ttl_hours)))
+    text += "\n\n" + t.gettext(INBOX_TEXT)
     if settings.store_questions:
         days = t.format_number(ANSWER_RETENTION.days)
         text += "\n\n" + t.gettext(QUESTIONS_STORED_TEXT).format(days=days)

@@ -22,6 +22,7 @@ from bot import storage as sqlite_module
 from bot import storage_pg
 from bot.cli import main
 from bot.config import Settings
+from bot.inbox import PostgresInbox, SQLiteInbox
 from bot.storage import (
     ALL_CALLS,
     AnswerRecord,
@@ -48,6 +49,7 @@ TABLES = {
     "answers",
     "daily_counts",
     "dialogs",
+    "inbox",
     "questions",
     "reminders_sent",
     "subscriptions",
@@ -55,6 +57,8 @@ TABLES = {
     "user_timezones",
 }
 USER_TABLES = TABLES - {"answers", "daily_counts"}
+# What /mydata shows: the inbox holds a user's updates only until they are handled.
+EXPORTED_TABLES = USER_TABLES - sqlite_module.NOT_EXPORTED
 BACKENDS = ["sqlite", "postgresql"]
 
 
@@ -172,6 +176,90 @@ async def fill(store: Store, clock: Clock, user_id: int, chat_id: int) -> None:
         "answered",
     )
     assert await store.vote(f"tok{user_id}", 1)
+
+
+# --- the update inbox (bot/inbox.py) ---
+
+
+def new_inbox(backend: str) -> SQLiteInbox | PostgresInbox:
+    """An unopened inbox in the backend's database."""
+    if backend.startswith("postgresql://"):
+        return PostgresInbox(backend)
+    return SQLiteInbox(Path(backend))
+
+
+def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    """A private text message as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "U"},
+            "text": text,
+        },
+    }
+
+
+async def test_the_inbox_adds_once_and_hands_back_the_pending_in_order(backend: str) -> None:
+    inbox = new_inbox(backend)
+    await inbox.open()
+    try:
+        first = [text_update(12, 5, "twelve"), text_update(10, 6, "ten")]
+        assert await inbox.add(first) == first
+        # Telegram delivers 12 again with a new one: only the new one is added (and routed).
+        again = [text_update(12, 5, "twelve"), text_update(11, 5, "eleven")]
+        assert await inbox.add(again) == [again[1]]
+        assert [u["update_id"] for u in await inbox.pending()] == [10, 11, 12]
+        assert (await inbox.pending())[2] == first[0]
+        await inbox.done([10, 12])
+        assert [u["update_id"] for u in await inbox.pending()] == [11]
+        # A done update delivered again is still recognised, and holds nothing about anyone.
+        assert await inbox.add([text_update(10, 6, "ten")]) == []
+        assert raw_rows(
+            backend, "SELECT user_id, chat_id, body FROM inbox WHERE update_id = 10"
+        ) == [(None, None, None)]
+        assert await inbox.prune(timedelta(hours=1)) == 0
+        assert await inbox.prune(timedelta(seconds=-1)) == 2  # the done ones only
+        assert [u["update_id"] for u in await inbox.pending()] == [11]
+    finally:
+        await inbox.close()
+
+
+async def test_forget_deletes_the_users_pending_updates(backend: str, clock: Clock) -> None:
+    inbox = new_inbox(backend)
+    await inbox.open()
+    try:
+        await inbox.add([text_update(1, 5, "mine"), text_update(2, 6, "theirs")])
+        async with new_store(backend, clock) as store:
+            assert "inbox" not in await store.export_user(5)
+            assert await store.forget_user(5) == 1
+        assert [u["update_id"] for u in await inbox.pending()] == [2]
+        assert raw_rows(backend, "SELECT COUNT(*) FROM inbox WHERE user_id = ?", (5,)) == [(0,)]
+    finally:
+        await inbox.close()
+
+
+async def test_the_postgresql_inbox_reconnects_after_its_connection_is_killed(
+    pg_url: str,
+) -> None:
+    inbox = PostgresInbox(pg_url)
+    await inbox.open()
+    try:
+        await inbox.add([text_update(1, 5, "before")])
+        # A server restart or a failover ends every session; the main process must go on.
+        raw_rows(
+            pg_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        with pytest.raises(psycopg.OperationalError):
+            await inbox.add([text_update(2, 5, "refused")])
+        assert await inbox.add([text_update(2, 5, "again")]) != []
+        assert [u["update_id"] for u in await inbox.pending()] == [1, 2]
+    finally:
+        await inbox.close()
 
 
 # --- schema and migrations ---
@@ -434,10 +522,14 @@ async def test_export_user_and_forget_user_leave_no_row_of_the_user(
 ) -> None:
     await fill(store, clock, 5, -100_555)
     await fill(store, clock, 6, -100_666)
+    inbox = new_inbox(backend)  # an update of each user not handled yet
+    await inbox.open(migrate=False)
+    await inbox.add([text_update(1, 5, "pending"), text_update(2, 6, "pending")])
+    await inbox.close()
 
     export = await store.export_user(5)
     assert export["user_id"] == 5
-    assert set(export) == {"user_id"} | USER_TABLES
+    assert set(export) == {"user_id"} | EXPORTED_TABLES
     assert export["user_settings"] == [
         {"user_id": 5, "language": "sv", "updated_at": "2026-11-24T12:00:00.000000+00:00"}
     ]
@@ -449,7 +541,8 @@ async def test_export_user_and_forget_user_leave_no_row_of_the_user(
     json.dumps(export)  # /mydata sends it as a JSON file
 
     removed = await store.forget_user(5)
-    assert removed == sum(len(rows) for table, rows in export.items() if table != "user_id")
+    exported = sum(len(rows) for table, rows in export.items() if table != "user_id")
+    assert removed == exported + 1  # and the pending update, which /mydata leaves out
     # Every table with a user_id column, found in the schema as forget_user finds them.
     tables = tables_of(backend)
     for table, columns in tables.items():
@@ -462,7 +555,7 @@ async def test_export_user_and_forget_user_leave_no_row_of_the_user(
             assert 5 not in row and -100_555 not in row, (table, row)
     assert await store.get_language(5) is None
     assert await store.load_dialog(StorageKey(-100_555, 5)) is None
-    assert await store.export_user(5) == {"user_id": 5, **{t: [] for t in USER_TABLES}}
+    assert await store.export_user(5) == {"user_id": 5, **{t: [] for t in EXPORTED_TABLES}}
     assert (await store.export_user(6))["user_settings"][0]["language"] == "sv"
 
 

@@ -305,6 +305,10 @@ async def test_the_webhook_of_the_main_process_refuses_what_is_not_an_update(
             statuses = [response.status_code for response in refused]
             assert statuses == [403, 403, 400, 400, 400, 400, 413, 405, 404]
             assert accepted.status_code == 200
+            # Committed to the inbox before the 200 (and left pending: no worker marks it).
+            with contextlib.closing(sqlite3.connect(settings.database_path)) as db:
+                query = "SELECT COUNT(*) FROM inbox WHERE body IS NOT NULL"
+                assert db.execute(query).fetchone() == (1,)
             line = await asyncio.wait_for(worker.readline(), 10)
             assert json.loads(line)["u"]["message"]["text"] == "through the hook"
             assert router.routed == 1  # nothing refused reached a worker
