@@ -217,3 +217,14 @@ def test_a_reply_names_each_source_once_and_says_the_status_only_when_asked(
         assert "Status" not in reply.text, reply.text
     timing = assistant.answer("Is the 2020 trafficking call still open?")
     assert "closed" in timing.text
+
+
+def test_a_follow_up_about_a_fact_the_call_lacks_says_so_for_that_call(
+    assistant: Assistant,
+) -> None:
+    before = assistant.answer(
+        "Hur stor är finansieringsgraden i 2024 års utlysning om människohandel?"
+    )
+    reply = assistant.answer("och sista dagen?", previous=before.calls)
+    assert not reply.answered and reply.calls == ("AMIF-2024-TF2-AG-THB",), reply.text
+    assert "16 februari 2021" not in reply.text  # not another call's deadline

@@ -210,7 +210,7 @@ class Answerer:
             reply = self._fact_reply(v, q, q.aspect)
             if reply is not None and not self._passage_outweighs(q, reply):
                 return reply
-            if reply is None and q.calls and not q.followed:
+            if reply is None and q.calls:
                 return self._call_passage(v, q) or self._decline(v, q.calls[0], q.aspect.aspect)
         if WHAT_IS.search(q.folded):
             reply = self._summary_reply(v, q)
