@@ -89,12 +89,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.extract import as_dict, describe
     from knowledge.ingest import ingest_paths
 
+    loaded: list[KnowledgeBase] = []
     try:
         # The store keeps this run's files only once the whole knowledge loads with them.
         results = ingest_paths(
             [Path(p) for p in args.paths],
             settings.data_dir,
-            verify=lambda: KnowledgeBase.load(settings.data_dir),
+            verify=lambda: loaded.append(KnowledgeBase.load(settings.data_dir)),
         )
     except KnowledgeError as exc:
         print(
@@ -147,7 +148,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
         return EXIT_FAILED
     try:
-        KnowledgeBase.load(settings.data_dir)
+        if not loaded:  # nothing was written, so nothing was verified yet
+            KnowledgeBase.load(settings.data_dir)
     except KnowledgeError as exc:
         print(f"error: the knowledge store does not load after ingest: {exc}", file=sys.stderr)
         return EXIT_FAILED

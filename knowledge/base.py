@@ -183,7 +183,7 @@ class KnowledgeBase:
         self._title_words = {
             call.id: frozenset(
                 word[:TITLE_PREFIX]
-                for title in _titles_folded(call)
+                for title in titles_folded(call)
                 for word in re.findall(r"\w+", title)
                 if len(word) > 3 and not word.isdigit() and word[:TITLE_PREFIX] not in _GENERIC
             )
@@ -308,7 +308,7 @@ class KnowledgeBase:
                 shared = {
                     word
                     for c in dated
-                    for name in (*c.aliases, *_titles_folded(c))
+                    for name in (*c.aliases, *titles_folded(c))
                     for word in re.findall(r"[\w-]+", name)
                 }
                 return [
@@ -361,7 +361,8 @@ class KnowledgeBase:
         return found
 
 
-def _titles_folded(call: CallFacts) -> tuple[str, ...]:
+def titles_folded(call: CallFacts) -> tuple[str, ...]:
+    """A call's title in every language, folded for matching."""
     return (fold(call.title.en), fold(call.title.sv), fold(call.title.fi))
 
 

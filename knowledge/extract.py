@@ -522,94 +522,24 @@ CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 }
 
 # Month names (every language at once: a Finnish page may quote an English date).
+_EN_MONTHS = (
+    "january february march april may june july august september october november december"
+)
+_SV_MONTHS = (
+    "januari februari mars april maj juni juli augusti september oktober november december"
+)
+_FI_MONTHS = (
+    "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
+    "marraskuu joulukuu"
+)
 MONTHS: Mapping[str, int] = {
-    **{
-        m: i
-        for i, m in enumerate(
-            (
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ),
-            1,
-        )
-    },
-    **{
-        m: i
-        for i, m in enumerate(
-            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-        )
-    },
+    **{m: i for i, m in enumerate(_EN_MONTHS.split(), 1)},
+    **{m[:3]: i for i, m in enumerate(_EN_MONTHS.split(), 1)},
     "sept": 9,
-    **{
-        m: i
-        for i, m in enumerate(
-            (
-                "januari",
-                "februari",
-                "mars",
-                "april",
-                "maj",
-                "juni",
-                "juli",
-                "augusti",
-                "september",
-                "oktober",
-                "november",
-                "december",
-            ),
-            1,
-        )
-    },
-    **{
-        m + "ta": i
-        for i, m in enumerate(
-            (
-                "tammikuu",
-                "helmikuu",
-                "maaliskuu",
-                "huhtikuu",
-                "toukokuu",
-                "kesäkuu",
-                "heinäkuu",
-                "elokuu",
-                "syyskuu",
-                "lokakuu",
-                "marraskuu",
-                "joulukuu",
-            ),
-            1,
-        )
-    },
-    **{
-        m: i
-        for i, m in enumerate(
-            (
-                "tammikuu",
-                "helmikuu",
-                "maaliskuu",
-                "huhtikuu",
-                "toukokuu",
-                "kesäkuu",
-                "heinäkuu",
-                "elokuu",
-                "syyskuu",
-                "lokakuu",
-                "marraskuu",
-                "joulukuu",
-            ),
-            1,
-        )
-    },
+    **{m: i for i, m in enumerate(_SV_MONTHS.split(), 1)},
+    # Finnish dates take the partitive ("16. syyskuuta"); the bare name is accepted too.
+    **{m + "ta": i for i, m in enumerate(_FI_MONTHS.split(), 1)},
+    **{m: i for i, m in enumerate(_FI_MONTHS.split(), 1)},
 }
 
 # What pages write for a time zone, and the zone it means.

@@ -852,13 +852,14 @@ def ingest_paths(
     results: list[IngestResult] = []
     digest_by_name: dict[str, str] = {}
     journal: dict[Path, bytes | None] = {}
+    stored = _StoredTexts(documents_dir)
     for path, problem in _expand(paths, documents_dir):
         if problem is not None:
             results.append(IngestResult(path, None, 0, problem))
             continue
         try:
             doc_id, count, digest, status, extraction, calls = _ingest_one(
-                path, documents_dir, moment, digest_by_name, journal
+                path, documents_dir, moment, digest_by_name, journal, stored
             )
         except IngestError as exc:
             logger.warning("not ingested: %s: %s", path, exc)
@@ -960,6 +961,7 @@ def _ingest_one(
     moment: datetime,
     digest_by_name: dict[str, str],
     journal: dict[Path, bytes | None],
+    stored: _StoredTexts,
 ) -> tuple[str, int, str, str, Extraction | None, tuple[str, ...]]:
     data = _read_limited(path)
     digest = hashlib.sha256(data).hexdigest()
@@ -983,7 +985,7 @@ def _ingest_one(
     slug = _slugify(path.stem)
     documents_dir.mkdir(parents=True, exist_ok=True)
     text_digest = _text_digest(passages)
-    same_text = _stored_with_text(documents_dir, text_digest)
+    same_text = stored.find(text_digest)
     doc_id = extracted.doc_id or _stable_id(documents_dir, slug, path.name)
     if same_text is not None and same_text != doc_id:
         # The same page saved as .txt and as .html: one document, cited once.
@@ -1028,6 +1030,7 @@ def _ingest_one(
     status = "changed" if target.exists() else "added"
     _remember(journal, target)
     _write_atomically(target, content)
+    stored.add(text_digest, doc_id)
     _remove_earlier_versions(documents_dir, slug, path.name, keep=target)
     logger.info("ingested %s as %s (%d passages, %s)", path, doc_id, len(passages), status)
     return doc_id, len(passages), digest, status, extraction, call_ids
@@ -1069,18 +1072,33 @@ def _text_digest(passages: list[str]) -> str:
     return hashlib.sha256("\n\n".join(passages).encode("utf-8")).hexdigest()
 
 
-def _stored_with_text(documents_dir: Path, digest: str) -> str | None:
-    """The id of a stored document whose passages have this digest, if any."""
-    needle = f"text_sha256: {digest}\n"
-    for candidate in sorted(documents_dir.glob(f"{ID_PREFIX}*.md")):
-        try:
-            with candidate.open(encoding="utf-8") as handle:
-                head = handle.read(4096)
-        except (OSError, UnicodeDecodeError):
-            continue
-        if needle in head:
-            return candidate.stem
-    return None
+class _StoredTexts:
+    """The stored documents by the digest of their passages, read once per ingest run."""
+
+    def __init__(self, documents_dir: Path) -> None:
+        self._documents_dir = documents_dir
+        self._ids: dict[str, str] | None = None
+
+    def find(self, digest: str) -> str | None:
+        """The id of a stored document whose passages have this digest, if any."""
+        if self._ids is None:
+            self._ids = {}
+            for candidate in sorted(self._documents_dir.glob(f"{ID_PREFIX}*.md")):
+                try:
+                    with candidate.open(encoding="utf-8") as handle:
+                        head = handle.read(4096)
+                except (OSError, UnicodeDecodeError):
+                    continue
+                found = re.search(r"(?m)^text_sha256: ([0-9a-f]{64})$", head)
+                if found:
+                    self._ids.setdefault(found.group(1), candidate.stem)
+        return self._ids.get(digest)
+
+    def add(self, digest: str, doc_id: str) -> None:
+        """Note a document this run stored (a new version's text replaces the old one's)."""
+        if self._ids is not None:
+            self._ids = {d: i for d, i in self._ids.items() if i != doc_id}
+            self._ids.setdefault(digest, doc_id)
 
 
 def _without_ingest_time(content: str) -> str:

@@ -162,14 +162,14 @@ class Answerer:
             for obj in call.objectives
         }
         # The documents of each call: its facts' sources and the documents ingested for it.
+        by_reference: dict[str, set[str]] = {}
+        for source in kb.sources.values():
+            if source.call:
+                by_reference.setdefault(source.call.casefold(), set()).add(source.id)
         self._call_documents = {
             call.id: frozenset(
                 {call.source, *call.field_sources.values()}
-                | {
-                    s.id
-                    for s in kb.sources.values()
-                    if s.call and call.reference and s.call.casefold() == call.reference.casefold()
-                }
+                | by_reference.get((call.reference or "").casefold(), set())
             )
             for call in kb.calls
         }

@@ -12,7 +12,7 @@ from bot.answering.glossary import to_english
 from bot.answering.policy import AnswerPolicy
 from i18n import normalize_language
 from i18n.detect import detect_language
-from knowledge.base import CALL_REFERENCE, PERIOD, YEAR, KnowledgeBase, fold
+from knowledge.base import CALL_REFERENCE, PERIOD, YEAR, KnowledgeBase, fold, titles_folded
 from knowledge.facts import CallFacts
 
 # Words that make a year in a question the year of a call ("the 2027 call", "haku 2027").
@@ -183,7 +183,10 @@ def _unknown_calls(kb: KnowledgeBase, folded: str, named: Sequence[CallFacts]) -
             c
             for c in kb.calls
             if c.kind == "call"
-            and any(n in fold(" ".join((*_titles(c), *c.aliases))) for n in COUNTRY_NAMES[code])
+            and any(
+                n in " ".join((*titles_folded(c), *map(fold, c.aliases)))
+                for n in COUNTRY_NAMES[code]
+            )
         ]
         if not any(years <= kb.call_years(c) for c in national):
             return [country.group(0).strip()]
@@ -192,10 +195,6 @@ def _unknown_calls(kb: KnowledgeBase, folded: str, named: Sequence[CallFacts]) -
     years = set(YEAR.findall(PERIOD.sub(" ", CALL_REFERENCE.sub(" ", folded))))
     known = set().union(*(kb.call_years(c) for c in kb.calls if c.kind == "call"))
     return sorted(years - known)
-
-
-def _titles(call: CallFacts) -> tuple[str, ...]:
-    return (call.title.en, call.title.sv, call.title.fi)
 
 
 def zone_named(name: str | None) -> ZoneInfo | None:
