@@ -35,113 +35,15 @@ from typing import Any, Generic, Protocol, Self, TypeVar, cast
 import aiosqlite
 
 from bot.datadir import DIRECTORY_MODE, create_private_file
+from bot.schema import SCHEMA_VERSION
+from bot.schema import SQLITE_MIGRATIONS as MIGRATIONS
 
 log = logging.getLogger(__name__)
 
-# Each migration runs once, in order, inside one transaction with its version bump. Append new
-# ones; never edit a released one. A table holding data about a person must have a `user_id`
-# column: export_user and forget_user find such tables by that column.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE user_settings (
-               user_id    INTEGER PRIMARY KEY,
-               language   TEXT NOT NULL,
-               updated_at TEXT NOT NULL
-           )""",
-        """CREATE TABLE dialogs (
-               chat_id    INTEGER NOT NULL,
-               user_id    INTEGER NOT NULL,
-               check_id   TEXT NOT NULL,
-               state      TEXT NOT NULL,
-               updated_at TEXT NOT NULL,
-               PRIMARY KEY (chat_id, user_id)
-           )""",
-        "CREATE INDEX dialogs_by_user ON dialogs (user_id)",
-        "CREATE INDEX dialogs_by_age ON dialogs (updated_at)",
-    ),
-    (
-        # call_id is a call's id or '*' for every call; lang is the reply language when the
-        # user subscribed, used when they never chose one with /language.
-        """CREATE TABLE subscriptions (
-               user_id    INTEGER NOT NULL,
-               chat_id    INTEGER NOT NULL,
-               call_id    TEXT NOT NULL,
-               lang       TEXT NOT NULL,
-               created_at TEXT NOT NULL,
-               PRIMARY KEY (user_id, call_id)
-           )""",
-        "CREATE INDEX subscriptions_by_call ON subscriptions (call_id)",
-        # One row per reminder decided on; the primary key is what makes a second send of the
-        # same reminder impossible, across restarts and concurrent ticks.
-        """CREATE TABLE reminders_sent (
-               user_id     INTEGER NOT NULL,
-               call_id     TEXT NOT NULL,
-               deadline    TEXT NOT NULL,
-               days_before INTEGER NOT NULL,
-               sent_at     TEXT NOT NULL,
-               PRIMARY KEY (user_id, call_id, deadline, days_before)
-           )""",
-        "CREATE INDEX reminders_sent_by_deadline ON reminders_sent (deadline)",
-        """CREATE TABLE user_timezones (
-               user_id    INTEGER PRIMARY KEY,
-               timezone   TEXT NOT NULL,
-               updated_at TEXT NOT NULL
-           )""",
-        # Answers carry no user id on purpose: a vote says which passages helped, not who asked.
-        """CREATE TABLE answers (
-               token     TEXT PRIMARY KEY,
-               created_at TEXT NOT NULL,
-               lang      TEXT NOT NULL,
-               kind      TEXT NOT NULL,
-               passages  TEXT NOT NULL,
-               sources   TEXT NOT NULL,
-               question  TEXT,
-               vote      INTEGER,
-               voted_at  TEXT
-           )""",
-        "CREATE INDEX answers_by_age ON answers (created_at)",
-        """CREATE TABLE daily_counts (
-               day    TEXT NOT NULL,
-               metric TEXT NOT NULL,
-               count  INTEGER NOT NULL,
-               PRIMARY KEY (day, metric)
-           )""",
-    ),
-    (
-        # A question kept under STORE_QUESTIONS is its asker's data: /mydata shows it and
-        # /forget deletes it, so it is kept with the user id, apart from the answer and its vote
-        # (which stay unlinked to anyone). answers.question is no longer written.
-        """CREATE TABLE questions (
-               user_id  INTEGER NOT NULL,
-               asked_at TEXT NOT NULL,
-               lang     TEXT NOT NULL,
-               question TEXT NOT NULL
-           )""",
-        "CREATE INDEX questions_by_user ON questions (user_id)",
-        "CREATE INDEX questions_by_age ON questions (asked_at)",
-        # Questions kept before have no asker: no /forget could ever find them.
-        "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
-    ),
-    (
-        # The durable update inbox (bot/inbox.py): an update is committed here before it is
-        # confirmed to Telegram. body is the raw update until it is handled; done rows keep
-        # only update_id and received_at (to recognise a re-delivery) until they are pruned.
-        """CREATE TABLE inbox (
-               update_id   INTEGER PRIMARY KEY,
-               user_id     INTEGER,
-               chat_id     INTEGER,
-               body        TEXT,
-               received_at TEXT NOT NULL
-           )""",
-        "CREATE INDEX inbox_by_user ON inbox (user_id)",
-        "CREATE INDEX inbox_by_age ON inbox (received_at)",
-    ),
-)
 # Tables with a user_id that /mydata leaves out, and why: a user's rows in the inbox live only
 # until their updates are handled (the /mydata request itself is one of them); /forget deletes
 # them like every other table's.
 NOT_EXPORTED = frozenset({"inbox"})
-SCHEMA_VERSION = len(MIGRATIONS)
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 ALL_CALLS = "*"
 # Users whose settings and dialog stay in memory; the least recently stored go first.

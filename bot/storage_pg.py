@@ -33,6 +33,8 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from bot.schema import POSTGRES_MIGRATIONS as MIGRATIONS
+from bot.schema import SCHEMA_VERSION
 from bot.storage import (
     COUNT_FLUSH_SECONDS,
     NOT_EXPORTED,
@@ -51,104 +53,6 @@ from bot.storage import (
 
 log = logging.getLogger(__name__)
 
-# Numbered like bot/storage.py's MIGRATIONS and step for step the same tables, so one version
-# number means one schema on both engines (tests/test_storage_contract.py holds them equal).
-# Append new ones; never edit a released one. A table about a person has a `user_id` column:
-# export_user and forget_user find such tables by it. Telegram ids exceed 32 bits: BIGINT.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE user_settings (
-               user_id    BIGINT PRIMARY KEY,
-               language   TEXT NOT NULL,
-               updated_at TIMESTAMPTZ NOT NULL
-           )""",
-        # json, not jsonb: the state comes back as the very text that was saved.
-        """CREATE TABLE dialogs (
-               chat_id    BIGINT NOT NULL,
-               user_id    BIGINT NOT NULL,
-               check_id   TEXT NOT NULL,
-               state      JSON NOT NULL,
-               updated_at TIMESTAMPTZ NOT NULL,
-               PRIMARY KEY (chat_id, user_id)
-           )""",
-        "CREATE INDEX dialogs_by_user ON dialogs (user_id)",
-        "CREATE INDEX dialogs_by_age ON dialogs (updated_at)",
-    ),
-    (
-        """CREATE TABLE subscriptions (
-               user_id    BIGINT NOT NULL,
-               chat_id    BIGINT NOT NULL,
-               call_id    TEXT NOT NULL,
-               lang       TEXT NOT NULL,
-               created_at TIMESTAMPTZ NOT NULL,
-               PRIMARY KEY (user_id, call_id)
-           )""",
-        "CREATE INDEX subscriptions_by_call ON subscriptions (call_id)",
-        # The primary key makes a second send of one reminder impossible, across replicas too.
-        """CREATE TABLE reminders_sent (
-               user_id     BIGINT NOT NULL,
-               call_id     TEXT NOT NULL,
-               deadline    TIMESTAMPTZ NOT NULL,
-               days_before INTEGER NOT NULL,
-               sent_at     TIMESTAMPTZ NOT NULL,
-               PRIMARY KEY (user_id, call_id, deadline, days_before)
-           )""",
-        "CREATE INDEX reminders_sent_by_deadline ON reminders_sent (deadline)",
-        """CREATE TABLE user_timezones (
-               user_id    BIGINT PRIMARY KEY,
-               timezone   TEXT NOT NULL,
-               updated_at TIMESTAMPTZ NOT NULL
-           )""",
-        # No user id on purpose: a vote says which passages helped, not who asked.
-        """CREATE TABLE answers (
-               token      TEXT PRIMARY KEY,
-               created_at TIMESTAMPTZ NOT NULL,
-               lang       TEXT NOT NULL,
-               kind       TEXT NOT NULL,
-               passages   JSONB NOT NULL,
-               sources    JSONB NOT NULL,
-               question   TEXT,
-               vote       SMALLINT CHECK (vote IN (1, -1)),
-               voted_at   TIMESTAMPTZ
-           )""",
-        "CREATE INDEX answers_by_age ON answers (created_at)",
-        """CREATE TABLE daily_counts (
-               day    DATE NOT NULL,
-               metric TEXT NOT NULL,
-               count  BIGINT NOT NULL,
-               PRIMARY KEY (day, metric)
-           )""",
-    ),
-    (
-        # As SQLite's step 3: a question kept under STORE_QUESTIONS is its asker's data, so it
-        # is kept with the user id (for /mydata and /forget), apart from the unlinked answer.
-        """CREATE TABLE questions (
-               user_id  BIGINT NOT NULL,
-               asked_at TIMESTAMPTZ NOT NULL,
-               lang     TEXT NOT NULL,
-               question TEXT NOT NULL,
-               -- one question asked once at one instant: what migrate --from-sqlite skips on
-               -- a second run
-               UNIQUE (user_id, asked_at, question)
-           )""",
-        "CREATE INDEX questions_by_user ON questions (user_id)",
-        "CREATE INDEX questions_by_age ON questions (asked_at)",
-        "UPDATE answers SET question = NULL WHERE question IS NOT NULL",
-    ),
-    (
-        # As SQLite's step 4: the durable update inbox (bot/inbox.py), shared by replicas.
-        """CREATE TABLE inbox (
-               update_id   BIGINT PRIMARY KEY,
-               user_id     BIGINT,
-               chat_id     BIGINT,
-               body        JSON,
-               received_at TIMESTAMPTZ NOT NULL
-           )""",
-        "CREATE INDEX inbox_by_user ON inbox (user_id)",
-        "CREATE INDEX inbox_by_age ON inbox (received_at)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 # pg_advisory_xact_lock key held while migrating: "AMIF" in ASCII.
 MIGRATION_LOCK = 0x414D4946
 POOL_MIN_SIZE = 1
