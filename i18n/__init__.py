@@ -1,4 +1,6 @@
-"""Translations and locale-aware formatting for the three languages the assistant speaks.
+"""Translations and locale-aware formatting for the languages the assistant speaks.
+
+The languages are packs in ``i18n/languages/``; ``LANGUAGES`` is their registry.
 
 Catalogs live in ``i18n/locales/<lang>/LC_MESSAGES/<domain>.po``. They are compiled with Babel at
 start-up when the ``.mo`` is missing or older than the ``.po`` (and kept in memory when the package
@@ -11,6 +13,7 @@ import gettext
 import io
 import logging
 import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -23,14 +26,28 @@ from babel.dates import format_time as _babel_time
 from babel.dates import format_timedelta as _babel_timedelta
 from babel.numbers import format_compact_decimal, format_currency, format_decimal, format_percent
 
-LANGUAGES: tuple[str, ...] = ("en", "sv", "fi")
-DEFAULT_LANGUAGE = "en"
-LANGUAGE_NAMES: dict[str, str] = {"en": "English", "sv": "Svenska", "fi": "Suomi"}
+from i18n.languages import LANGUAGES, LanguagePack
+
+DEFAULT_LANGUAGE = LANGUAGES.default
+
+
+class _LanguageNames(Mapping[str, str]):
+    """Each registered language's name in itself, by code (a live view of the registry)."""
+
+    def __getitem__(self, code: str) -> str:
+        return LANGUAGES[code].name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+LANGUAGE_NAMES: Mapping[str, str] = _LanguageNames()
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # The first domain is searched first; features may ship their own domain file beside it.
 PRIMARY_DOMAIN = "messages"
-# English readers of EU calls expect "16 February 2021", not the US "February 16, 2021".
-_BABEL_LOCALE = {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}
 _BILLION = 1_000_000_000
 
 log = logging.getLogger(__name__)
@@ -106,8 +123,15 @@ def _load_translations(lang: str) -> gettext.NullTranslations:
             chain = trans
         else:
             chain.add_fallback(trans)
+    if lang == DEFAULT_LANGUAGE:
+        if chain is None:
+            raise RuntimeError(f"no message catalogs found for {lang!r} in {LOCALES_DIR}")
+        return chain
+    # A language whose catalogs lack a message (or that has none yet) shows the default's text.
+    fallback = _load_translations(DEFAULT_LANGUAGE)
     if chain is None:
-        raise RuntimeError(f"no message catalogs found for {lang!r} in {LOCALES_DIR}")
+        return fallback
+    chain.add_fallback(fallback)
     return chain
 
 
@@ -174,7 +198,7 @@ class Translator:
 def translator(lang: str) -> Translator:
     """The translator for a language code in LANGUAGES (cached for the process)."""
     code = normalize_language(lang) or DEFAULT_LANGUAGE
-    return Translator(code, Locale.parse(_BABEL_LOCALE[code]), _load_translations(code))
+    return Translator(code, Locale.parse(LANGUAGES[code].locale), _load_translations(code))
 
 
 @cache
@@ -197,3 +221,27 @@ def catalog(lang: str) -> dict[str, tuple[str, ...]]:
             )
             entries.setdefault(str(msgid), tuple(str(s or "") for s in strings))
     return entries
+
+
+@LANGUAGES.on_change
+def _forget_catalogs() -> None:
+    """A language registered or removed: translators and catalogs are built again on demand."""
+    translator.cache_clear()
+    catalog.cache_clear()
+
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "LOCALES_DIR",
+    "N_",
+    "PRIMARY_DOMAIN",
+    "LanguagePack",
+    "Translator",
+    "catalog",
+    "compile_all",
+    "compile_catalog",
+    "normalize_language",
+    "translator",
+]

@@ -1,0 +1,192 @@
+"""What a language pack holds, and the registry every other module asks about languages.
+
+A language is data: one frozen `LanguagePack` per language (i18n/languages/<code>.py) with its
+locale, stemmer, stop words, the detector's word lists and spelling cues, the words the
+eligibility parser and the small-talk classifier read, its default time zone and the paths of
+its aspect and glossary files. Code asks `i18n.LANGUAGES` and never names a language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+_EMPTY: frozenset[str] = frozenset()
+
+# The detector's tier weights. Function words carry a message's grammar, so they outweigh
+# content words; a pack states its shared words' weights in these units.
+FUNCTION_WEIGHT = 3.0
+COMMON_WEIGHT = 1.5
+WEAK_WEIGHT = 1.0
+EVERYDAY_WEIGHT = 1.0
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of a block of text, as a set."""
+    return frozenset(text.split())
+
+
+def _no_cue(word: str) -> float:
+    return 0.0
+
+
+@dataclass(frozen=True)
+class DetectorFeatures:
+    """What the language detector knows of one language.
+
+    The word blocks are whitespace-separated lower-case words. Function words and greetings
+    identify a language best; common words are what applicants about funding calls type; weak
+    words are loans that turn up in other languages' chat too; everyday words and word forms
+    (inflections and compounds) widen the lists and teach the character model the endings.
+    """
+
+    function_words: str
+    common_words: str
+    weak_words: str
+    everyday_words: str
+    word_forms: str
+    # Weight of a common word; a language whose domain terms are quoted inside other languages'
+    # questions ("lump sum" in a Swedish question) gives them less.
+    common_weight: float = COMMON_WEIGHT
+    # Words at home in several languages: for a word any pack lists here, each language's
+    # weight is the one its own pack gives (0 when its pack gives none), replacing the tiers.
+    shared_words: Mapping[str, float] = field(default_factory=dict)
+    # Words that mark the language when written with a capital inside a sentence (English "I").
+    capitalised_words: Mapping[str, float] = field(default_factory=dict)
+    # Evidence from the spelling of a word the lists lack (letters, endings): added to the score.
+    spelling_cue: Callable[[str], float] = _no_cue
+
+
+@dataclass(frozen=True)
+class AnswerWords:
+    """The words the eligibility parser reads in this language (all lower case)."""
+
+    yes: frozenset[str]
+    no: frozenset[str]
+    # Checked before yes/no as prefixes, so that "no idea" is not read as "no".
+    unsure: tuple[str, ...]
+    none: frozenset[str]
+    also: frozenset[str]  # "and" in lists of options
+    # Dialog commands typed as words: back, restart, cancel, help, done.
+    commands: Mapping[str, frozenset[str]]
+    euro: frozenset[str]
+    other_currencies: frozenset[str]
+    thousand: frozenset[str]
+    million: frozenset[str]
+    approximately: frozenset[str]
+    months: frozenset[str]
+    years: frozenset[str]
+    # Numbers as words: units 0-19 and tens, combined tens+unit ("twentyfour", "tjugofyra").
+    units: Mapping[str, int]
+    tens: Mapping[str, int]
+    halves: Mapping[str, Decimal]
+    # A language that builds numbers otherwise reads them here ("kaksikymmentäneljä").
+    number_word: Callable[[str], int | None] | None = None
+    # Words between country names in a list ("in", "from").
+    country_fillers: frozenset[str] = _EMPTY
+
+
+@dataclass(frozen=True)
+class ChatWords:
+    """Short messages that are not questions: thanks, acknowledgements, asking for help."""
+
+    thanks: frozenset[str]
+    ack: frozenset[str]
+    filler: frozenset[str]
+    help: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """Everything specific to one language the assistant speaks."""
+
+    code: str  # ISO 639-1, the catalog folder under i18n/locales/
+    name: str  # the language's name in itself, shown in the language menu
+    locale: str  # Babel locale for numbers, money and dates
+    stemmer: str  # Snowball stemmer name (PyStemmer)
+    stop_words: frozenset[str]
+    detector: DetectorFeatures
+    answers: AnswerWords
+    chat: ChatWords
+    time_zone: str  # the zone times are shown in until the user chooses one
+    # When speakers of the language live in several zones, ask once which one to use.
+    asked_zones: tuple[str, ...] = ()
+    # The language's name as typed in any language ("swedish", "ruotsi"), for the terminal.
+    typed_names: frozenset[str] = _EMPTY
+    # Compounding languages get within-word character n-grams in the search index.
+    compound_ngrams: bool = False
+    aspects: Path | None = None  # i18n/aspects/<code>.yaml: words for what a question asks
+    glossary: Path | None = None  # i18n/glossary/<code>.yaml: domain terms -> English
+
+
+class LanguageRegistry:
+    """The registered languages in order; iterating gives their codes (the first is the default).
+
+    `register` and `unregister` are for tests and plugins; modules that derive tables from the
+    packs subscribe with `on_change` and drop them when the set of languages changes.
+    """
+
+    def __init__(self, packs: tuple[LanguagePack, ...] = ()) -> None:
+        self._packs: dict[str, LanguagePack] = {}
+        self._listeners: list[Callable[[], None]] = []
+        for pack in packs:
+            self._packs[pack.code] = pack
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The language codes in registration order."""
+        return tuple(self._packs)
+
+    @property
+    def packs(self) -> tuple[LanguagePack, ...]:
+        """The packs in registration order."""
+        return tuple(self._packs.values())
+
+    @property
+    def default(self) -> str:
+        """The code of the default language (the first registered): its texts are the msgids."""
+        return next(iter(self._packs))
+
+    def get(self, code: str | None) -> LanguagePack | None:
+        """The pack of a code, or None."""
+        return self._packs.get(code) if code else None
+
+    def __getitem__(self, code: str) -> LanguagePack:
+        return self._packs[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(tuple(self._packs))
+
+    def __len__(self) -> int:
+        return len(self._packs)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._packs
+
+    def __repr__(self) -> str:
+        return f"LanguageRegistry({', '.join(self._packs)})"
+
+    def register(self, pack: LanguagePack) -> None:
+        """Add a language after the others (a code already registered is an error)."""
+        if pack.code in self._packs:
+            raise ValueError(f"language {pack.code!r} is already registered")
+        self._packs[pack.code] = pack
+        self._changed()
+
+    def unregister(self, code: str) -> None:
+        """Remove a language; the default language cannot be removed."""
+        if code == self.default:
+            raise ValueError("the default language cannot be unregistered")
+        del self._packs[code]
+        self._changed()
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener whenever a language is registered or removed; returns it (decorator)."""
+        self._listeners.append(listener)
+        return listener
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
