@@ -12,34 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-# The words of short thank-you and acknowledgement messages, per language. A message made only
-# of one language's words is answered in that language; "ok" alone belongs to all three.
-THANKS_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"thanks", "thank", "thx", "ty", "cheers", "thankyou"}),
-    "sv": frozenset({"tack", "tackar", "tacksam", "tusen"}),
-    "fi": frozenset({"kiitos", "kiitti", "kiitoksia", "kiitokset", "kiitän", "kiitoksii"}),
-}
-ACK_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {"ok", "okay", "alright", "fine", "cool", "great", "perfect", "nice", "good", "got"}
-    ),
-    "sv": frozenset({"ok", "okej", "bra", "toppen", "perfekt", "kanon", "fint", "jättebra"}),
-    "fi": frozenset({"ok", "okei", "selvä", "hyvä", "hienoa", "kiva", "jees", "mahtavaa"}),
-}
-FILLER_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {"you", "so", "very", "much", "a", "lot", "it", "that", "s", "helpful", "for", "the"}
-        | {"help", "awesome", "brilliant", "all", "right", "again", "and"}
-    ),
-    "sv": frozenset({"så", "mycket", "för", "hjälpen", "snällt", "då", "och", "igen", "super"}),
-    "fi": frozenset({"paljon", "tosi", "avusta", "oikein", "kovasti", "ja", "taas", "sulle"}),
-}
-HELP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"help", "help me", "what can you do", "commands"}),
-    "sv": frozenset({"hjälp", "vad kan du", "vad kan du göra", "kommandon"}),
-    "fi": frozenset({"apua", "ohje", "ohjeet", "mitä osaat", "mitä osaat tehdä", "komennot"}),
-}
-# Distinctive words of languages the assistant does not speak (none is an en/sv/fi word).
+from i18n import LANGUAGES
+
+# Distinctive words of languages the assistant does not speak (none is a word of its own).
 FOREIGN_WORDS: dict[str, frozenset[str]] = {
     "de": frozenset(
         {"ich", "ist", "nicht", "und", "wie", "für", "kann", "können", "eine", "einen", "einer"}
@@ -94,9 +69,9 @@ def classify(text: str) -> Chatter | None:
     if not words:
         return None
     phrase = " ".join(words)
-    for lang, phrases in HELP_WORDS.items():
-        if phrase in phrases:
-            return Chatter(Kind.HELP, lang)
+    for pack in LANGUAGES.packs:
+        if phrase in pack.chat.help:
+            return Chatter(Kind.HELP, pack.code)
     if len(words) <= MAX_SMALL_TALK_WORDS:
         found = _small_talk(words)
         if found is not None:
@@ -109,17 +84,18 @@ def classify(text: str) -> Chatter | None:
 
 
 def _small_talk(words: list[str]) -> Chatter | None:
+    """Thanks or an acknowledgement made only of one pack's chat words ("ok" fits several)."""
     fitting = [
-        lang
-        for lang in THANKS_WORDS
-        if all(w in THANKS_WORDS[lang] | ACK_WORDS[lang] | FILLER_WORDS[lang] for w in words)
+        pack
+        for pack in LANGUAGES.packs
+        if all(w in pack.chat.thanks | pack.chat.ack | pack.chat.filler for w in words)
     ]
     if not fitting:
         return None
-    thanked = [lang for lang in fitting if any(w in THANKS_WORDS[lang] for w in words)]
+    thanked = [pack.code for pack in fitting if any(w in pack.chat.thanks for w in words)]
     if thanked:
         return Chatter(Kind.THANKS, thanked[0] if len(thanked) == 1 else None)
-    acked = [lang for lang in fitting if any(w in ACK_WORDS[lang] for w in words)]
+    acked = [pack.code for pack in fitting if any(w in pack.chat.ack for w in words)]
     if not acked:
         return None
     return Chatter(Kind.ACK, acked[0] if len(acked) == 1 else None)

@@ -293,18 +293,7 @@ def _prompted(read: Callable[[str], str], out: TextIO) -> Iterable[str]:
 def _language_choice(text: str) -> str | None:
     text = text.strip().lower()
     if text.isdigit() and 1 <= int(text) <= len(LANGUAGES):
-        return LANGUAGES[int(text) - 1]
+        return LANGUAGES.codes[int(text) - 1]
     by_name = {name.lower(): code for code, name in LANGUAGE_NAMES.items()}
-    by_name.update(
-        {
-            "engelska": "en",
-            "englanti": "en",
-            "svenska": "sv",
-            "swedish": "sv",
-            "ruotsi": "sv",
-            "finska": "fi",
-            "finnish": "fi",
-            "suomi": "fi",
-        }
-    )
+    by_name.update((name, code) for code in LANGUAGES for name in LANGUAGES[code].typed_names)
     return normalize_language(text) or by_name.get(text)

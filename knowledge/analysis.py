@@ -10,56 +10,15 @@ from functools import cache
 
 import Stemmer
 
+from i18n.languages import LANGUAGES
+
 TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Within-word character 4-grams let "integrationsfonden" meet "fonden" and "rahoituksen" meet
 # "rahoitus" (measured: 15/16 compound-mismatch passages found at rank 1 vs 11/16 sv, 9/16 fi
-# with stems alone). English compounds are written apart, so English gets none.
+# with stems alone). A pack says whether its language compounds (English writes them apart).
 NGRAM = 4
 NGRAM_MIN_WORD = 6
-NGRAM_LANGS = ("sv", "fi")
 _NGRAM_MARK = "#"
-
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": _word_set(
-        """a about above after again against all am an and any are aren as at be because been
-        before being below between both but by can cannot could did do does doing don down
-        during each few for from further had has have having he her here hers herself him
-        himself his how i if in into is isn it its itself just let me more most my myself no
-        nor not now of off on once only or other ought our ours ourselves out over own please
-        same shall she should so some such tell than that the their theirs them themselves
-        then there these they this those through to too under until up very was we were what
-        when where which while who whom whose why will with would you your yours yourself
-        yourselves hi hello hey thanks thank know want wants need needs get got give us i'm
-        much many also like may might must ok okay one"""
-    ),
-    "sv": _word_set(
-        """alla allt att av blev bli blir blivit de dem den denna deras dess dessa det detta dig
-        din dina ditt du där då efter ej eller en er era ert ett från för ha hade han hans har
-        hej henne hennes hon honom hur här i icke ingen inom inte jag ju kan kunde man med
-        mellan men mig min mina mitt mot mycket ni nu när någon något några och om oss på
-        samma sedan sig sin sina sitt själv skulle som så sådan sådana till under upp ut utan
-        vad var vara varför varit varje vars vart vem vi vid vilka vilken vilket vår våra vårt
-        än är åt över tack snälla kanske få får fick vill ska skall bara också mer mest finns
-        hos ens"""
-    ),
-    "fi": _word_set(
-        """ja on ei se että oli ole olla ollut olen olet olemme olette ovat mikä mitä miksi mihin
-        missä mistä milloin miten kuinka kuka ketkä kenen keneltä kenelle minä sinä hän me te
-        he tämä tuo nämä nuo joka jotka jonka joita jos kun kuin mutta tai vai eli myös vain
-        sekä niin nyt vielä jo siis sen sitä siitä siihen sille siinä niitä niiden näitä
-        näiden noita minun sinun hänen meidän teidän heidän minulle sinulle meille teille
-        minua sinua meitä teitä voi voiko voin voimme voivat pitää pitäisi täytyy kanssa ennen
-        jälkeen yli alle ilman kautta mukaan hei moi kiitos kiitti saa saako saada saadaan
-        onko ovatko oliko olisi olisiko paljonko montako mikälie mm eikö mitkä millainen
-        millaisia minkä mille"""
-    ),
-}
-_STEMMER_NAMES = {"en": "english", "sv": "swedish", "fi": "finnish"}
 
 
 def _fold(text: str) -> str:
@@ -77,8 +36,9 @@ class Analyzer:
     _cache: dict[str, tuple[str, ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.stop_words = STOP_WORDS[self.lang]
-        self._stemmer = Stemmer.Stemmer(_STEMMER_NAMES[self.lang])
+        pack = LANGUAGES[self.lang]
+        self.stop_words = pack.stop_words
+        self._stemmer = Stemmer.Stemmer(pack.stemmer)
 
     def words(self, text: str) -> list[str]:
         """Lower-cased word tokens without stop words."""
@@ -108,7 +68,7 @@ class Analyzer:
 @cache
 def analyzer(lang: str) -> Analyzer:
     """The shared analyzer for a language."""
-    return Analyzer(lang, ngrams=lang in NGRAM_LANGS)
+    return Analyzer(lang, ngrams=LANGUAGES[lang].compound_ngrams)
 
 
 @cache
@@ -119,9 +79,16 @@ def analysis_signature() -> str:
         str(NGRAM),
         str(NGRAM_MIN_WORD),
         _NGRAM_MARK,
-        " ".join(NGRAM_LANGS),
+        " ".join(pack.code for pack in LANGUAGES.packs if pack.compound_ngrams),
         unicodedata.unidata_version,
         Stemmer.version(),
-        *(f"{lang} {_STEMMER_NAMES[lang]} {sorted(words)}" for lang, words in STOP_WORDS.items()),
+        *(f"{p.code} {p.stemmer} {sorted(p.stop_words)}" for p in LANGUAGES.packs),
     ]
     return hashlib.sha256("\n".join(settings).encode("utf-8")).hexdigest()
+
+
+@LANGUAGES.on_change
+def _forget_analyzers() -> None:
+    """A language registered or removed: analyzers and the signature are made again."""
+    analyzer.cache_clear()
+    analysis_signature.cache_clear()

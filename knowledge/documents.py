@@ -12,12 +12,14 @@ from typing import Any
 
 import yaml
 
+from i18n.languages import LANGUAGES
 from knowledge.errors import KnowledgeError
 
 # libyaml's safe loader when PyYAML was built with it (5x faster at start-up); same rules.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-LANGS = ("en", "sv", "fi")
+# The languages a document or passage may be in: the registered ones (a live view).
+LANGS = LANGUAGES
 NO_URL = "no public URL known"
 BUILTIN_DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 _HEADING = re.compile(r"^## (?P<lang>[a-z]{2}): (?P<key>[A-Za-z0-9][A-Za-z0-9_-]*)\s*$")

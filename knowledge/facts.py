@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from knowledge.documents import LANGS
 from knowledge.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
@@ -42,6 +41,11 @@ class L10n:
     def get(self, lang: str) -> str:
         """The text in lang (English when lang is unknown)."""
         return str(getattr(self, lang, self.en))
+
+
+# The languages a facts file's texts are written in (a registered language without them gets
+# the English text from L10n.get).
+LANGS = tuple(f.name for f in fields(L10n))
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,11 @@ def aspect_counts_for() -> Mapping[str, str]:
 
 @cache
 def load_aspects(lang: str) -> AspectTable:
-    """The parsed, validated aspect words of one language."""
-    path = ASPECTS_DIR / f"{lang}.yaml"
+    """The parsed, validated aspect words of one language (none when its pack has no file)."""
+    pack = LANGUAGES.get(lang)
+    path = pack.aspects if pack is not None else None
+    if path is None:
+        return AspectTable(lang, ())
     data = _read_yaml(path)
     if not isinstance(data, Mapping):
         raise AspectDataError(f"{path}: expected a mapping of aspect name to entries")
@@ -362,6 +365,16 @@ def _matcher(langs: tuple[str, ...]) -> _Matcher:
     return _Matcher(entry for lang in langs for entry in load_aspects(lang).entries)
 
 
-def aspect_evidence(folded: str, langs: Sequence[str] = LANGUAGES) -> tuple[AspectMatch, ...]:
-    """Every aspect whose words occur in the folded text, strongest (then by priority) first."""
-    return _matcher(tuple(langs)).evidence(folded)
+def aspect_evidence(folded: str, langs: Sequence[str] | None = None) -> tuple[AspectMatch, ...]:
+    """Every aspect whose words occur in the folded text, strongest (then by priority) first.
+
+    langs defaults to every registered language.
+    """
+    return _matcher(LANGUAGES.codes if langs is None else tuple(langs)).evidence(folded)
+
+
+@LANGUAGES.on_change
+def _forget_aspects() -> None:
+    """A language registered or removed: its words are read again on demand."""
+    load_aspects.cache_clear()
+    _matcher.cache_clear()

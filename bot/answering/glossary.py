@@ -1,9 +1,10 @@
-"""The Swedish and Finnish names of the domain's things in English, kept as data.
+"""Each language's names of the domain's things in English, kept as data.
 
 A question in one language finds passages of a document in another through these entries:
-`i18n/glossary/<lang>.yaml` maps words of that language (a trailing `*` matches any ending) to
-the English words call documents use. English questions reach Swedish or Finnish passages through
-the same entries read backwards.
+the glossary file of a language's pack (`i18n/glossary/<lang>.yaml`) maps words of that language
+(a trailing `*` matches any ending) to the English words call documents use; English is the
+registry's default language, the one every glossary maps into. English questions reach other
+languages' passages through the same entries read backwards.
 """
 
 from __future__ import annotations
@@ -11,20 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
-from pathlib import Path
 
 import yaml
 
-import i18n
-
-GLOSSARY_DIR = Path(i18n.__file__).resolve().parent / "glossary"
+from i18n import LANGUAGES
 
 
 @cache
 def _entries(lang: str) -> tuple[tuple[tuple[str, ...], str], ...]:
     """(English words, key as written) per entry of lang's glossary, in file order."""
-    path = GLOSSARY_DIR / f"{lang}.yaml"
-    if not path.is_file():
+    pack = LANGUAGES.get(lang)
+    path = pack.glossary if pack is not None else None
+    if path is None or not path.is_file():
         return ()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return tuple(
@@ -77,10 +76,17 @@ def translate_query(folded: str, source: str, target: str) -> str:
     if source == target:
         return folded
     words: Sequence[str]
-    if target == "en":
+    if target == LANGUAGES.default:
         words = to_english(folded, source)
-    elif source == "en":
+    elif source == LANGUAGES.default:
         words = from_english(folded, target)
     else:
         words = from_english(" ".join(to_english(folded, source)), target)
     return " ".join([*words, *kept])
+
+
+@LANGUAGES.on_change
+def _forget_glossaries() -> None:
+    """A language registered or removed: glossaries are read again on demand."""
+    for cached in (_entries, _matcher, to_english):
+        cached.cache_clear()
