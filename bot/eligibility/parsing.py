@@ -1,24 +1,26 @@
-"""Parsing of typed answers to eligibility questions, written in English, Swedish or Finnish.
+"""Parsing of typed answers to eligibility questions, written in any registered language.
 
-Every parser is pure and accepts all three languages at once: people answer in the language they
-think in, not the one they picked in the settings. A parser returns `Parsed(value)` when the text
-fits and `Rejected(hint)` otherwise; the hint is a message id the dialog shows when it asks again.
+Every parser is pure and accepts all the languages at once (their words come from the packs):
+people answer in the language they think in, not the one they picked in the settings. A parser
+returns `Parsed(value)` when the text fits and `Rejected(hint)` otherwise; the hint is a message
+id the dialog shows when it asks again.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from babel import Locale
 
 from i18n import LANGUAGES
+from i18n.languages import AnswerWords
 
 T = TypeVar("T")
 
@@ -88,126 +90,82 @@ class Command(StrEnum):
     DONE = "done"
 
 
-_COMMAND_WORDS: dict[Command, frozenset[str]] = {
-    Command.BACK: frozenset(
-        {
-            "back",
-            "go back",
-            "previous",
-            "undo",
-            "tillbaka",
-            "bakåt",
-            "ångra",
-            "takaisin",
-            "edellinen",
-            "peru edellinen",
-        }
-    ),
-    Command.RESTART: frozenset(
-        {
-            "restart",
-            "start over",
-            "start again",
-            "börja om",
-            "starta om",
-            "från början",
-            "aloita alusta",
-            "alusta",
-            "aloita uudelleen",
-        }
-    ),
-    Command.CANCEL: frozenset(
-        {"cancel", "stop", "quit", "exit", "avbryt", "sluta", "peruuta", "lopeta", "keskeytä"}
-    ),
-    Command.HELP: frozenset({"?", "help", "hjälp", "apua", "ohje", "info"}),
-    Command.DONE: frozenset(
-        {
-            "done",
-            "ready",
-            "finished",
-            "that's all",
-            "thats all",
-            "all done",
-            "no more",
-            "klar",
-            "klart",
-            "färdig",
-            "det var allt",
-            "inga fler",
-            "valmis",
-            "siinä kaikki",
-            "ei muita",
-            "ei enempää",
-        }
-    ),
-}
+# Words that mean the same in every language; each language's own words are in its pack.
+_NEUTRAL = AnswerWords(
+    yes=frozenset(),
+    no=frozenset(),
+    unsure=(),
+    none=frozenset({"0"}),
+    also=frozenset(),
+    commands={Command.HELP.value: frozenset({"?"})},
+    euro=frozenset({"eur", "e", "€"}),
+    other_currencies=frozenset({"sek", "usd", "$", "£", "gbp", "nok", "dkk", "chf"}),
+    thousand=frozenset({"k"}),
+    million=frozenset({"m", "mn", "mio", "meur"}),
+    approximately=frozenset({"ca", "c", "circa"}),
+    months=frozenset({"m"}),
+    years=frozenset(),
+    units={},
+    tens={},
+    halves={},
+)
 
-_YES = frozenset(
-    {
-        "yes",
-        "y",
-        "yeah",
-        "yep",
-        "yup",
-        "sure",
-        "true",
-        "ja",
-        "japp",
-        "jo",
-        "jajamän",
-        "kyllä",
-        "kylla",
-        "kyl",
-        "joo",
-        "juu",
-        "jep",
-        "k",
-    }
-)
-_NO = frozenset(
-    {"no", "n", "nope", "nah", "false", "nej", "nä", "nää", "nejdå", "ei", "eipä", "e"}
-)
-# Checked before yes/no, so "no idea" is not read as "no".
-_UNSURE = (
-    "don't know",
-    "dont know",
-    "do not know",
-    "not sure",
-    "unsure",
-    "unknown",
-    "no idea",
-    "vet inte",
-    "vet ej",
-    "osäker",
-    "ingen aning",
-    "inte säker",
-    "en tiedä",
-    "ei tiedossa",
-    "epävarma",
-    "en ole varma",
-    "en osaa sanoa",
-    "eos",
-)
-_NONE_WORDS = frozenset(
-    {
-        "none",
-        "nothing",
-        "none of these",
-        "none of them",
-        "inga",
-        "ingen",
-        "inget",
-        "inga av dessa",
-        "ingen av dessa",
-        "ei mikään",
-        "ei mitään",
-        "ei yhtään",
-        "ei mikään näistä",
-        "ei kumpikaan",
-        "0",
-    }
-)
-_AND_WORDS = frozenset({"and", "och", "samt", "ja", "sekä", "plus"})
+
+@dataclass(frozen=True)
+class _Words:
+    """The answer words of every registered language, merged (people answer in any of them)."""
+
+    commands: dict[Command, frozenset[str]]
+    yes: frozenset[str]
+    no: frozenset[str]
+    unsure: tuple[str, ...]
+    none: frozenset[str]
+    also: frozenset[str]
+    euro: frozenset[str]
+    other_currencies: frozenset[str]
+    thousand: frozenset[str]
+    million: frozenset[str]
+    approximately: frozenset[str]
+    months: frozenset[str]
+    years: frozenset[str]
+    units: dict[str, int]
+    tens: dict[str, int]
+    halves: dict[str, Decimal]
+    number_words: tuple[Callable[[str], int | None], ...]
+    country_fillers: frozenset[str]
+
+
+def _union(tables: Sequence[AnswerWords], name: str) -> frozenset[str]:
+    return frozenset().union(*(getattr(table, name) for table in tables))
+
+
+def _merged(tables: Sequence[AnswerWords], name: str) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for table in tables:
+        merged.update(getattr(table, name))
+    return merged
+
+
+@cache
+def _words() -> _Words:
+    tables = (*(pack.answers for pack in LANGUAGES.packs), _NEUTRAL)
+    sets = (
+        "yes no none also euro other_currencies thousand million approximately months years"
+        " country_fillers"
+    )
+    return _Words(
+        commands={
+            command: frozenset().union(*(t.commands.get(command.value, ()) for t in tables))
+            for command in Command
+        },
+        unsure=tuple(phrase for table in tables for phrase in table.unsure),
+        units=_merged(tables, "units"),
+        tens=_merged(tables, "tens"),
+        halves=_merged(tables, "halves"),
+        number_words=tuple(t.number_word for t in tables if t.number_word is not None),
+        **{name: _union(tables, name) for name in sets.split()},
+    )
+
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007]+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -232,7 +190,7 @@ def _phrase(text: str) -> str:
 def parse_command(text: str) -> Command | None:
     """The dialog command a typed text stands for ('tillbaka' -> BACK), or None for an answer."""
     phrase = _phrase(text).lstrip("/")
-    for command, words in _COMMAND_WORDS.items():
+    for command, words in _words().commands.items():
         if phrase in words:
             return command
     return None
@@ -242,74 +200,21 @@ def parse_yes_no(text: str, *, allow_unsure: bool = False) -> Parsed[bool | None
     """Read yes/no in en/sv/fi ('ja', 'kyllä', 'joo', 'nej', 'ei'); None means "don't know"."""
     hint = HINT_YES_NO_UNSURE if allow_unsure else HINT_YES_NO
     phrase = _phrase(text)
-    if any(phrase.startswith(unsure) for unsure in _UNSURE):
+    known = _words()
+    if any(phrase.startswith(unsure) for unsure in known.unsure):
         return Parsed(None) if allow_unsure else Rejected(hint)
     words = _WORD.findall(phrase)
     if not words:
         return Rejected(hint)
-    if words[0] in _YES:
+    if words[0] in known.yes:
         return Parsed(True)
-    if words[0] in _NO:
+    if words[0] in known.no:
         return Parsed(False)
     return Rejected(hint)
 
 
 # --- amounts of money -------------------------------------------------------------------------
 
-_EURO_WORDS = frozenset({"eur", "euro", "euros", "euroa", "euron", "e", "€"})
-_FOREIGN_CURRENCY = frozenset(
-    {
-        "sek",
-        "kr",
-        "kronor",
-        "kronur",
-        "kruunua",
-        "usd",
-        "dollar",
-        "dollars",
-        "dollaria",
-        "$",
-        "£",
-        "gbp",
-        "nok",
-        "dkk",
-        "chf",
-    }
-)
-_THOUSAND_WORDS = frozenset({"k", "t", "tuhat", "tuhatta", "tusen", "thousand", "thousands", "ke"})
-_MILLION_WORDS = frozenset(
-    {
-        "m",
-        "mn",
-        "mio",
-        "milj",
-        "miljon",
-        "miljoner",
-        "miljonen",
-        "million",
-        "millions",
-        "miljoona",
-        "miljoonaa",
-        "meur",
-    }
-)
-_FILLER_WORDS = frozenset(
-    {
-        "about",
-        "around",
-        "approx",
-        "approximately",
-        "roughly",
-        "ca",
-        "c",
-        "circa",
-        "cirka",
-        "omkring",
-        "ungefär",
-        "noin",
-        "n",
-    }
-)
 _MONEY_TOKEN = re.compile(r"[^\W\d_]+\.?|[€$£]")
 _GROUPED = re.compile(r"^\d{1,3}(?:[ '’]\d{3})+(?:[.,]\d+)?$")
 _PLAIN = re.compile(r"^\d+(?:[.,]\d+)*$")
@@ -353,15 +258,16 @@ def parse_money(text: str) -> Parsed[Decimal] | Rejected:
     spaced = re.sub(r"([^\W\d_]|[$£])(\d)", r"\1 \2", spaced)
     multiplier = Decimal(1)
     multipliers_seen = 0
+    known = _words()
     for token in _MONEY_TOKEN.findall(spaced):
         word = token.rstrip(".")
-        if word in _FOREIGN_CURRENCY:
+        if word in known.other_currencies:
             return Rejected(HINT_CURRENCY)
-        if word in _THOUSAND_WORDS:
+        if word in known.thousand:
             multiplier, multipliers_seen = Decimal(1000), multipliers_seen + 1
-        elif word in _MILLION_WORDS:
+        elif word in known.million:
             multiplier, multipliers_seen = Decimal(1_000_000), multipliers_seen + 1
-        elif word not in _EURO_WORDS and word not in _FILLER_WORDS:
+        elif word not in known.euro and word not in known.approximately:
             return Rejected(HINT_MONEY)
     if multipliers_seen > 1:
         return Rejected(HINT_MONEY)
@@ -384,134 +290,43 @@ def parse_money(text: str) -> Parsed[Decimal] | Rejected:
 
 # --- whole numbers ----------------------------------------------------------------------------
 
-_MONTH_WORDS = frozenset(
-    {
-        "m",
-        "mo",
-        "mos",
-        "month",
-        "months",
-        "mån",
-        "månad",
-        "månader",
-        "mnd",
-        "kk",
-        "kuukausi",
-        "kuukautta",
-        "kuukauden",
-        "kuukaudeksi",
-    }
-)
-_YEAR_WORDS = frozenset(
-    {"y", "yr", "yrs", "year", "years", "år", "v", "vuosi", "vuotta", "vuoden", "vuodeksi"}
-)
 _NUMBER_WITH_UNIT = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)?\.?$")
-
-# Small numbers written as words, for counts and durations ("two years", "två år", "kaksi
-# vuotta"); tens combine with units as each language writes them ("twenty-four", "tjugofyra",
-# "kaksikymmentäneljä").
-_UNIT_WORDS: dict[str, int] = {
-    **dict.fromkeys(("zero", "noll", "nolla"), 0),
-    **dict.fromkeys(("one", "en", "ett", "yksi", "yhden"), 1),
-    **dict.fromkeys(("two", "två", "kaksi", "kahden"), 2),
-    **dict.fromkeys(("three", "tre", "kolme", "kolmen"), 3),
-    **dict.fromkeys(("four", "fyra", "neljä", "neljän"), 4),
-    **dict.fromkeys(("five", "fem", "viisi", "viiden"), 5),
-    **dict.fromkeys(("six", "sex", "kuusi", "kuuden"), 6),
-    **dict.fromkeys(("seven", "sju", "seitsemän"), 7),
-    **dict.fromkeys(("eight", "åtta", "kahdeksan"), 8),
-    **dict.fromkeys(("nine", "nio", "yhdeksän"), 9),
-    **dict.fromkeys(("ten", "tio", "kymmenen"), 10),
-    **dict.fromkeys(("eleven", "elva"), 11),
-    **dict.fromkeys(("twelve", "tolv"), 12),
-    **dict.fromkeys(("thirteen", "tretton"), 13),
-    **dict.fromkeys(("fourteen", "fjorton"), 14),
-    **dict.fromkeys(("fifteen", "femton"), 15),
-    **dict.fromkeys(("sixteen", "sexton"), 16),
-    **dict.fromkeys(("seventeen", "sjutton"), 17),
-    **dict.fromkeys(("eighteen", "arton", "aderton"), 18),
-    **dict.fromkeys(("nineteen", "nitton"), 19),
-}
-_TEN_WORDS: dict[str, int] = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "tjugo": 20,
-    "trettio": 30,
-    "fyrtio": 40,
-    "femtio": 50,
-    "sextio": 60,
-    "sjuttio": 70,
-    "åttio": 80,
-    "nittio": 90,
-}
-# Finnish builds 11-19 as unit + "toista" and tens as unit + "kymmentä".
-_FI_UNITS: dict[str, int] = {
-    "yksi": 1,
-    "kaksi": 2,
-    "kolme": 3,
-    "neljä": 4,
-    "viisi": 5,
-    "kuusi": 6,
-    "seitsemän": 7,
-    "kahdeksan": 8,
-    "yhdeksän": 9,
-}
-_HALF_PHRASES: dict[str, Decimal] = {
-    "half a": Decimal("0.5"),
-    "a half": Decimal("0.5"),
-    "ett halvt": Decimal("0.5"),
-    "halvt": Decimal("0.5"),
-    "ett halvår": Decimal("0.5"),
-    "puoli": Decimal("0.5"),
-    "puolitoista": Decimal("1.5"),
-    "one and a half": Decimal("1.5"),
-    "ett och ett halvt": Decimal("1.5"),
-    "ett och halvt": Decimal("1.5"),
-    "två och ett halvt": Decimal("2.5"),
-    "two and a half": Decimal("2.5"),
-    "kaksi ja puoli": Decimal("2.5"),
-}
 
 
 def _number_word(word: str) -> int | None:
-    """One written number up to 99: 'four', 'twenty-four', 'tjugofyra', 'kaksikymmentäneljä'."""
+    """One written number up to 99: 'four', 'twenty-four', 'tjugofyra', 'kaksikymmentäneljä'.
+
+    Units and tens combine as most languages write them; a pack whose language builds numbers
+    otherwise reads them with its own number_word.
+    """
     word = word.replace("-", "")
-    if word in _UNIT_WORDS:
-        return _UNIT_WORDS[word]
-    for tens_word, tens in _TEN_WORDS.items():
+    known = _words()
+    if word in known.units:
+        return known.units[word]
+    for tens_word, tens in known.tens.items():
         if word.startswith(tens_word):
             rest = word.removeprefix(tens_word)
             if not rest:
                 return tens
-            unit = _UNIT_WORDS.get(rest)
+            unit = known.units.get(rest)
             return tens + unit if unit is not None and 1 <= unit <= 9 else None
-    if word.endswith("toista") and word.removesuffix("toista") in _FI_UNITS:
-        return 10 + _FI_UNITS[word.removesuffix("toista")]
-    for unit_word, unit in _FI_UNITS.items():
-        if word.startswith(unit_word + "kymmentä"):
-            rest = word.removeprefix(unit_word + "kymmentä")
-            if not rest:
-                return unit * 10
-            ones = _FI_UNITS.get(rest)
-            return unit * 10 + ones if ones is not None else None
+    for read in known.number_words:
+        value = read(word)
+        if value is not None:
+            return value
     return None
 
 
 def written_number(text: str) -> Decimal | None:
-    """A small number written in words in English, Swedish or Finnish, or None."""
+    """A small number written in words in any registered language, or None."""
     phrase = _SPACES.sub(" ", text.replace("-", " ")).strip()
-    if phrase in _HALF_PHRASES:
-        return _HALF_PHRASES[phrase]
+    known = _words()
+    if phrase in known.halves:
+        return known.halves[phrase]
     words = phrase.split(" ")
-    if len(words) == 2 and words[0] in _TEN_WORDS and words[1] in _UNIT_WORDS:
-        unit = _UNIT_WORDS[words[1]]  # "twenty four"
-        return Decimal(_TEN_WORDS[words[0]] + unit) if 1 <= unit <= 9 else None
+    if len(words) == 2 and words[0] in known.tens and words[1] in known.units:
+        unit = known.units[words[1]]  # "twenty four"
+        return Decimal(known.tens[words[0]] + unit) if 1 <= unit <= 9 else None
     if len(words) != 1:
         return None
     value = _number_word(words[0])
@@ -525,7 +340,7 @@ def _number_and_unit(phrase: str) -> tuple[Decimal, str | None] | None:
         return Decimal(match.group(1).replace(",", ".")), match.group(2)
     words = phrase.split(" ")
     last = words[-1].rstrip(".")
-    if len(words) > 1 and (last in _MONTH_WORDS or last in _YEAR_WORDS):
+    if len(words) > 1 and (last in _words().months or last in _words().years):
         amount = " ".join(words[:-1])
         number = Decimal(1) if amount in ("a", "an") else written_number(amount)
         return (number, last) if number is not None else None
@@ -546,9 +361,9 @@ def parse_whole_number(text: str, *, unit: str | None = None) -> Parsed[int] | R
     if word is not None:
         if unit != "months":
             return Rejected(hint)
-        if word in _YEAR_WORDS:
+        if word in _words().years:
             number *= 12
-        elif word not in _MONTH_WORDS:
+        elif word not in _words().months:
             return Rejected(hint)
     if number != number.to_integral_value():
         return Rejected(hint)
@@ -574,7 +389,6 @@ _COUNTRY_ALIASES: dict[str, str] = {
     "bosnia": "BA",
 }
 _CODE_ALIASES: dict[str, str] = {"EL": "GR", "UK": "GB"}
-_FILLER_IN_COUNTRY_LISTS = frozenset({"in", "i", "from", "från", "the", "of"})
 _MAX_NAME_WORDS = 6
 
 
@@ -586,7 +400,8 @@ def country_codes() -> frozenset[str]:
 
 
 def _name_tokens(text: str) -> tuple[str, ...]:
-    return tuple(w for w in _WORD.findall(fold(text)) if w not in _AND_WORDS)
+    also = _words().also
+    return tuple(w for w in _WORD.findall(fold(text)) if w not in also)
 
 
 @cache
@@ -660,7 +475,7 @@ def _code_token(original: str, *, all_codes: bool) -> str | None:
 def _scan_countries(text: str) -> tuple[list[str], list[str]]:
     """Split text into recognised country codes (in order) and the words not recognised."""
     originals = _WORD.findall(unicodedata.normalize("NFKC", text))
-    pairs = [(w, fold(w)) for w in originals if fold(w) not in _AND_WORDS]
+    pairs = [(w, fold(w)) for w in originals if fold(w) not in _words().also]
     all_codes = bool(pairs) and all(len(o) == 2 for o, _ in pairs)
     names = _country_names()
     found: list[str] = []
@@ -684,7 +499,7 @@ def _scan_countries(text: str) -> tuple[list[str], list[str]]:
         code = _code_token(original, all_codes=all_codes)
         if code is not None:
             found.append(code)
-        elif folded not in _FILLER_IN_COUNTRY_LISTS:
+        elif folded not in _words().country_fillers:
             unknown.append(original)
         i += 1
     return found, unknown
@@ -705,7 +520,7 @@ def parse_countries(text: str) -> Parsed[tuple[str, ...]] | Rejected:
 
     Repeats are kept: each entry stands for one organisation, and two partners may share a country.
     """
-    if _phrase(text) in _NONE_WORDS:
+    if _phrase(text) in _words().none:
         return Parsed(())
     found, unknown = _scan_countries(text)
     if unknown or not found:
@@ -762,9 +577,10 @@ def parse_multi_choice(
     """Read several options ('1, 3', '2 och 4') or one label; 'none' picks the exclusive option."""
     phrase = _phrase(text)
     exclusive = [o for o in options if o.exclusive]
-    if phrase in _NONE_WORDS and exclusive:
+    if phrase in _words().none and exclusive:
         return Parsed((exclusive[0].id,))
-    parts = [p for p in re.split(r"[,;/&+\s]+", phrase) if p and p not in _AND_WORDS]
+    also = _words().also
+    parts = [p for p in re.split(r"[,;/&+\s]+", phrase) if p and p not in also]
     if parts and all(p.isdigit() for p in parts):
         chosen = [_match_option(p, options) for p in parts]
     else:
@@ -775,3 +591,10 @@ def parse_multi_choice(
     if len(picked) > 1 and any(o.exclusive and o.id in picked for o in options):
         return Rejected(HINT_EXCLUSIVE)
     return Parsed(tuple(o.id for o in options if o.id in picked))
+
+
+@LANGUAGES.on_change
+def _forget_words() -> None:
+    """A language registered or removed: its words and country names are read again."""
+    for cached in (_words, _country_names, _names_by_stem):
+        cached.cache_clear()
