@@ -38,7 +38,7 @@ from bot.reminders import (
 )
 from bot.storage import ALL_CALLS, UsageStats
 from bot.stores import Store, open_storage
-from i18n import Translator, translator
+from i18n import LANGUAGES, Translator, translator
 from knowledge.base import KnowledgeBase
 from knowledge.errors import KnowledgeError
 from knowledge.facts import CallFacts, L10n
@@ -651,7 +651,7 @@ def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
 def add_operator_commands(sub: Any) -> None:
     """Add `stats` and `reload` to amif-bot's subcommands (argparse subparsers)."""
     stats = sub.add_parser("stats", help="aggregate usage numbers from the bot's database")
-    stats.add_argument("--lang", choices=("en", "sv", "fi"), help="language of the labels")
+    stats.add_argument("--lang", choices=LANGUAGES.codes, help="language of the labels")
     stats.set_defaults(func=cmd_stats)
     reload = sub.add_parser(
         "reload", help="validate the knowledge and ask the running bot to reload it"

@@ -42,11 +42,6 @@ def O_(message: str) -> str:
 
 # Days before a deadline at which subscribers hear from us, most distant first.
 REMINDER_DAYS: tuple[int, ...] = (30, 14, 7, 1)
-DEFAULT_ZONES: dict[str, str] = {
-    "en": "Europe/Brussels",
-    "sv": "Europe/Helsinki",
-    "fi": "Europe/Helsinki",
-}
 ZONE_CHOICES: tuple[str, ...] = ("Europe/Helsinki", "Europe/Stockholm", "Europe/Brussels", "UTC")
 ZONE_LABELS: dict[str, str] = {
     "Europe/Helsinki": O_("Helsinki time"),
@@ -156,7 +151,7 @@ def user_zone(lang: str, chosen: str | None) -> ZoneInfo:
     zone = parse_zone(chosen) if chosen else None
     if zone is not None:
         return zone
-    return ZoneInfo(DEFAULT_ZONES.get(normalize_language(lang) or "en", "Europe/Brussels"))
+    return ZoneInfo(LANGUAGES[normalize_language(lang) or LANGUAGES.default].time_zone)
 
 
 def zone_label(zone: ZoneInfo, t: Translator) -> str:

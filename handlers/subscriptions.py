@@ -35,7 +35,7 @@ from handlers.common import (
     user_translator,
 )
 from handlers.render import text_to_html
-from i18n import N_, Translator, translator
+from i18n import LANGUAGES, N_, Translator, translator
 from knowledge.facts import CallFacts, CallStatus
 
 log = logging.getLogger("amif.subscriptions")
@@ -397,8 +397,9 @@ ASK_ZONE = N_(
     "Should I show times in Helsinki time or in Stockholm time? Until you choose I use "
     "Helsinki time; /timezone changes it later."
 )
-# Swedish is spoken on both sides of the Gulf of Bothnia: the language alone cannot say the zone.
-ASKED_ZONES = {"sv": ("Europe/Helsinki", "Europe/Stockholm")}
+# Languages spoken in several zones (Swedish, on both sides of the Gulf of Bothnia): the
+# language alone cannot say the zone, so its pack names the zones to ask about.
+ASKED_ZONES = {pack.code: pack.asked_zones for pack in LANGUAGES.packs if pack.asked_zones}
 
 
 async def ask_zone_once(update: Update, context: BotContext, lang: str, shown: str) -> None:

@@ -356,8 +356,13 @@ _DECISION_MARGIN = 1.0
 _CONFIDENCE_TEMPERATURE = 0.5
 
 
-def detect_language(text: str, default: str = "en") -> Detection:
-    """Guess the language of a message; fall back to `default` when the text shows too little."""
+def detect_language(text: str, default: str | None = None) -> Detection:
+    """Guess the language of a message; fall back to `default` when the text shows too little.
+
+    default is a registered language code; None means the registry's default language.
+    """
+    if default is None:
+        default = LANGUAGES.default
     # One message is looked at by several layers (handler, assistant, topic checks): remember
     # recent results instead of scoring the same text again.
     return (

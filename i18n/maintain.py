@@ -1,9 +1,10 @@
 """Developer tool: re-extract messages from the code and update every catalog.
 
-``python -m i18n.maintain`` extracts ``messages.pot`` with Babel, merges it into the en/sv/fi
-``messages.po`` files without fuzzy matching (a fuzzy entry would be silently skipped at compile
-time), and fills the English catalog with the msgids, which are English already. New sv/fi entries
-stay empty until translated; the catalog test fails until they are.
+``python -m i18n.maintain`` extracts ``messages.pot`` with Babel, merges it into every registered
+language's ``messages.po`` without fuzzy matching (a fuzzy entry would be silently skipped at
+compile time), and fills the default (English) catalog with the msgids, which are English
+already. New entries of the other languages stay empty until translated; the catalog test fails
+until they are.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from i18n import LANGUAGES, LOCALES_DIR
+from i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent.parent
 POT = LOCALES_DIR / "messages.pot"
@@ -75,7 +76,7 @@ def update() -> None:
                 if isinstance(message.id, tuple)
                 else not message.string
             )
-            if lang == "en" and untranslated:
+            if lang == DEFAULT_LANGUAGE and untranslated:
                 message.string = message.id
 
         with po_path.open("wb") as fh:

@@ -6,8 +6,9 @@ validated by the same parser and the operator can copy it to `<data dir>/facts/`
 complete it field by field. A topic page with its own budget becomes a call of its own (the topic
 reference), with the dates, rate and rules of the page.
 
-The few texts a facts file must carry in three languages (the summary, the basis of the funding
-rate, the countries rule) are stated here in our words; values come from the document.
+The few texts a facts file must carry in every language (the summary, the basis of the funding
+rate, the countries rule) are stated here in our words and translated in the catalogs; values
+come from the document.
 """
 
 from __future__ import annotations
@@ -20,48 +21,24 @@ from typing import Any
 import yaml
 from babel import Locale
 
+from i18n import LANGUAGES, N_, translator
 from knowledge.extract import Cited, Extraction, Moment
 from knowledge.facts import EXTRACTED_SUBDIR, Money
 
-# The zone a page's date is read in when the page names none: EU calls close in Brussels time,
-# and the national authority this assistant serves first is Finland's (Finnish and Swedish).
-DEFAULT_ZONES = {"en": "Europe/Brussels", "fi": "Europe/Helsinki", "sv": "Europe/Helsinki"}
-_LOCALES = {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}
-
-_SUMMARY = {
-    "en": "A call from an ingested document: {title}.",
-    "sv": "En utlysning ur ett inläst dokument: {title}.",
-    "fi": "Haku tallennetusta asiakirjasta: {title}.",
-}
-_RATE_BASIS = {
-    "en": "of the eligible costs",
-    "sv": "av de stödberättigande kostnaderna",
-    "fi": "tukikelpoisista kustannuksista",
-}
-_COUNTRIES = {
-    "en": "Organisations in EU Member States may take part, except those in {countries}.",
-    "sv": "Organisationer i EU:s medlemsstater kan delta, utom de i {countries}.",
-    "fi": "EU:n jäsenvaltioissa toimivat organisaatiot voivat osallistua, paitsi: {countries}.",
-}
-_CONSORTIUM = {
-    "en": "At least {entities} organisations from at least {countries} countries.",
-    "sv": "Minst {entities} organisationer från minst {countries} länder.",
-    "fi": "Vähintään {entities} organisaatiota vähintään {countries} maasta.",
-}
-_CONTACT = {
-    "en": "Questions about the call go to the address the document gives.",
-    "sv": "Frågor om utlysningen skickas till adressen i dokumentet.",
-    "fi": "Hakua koskevat kysymykset lähetetään asiakirjassa annettuun osoitteeseen.",
-}
-_TOPIC_TITLE = {
-    "en": "{title}, topic {topic}",
-    "sv": "{title}, ämne {topic}",
-    "fi": "{title}, aihe {topic}",
-}
+# The texts a facts file carries in every language, translated in the catalogs (messages.po);
+# a page's date is read in the zone of the page's language when the page names none (its pack's
+# time_zone: EU calls close in Brussels time, Finland's national authority in Helsinki time).
+_SUMMARY = N_("A call from an ingested document: {title}.")
+_RATE_BASIS = N_("of the eligible costs")
+_COUNTRIES = N_("Organisations in EU Member States may take part, except those in {countries}.")
+_CONSORTIUM = N_("At least {entities} organisations from at least {countries} countries.")
+_CONTACT = N_("Questions about the call go to the address the document gives.")
+_TOPIC_TITLE = N_("{title}, topic {topic}")
 
 
-def _l10n(texts: dict[str, str], **values: object) -> dict[str, str]:
-    return {lang: text.format(**values) for lang, text in texts.items()}
+def _l10n(message: str, **values: object) -> dict[str, str]:
+    """The message in every registered language, its placeholders filled."""
+    return {code: translator(code).gettext(message).format(**values) for code in LANGUAGES}
 
 
 def _money(money: Money) -> dict[str, Any]:
@@ -73,7 +50,7 @@ def _money(money: Money) -> dict[str, Any]:
 
 
 def _when(moment: Moment, lang: str) -> dict[str, Any]:
-    when = moment.when(DEFAULT_ZONES.get(lang, "Europe/Brussels"))
+    when = moment.when(LANGUAGES[lang if lang in LANGUAGES else LANGUAGES.default].time_zone)
     return {
         "date": when.date,
         "time": when.time.strftime("%H:%M") if when.time else None,
@@ -96,7 +73,7 @@ def facts_from_extraction(
         "reference": reference,
         "source": doc_id,
         "field_sources": {},
-        "title": {code: shown for code in _SUMMARY},
+        "title": {code: shown for code in LANGUAGES},
         "summary": _l10n(_SUMMARY, title=shown),
         "aliases": [t.value.lower() for t in extraction.topics]
         + [r.value.lower() for r in extraction.references[1:]],
@@ -129,7 +106,7 @@ def facts_from_extraction(
     if extraction.funding_rate is not None and 0 < extraction.funding_rate.value <= 1:
         call["funding_rate"] = {
             "rate": float(extraction.funding_rate.value),
-            "basis": dict(_RATE_BASIS),
+            "basis": _l10n(_RATE_BASIS),
         }
     if extraction.duration_months is not None:
         call["duration_months"] = extraction.duration_months.value[1]
@@ -137,7 +114,7 @@ def facts_from_extraction(
         call["contact"] = {
             "email": extraction.emails[0].value,
             "url": url,
-            "text": dict(_CONTACT),
+            "text": _l10n(_CONTACT),
         }
     if extraction.min_entities is not None and extraction.min_countries is not None:
         call["consortium"] = {
@@ -155,12 +132,15 @@ def facts_from_extraction(
             "member_states": True,
             "excluded": excluded,
             "text": {
-                code: text.format(
+                code: translator(code)
+                .gettext(_COUNTRIES)
+                .format(
                     countries=", ".join(
-                        Locale.parse(_LOCALES[code]).territories.get(c, c) for c in excluded
+                        Locale.parse(LANGUAGES[code].locale).territories.get(c, c)
+                        for c in excluded
                     )
                 )
-                for code, text in _COUNTRIES.items()
+                for code in LANGUAGES
             },
         }
     for name in [*found, "grant", "contact", "consortium", "countries"]:

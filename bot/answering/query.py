@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.answering.aspects import AspectMatch, aspect_evidence
 from bot.answering.glossary import to_english
 from bot.answering.policy import AnswerPolicy
-from i18n import normalize_language
+from i18n import LANGUAGES, normalize_language
 from i18n.detect import detect_language
 from knowledge.base import CALL_REFERENCE, PERIOD, YEAR, KnowledgeBase, fold, titles_folded
 from knowledge.facts import CallFacts
@@ -71,9 +71,9 @@ def _country_names() -> dict[str, tuple[str, ...]]:
 
     names: dict[str, tuple[str, ...]] = {}
     for code in _EU_COUNTRIES:
-        found = {
-            fold(Locale.parse(locale).territories[code]) for locale in ("en", "sv", "fi")
-        } | set(_ADJECTIVES.get(code, ()))
+        found = {fold(Locale.parse(locale).territories[code]) for locale in LANGUAGES} | set(
+            _ADJECTIVES.get(code, ())
+        )
         # An inflected name starts with all but the name's last letter ("suome-n", "finlands").
         names[code] = tuple(sorted({n[:-1] if len(n) >= 5 else n for n in found}))
     return names
@@ -127,7 +127,7 @@ def parse_query(
     folded = fold(text)
     asked_in = detect_language(text).lang
     compares = bool(COMPARISON.search(folded))
-    english = to_english(folded, asked_in) if asked_in != "en" else []
+    english = to_english(folded, asked_in) if asked_in != LANGUAGES.default else []
     named = tuple(kb.find_calls(text, also=english))
     if compares and len(named) == 1 and named[0].kind == "call":
         # "the 2024 call's rate vs the usual AMIF co-financing": the other side is the programme.

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from bot.answering.reply import Reply, SourceRef
-from i18n import N_, Translator
+from i18n import LANGUAGES, N_, Translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import Source
 from knowledge.facts import CallFacts, CallStatus, Objective, official_page
@@ -460,7 +460,7 @@ def _has_topic(call: CallFacts, topic: str) -> bool:
 
 
 def _babel_lang(lang: str) -> str:
-    return {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}.get(lang, "en_GB")
+    return LANGUAGES[lang if lang in LANGUAGES else LANGUAGES.default].locale
 
 
 def _capitalize(text: str) -> str:
