@@ -717,8 +717,9 @@ class _Loader:
     def check_messages(self, catalogs: _Catalogs) -> None:
         """Every message id is translated in every language and gets its parameters."""
         for use in self.uses:
-            for lang in LANGUAGES:
-                strings = catalogs.get(lang, {}).get(use.msgid)
+            # A language with no catalog yet shows the English texts (i18n's fallback).
+            for lang in (code for code in LANGUAGES if catalogs.get(code)):
+                strings = catalogs[lang].get(use.msgid)
                 if not strings or not all(s.strip() for s in strings):
                     self.fail(use.where, f"message id not translated in {lang}: {use.msgid!r}")
                 if use.plural is not None and len(strings) < 2:
