@@ -28,8 +28,9 @@ import yaml
 
 from i18n.detect import detect_language
 from knowledge.analysis import STOP_WORDS
-from knowledge.extract import Extraction, extract_call_facts
 from knowledge.extracted_facts import facts_from_extraction, write_extracted
+from knowledge.extraction.model import Extraction
+from knowledge.extraction.pipeline import extract_call_facts
 from knowledge.facts import EXTRACTED_SUBDIR
 from knowledge.tempfiles import create_temp
 

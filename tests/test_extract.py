@@ -1,4 +1,4 @@
-"""knowledge.extract: what it finds in call documents, format by format, and what it refuses."""
+"""knowledge.extraction: what it finds in call documents, format by format, and what it refuses."""
 
 from __future__ import annotations
 
@@ -15,15 +15,10 @@ import pytest
 
 from i18n import translator
 from knowledge.documents import load_document
-from knowledge.extract import (
-    CONTEXT,
-    Cited,
-    Extraction,
-    Moment,
-    as_dict,
-    describe,
-    extract_call_facts,
-)
+from knowledge.extraction.model import Cited, Extraction, Moment
+from knowledge.extraction.pipeline import extract_call_facts
+from knowledge.extraction.report import as_dict, describe
+from knowledge.extraction.words import CONTEXT
 from knowledge.facts import CallFacts, Money, load_facts
 from knowledge.ingest import extract_text, split_passages
 
