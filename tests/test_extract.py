@@ -20,7 +20,8 @@ from knowledge.extraction.pipeline import extract_call_facts
 from knowledge.extraction.report import as_dict, describe
 from knowledge.extraction.words import CONTEXT
 from knowledge.facts import CallFacts, Money, load_facts
-from knowledge.ingest import extract_text, split_passages
+from knowledge.passages import split_passages
+from knowledge.readers.files import extract_text
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 DOCUMENTS = Path(__file__).resolve().parent.parent / "knowledge" / "documents"
