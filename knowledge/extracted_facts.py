@@ -22,7 +22,7 @@ import yaml
 from babel import Locale
 
 from i18n import LANGUAGES, N_, translator
-from knowledge.extract import Cited, Extraction, Moment
+from knowledge.extraction.model import Cited, Extraction, Moment
 from knowledge.facts import EXTRACTED_SUBDIR, Money
 
 # The texts a facts file carries in every language, translated in the catalogs (messages.po);
