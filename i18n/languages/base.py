@@ -99,6 +99,26 @@ class ChatWords:
 
 
 @dataclass(frozen=True)
+class DocumentWords:
+    """The words of call documents in this language, from which ingest extracts call facts.
+
+    Context words say what a number or date means: one tuple per class ("deadline", "grant",
+    ...), an entry ending in "*" matching as a word start. The other tables map written forms to
+    values; knowledge/extraction/words.py merges every pack's with the language-neutral ones.
+    """
+
+    context: Mapping[str, tuple[str, ...]]
+    months: Mapping[str, int]  # month names and their written forms -> 1..12
+    number_words: Mapping[str, int]  # counts and multipliers written as words
+    scales: Mapping[str, int]  # "thousand", "miljoner" -> 10**3, 10**6
+    currencies: Mapping[str, str]  # currency words -> ISO code
+    units: Mapping[str, int]  # duration units -> months
+    zones: Mapping[str, str]  # "finsk tid" -> Europe/Helsinki
+    countries: Mapping[str, tuple[str, ...]]  # ISO code -> names ("*" ends a stem)
+    report_labels: Mapping[str, str]  # field labels of the operator's ingest report
+
+
+@dataclass(frozen=True)
 class LanguagePack:
     """Everything specific to one language the assistant speaks."""
 
@@ -117,6 +137,9 @@ class LanguagePack:
     typed_names: frozenset[str] = _EMPTY
     # Compounding languages get within-word character n-grams in the search index.
     compound_ngrams: bool = False
+    # Words of call documents for extracting facts at ingest; None: ingest reads the language's
+    # documents with the default language's words.
+    documents: DocumentWords | None = None
     aspects: Path | None = None  # i18n/aspects/<code>.yaml: words for what a question asks
     glossary: Path | None = None  # i18n/glossary/<code>.yaml: domain terms -> English
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from i18n.languages import LANGUAGES
 from knowledge.extraction.words import (
     CONTEXT,
     COUNTRIES,
@@ -28,15 +29,19 @@ def alternation(words: Sequence[str]) -> str:
     return r"(?<!\w)(?:" + "|".join(parts) + ")"
 
 
+# The default language, English: pages in every language quote its terms.
+_ENGLISH = LANGUAGES.default
+
+
 def _compile_context() -> dict[str, dict[str, re.Pattern[str]]]:
     compiled: dict[str, dict[str, re.Pattern[str]]] = {}
     for lang, table in CONTEXT.items():
         compiled[lang] = {}
         for name in table:
             words = list(table[name])
-            if lang != "en":
+            if lang != _ENGLISH:
                 # National pages quote English terms ("deadline", "budget"); never the reverse.
-                words += CONTEXT["en"].get(name, ())
+                words += CONTEXT[_ENGLISH].get(name, ())
             compiled[lang][name] = re.compile(alternation(words) if words else r"(?!)", re.I)
     return compiled
 
@@ -135,7 +140,8 @@ _COUNT = rf"(?<![\w.,])(?P<n>\d{{1,2}}|{_COUNT_WORD})(?!\w)"
 
 
 def _words(lang: str, name: str) -> list[str]:
-    return list(CONTEXT[lang][name]) + (list(CONTEXT["en"][name]) if lang != "en" else [])
+    english = list(CONTEXT[_ENGLISH][name]) if lang != _ENGLISH else []
+    return list(CONTEXT[lang][name]) + english
 
 
 def _noun_patterns(lang: str, name: str) -> tuple[re.Pattern[str], ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from i18n.languages import LANGUAGES
 from knowledge.extraction.dates import detail, find_dates, same_day
 from knowledge.extraction.model import Cited, Extraction
 from knowledge.extraction.money import find_money
@@ -24,7 +25,7 @@ def extract_call_facts(
         if passages is not None
         else split_blocks(text)
     )
-    lang = lang if lang in CONTEXT else "en"
+    lang = lang if lang in CONTEXT else LANGUAGES.default
     calls, topics = find_references(lang, units)
     topic_refs = [t.value for t in topics]
     kinds = find_dates(lang, units)

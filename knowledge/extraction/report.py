@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from i18n.languages import LANGUAGES
 from knowledge.extraction.model import OFFSET, Cited, Extraction, Moment
 from knowledge.extraction.words import LABELS
 from knowledge.facts import Money
@@ -54,7 +55,7 @@ _Row = tuple[str, str, Cited[Any]]
 def describe(extraction: Extraction, translator: Formatter) -> list[str]:
     """Short lines telling the operator what was extracted, each naming its passage."""
     t = translator
-    words = LABELS.get(t.lang, LABELS["en"])
+    words = LABELS.get(t.lang, LABELS[LANGUAGES.default])
     lines: list[str] = []
     for rows in (_what_rows, _when_rows, _money_rows, _terms_rows, _who_rows):
         for label, shown, cited in rows(extraction, t, words):

@@ -1,707 +1,99 @@
-"""The words of call documents, per language: context words, months, zones, numbers, countries.
+"""The words of call documents: each language pack's, merged, and the language-neutral ones.
 
-Every table here is language data, kept in one module so that a language pack can take its share
-without reading the extraction code.
+The words of one language (context words, months, numbers, money, units, zones, countries and
+the report's labels) are in its pack (`i18n/languages/<code>.py`, `DocumentWords`); this module
+merges the packs registered when it is imported with the signs and codes every language writes
+alike. Every table is data: the extraction code compiles its patterns from them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from i18n.languages import LANGUAGES
+from i18n.languages.base import DocumentWords
+
+V = TypeVar("V")
+
+_PACKS = tuple((pack.code, pack.documents) for pack in LANGUAGES.packs if pack.documents)
+
+
+def _merged(
+    table: Callable[[DocumentWords], Mapping[str, V]], neutral: Mapping[str, V]
+) -> dict[str, V]:
+    """One table of every pack's entries (in registry order), then the neutral ones."""
+    merged: dict[str, V] = {}
+    for _, words in _PACKS:
+        merged.update(table(words))
+    merged.update(neutral)
+    return merged
+
 
 # Words. What a number means is decided by the words around it; those words are data, one table
-# per language. An entry ending in "*" matches as a word start (for inflected sv/fi forms);
-# other entries match whole words. "before" words precede the value in its clause, "after" words
+# per language. An entry ending in "*" matches as a word start (for inflected forms); other
+# entries match whole words. "before" words precede the value in its clause, "after" words
 # follow it closely.
-
 CONTEXT: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "en": {
-        "deadline": (
-            "deadline*",
-            "closing date",
-            "closes",
-            "close on",
-            "closing",
-            "submitted by",
-            "submit by",
-            "submitted no later than",
-            "no later than",
-            "apply by",
-            "applications by",
-            "last day",
-            "until",
-            "due date",
-            "cut-off",
-            "cutoff",
-            "ends on",
-        ),
-        "deadline_after": ("at the latest",),
-        "opens": (
-            "opening date",
-            "opening",
-            "opens",
-            "open on",
-            "opens on",
-            "submission opens",
-            "start of submission",
-            "starts accepting",
-        ),
-        "opens_after": (),
-        "period": (
-            "open between",
-            "between",
-            "application period",
-            "submission period",
-            "open from",
-            "from",
-            "open",
-            "runs from",
-        ),
-        "published": (
-            "published",
-            "publication date",
-            "publication",
-            "date of publication",
-            "posted",
-            "updated",
-            "last update",
-            "last updated",
-        ),
-        "published_after": ("was published", "published"),
-        "event": (
-            "webinar*",
-            "info day*",
-            "information day*",
-            "info session*",
-            "training*",
-            "workshop*",
-            "event*",
-            "conference*",
-            "meeting*",
-            "signature",
-            "signing",
-            "evaluation",
-            "results",
-            "notification",
-            "take place",
-            "takes place",
-        ),
-        "budget_total": (
-            "total budget",
-            "overall budget",
-            "budget of the call",
-            "call budget",
-            "total amount",
-            "total funding",
-            "in total",
-            "total of",
-            "total",
-        ),
-        "budget": ("budget*", "available", "allocated", "earmarked", "indicative budget"),
-        "budget_after": (
-            "is available",
-            "are available",
-            "available",
-            "is allocated",
-            "has been allocated",
-            "is earmarked",
-        ),
-        "grant": (
-            "grant*",
-            "eu contribution",
-            "contribution",
-            "project size",
-            "requested",
-            "amount per project",
-        ),
-        "grant_after": ("per project", "per grant", "per application", "per proposal"),
-        "grant_max": (
-            "up to",
-            "maximum",
-            "max",
-            "at most",
-            "not exceed",
-            "no more than",
-            "ceiling",
-        ),
-        "grant_min": ("at least", "minimum", "min", "no less than", "lowest"),
-        "rate": (
-            "funding rate",
-            "co-financing rate",
-            "cofinancing rate",
-            "co-funding rate",
-            "reimbursement rate",
-            "cover",
-            "covers",
-            "covering",
-            "coverage",
-            "funding of",
-            "co-financing of",
-        ),
-        "rate_after": (
-            "of the eligible costs",
-            "of eligible costs",
-            "of the total eligible costs",
-            "of total eligible costs",
-            "of the project costs",
-            "of total project costs",
-            "of the total project costs",
-            "of the costs",
-            "of costs",
-        ),
-        "rate_not": (
-            "remaining",
-            "the rest",
-            "own contribution",
-            "co-finance",
-            "own funds",
-            "shared management",
-        ),
-        "duration": (
-            "duration",
-            "last",
-            "lasts",
-            "project length",
-            "implementation period",
-            "run for",
-            "runs for",
-            "running for",
-        ),
-        "consortium": (
-            "consortium",
-            "consortia",
-            "at least",
-            "minimum",
-            "minimum of",
-            "min",
-            "composed of",
-            "partnership",
-        ),
-        "entities": (
-            "entities",
-            "entity",
-            "applicants",
-            "applicant",
-            "partners",
-            "partner",
-            "organisations",
-            "organizations",
-            "beneficiaries",
-            "legal entities",
-            "participants",
-        ),
-        "countries": ("countries", "country", "member states", "member state", "eu countries"),
-        "exclude_before": (
-            "excluding",
-            "except",
-            "except for",
-            "with the exception of",
-            "other than",
-            "apart from",
-            "but not",
-        ),
-        "exclude_after": (
-            "does not take part",
-            "does not participate",
-            "is not taking part",
-            "is not participating",
-            "is not bound",
-            "not participating",
-            "is excluded",
-            "excluded",
-            "is not eligible",
-        ),
-        "count_label": ("number of", "minimum number of", "min. number of"),
-        "title": ("call title", "topic title", "title", "call name", "topic name"),
-        "reference": (
-            "call reference",
-            "call id",
-            "call identifier",
-            "call number",
-            "topic id",
-            "reference number",
-            "reference",
-        ),
-    },
-    "sv": {
-        "deadline": (
-            "sista ansökningsdag*",
-            "sista dag*",
-            "senast",
-            "deadline*",
-            "ansökningstiden går ut",
-            "ansökningstiden löper ut",
-            "ansökningstiden slutar",
-            "stänger",
-            "stängs",
-            "sista datum*",
-            "till och med",
-        ),
-        "deadline_after": ("senast",),
-        "opens": ("öppnar", "öppnas", "ansökningstiden börjar", "från och med", "öppningsdatum*"),
-        "opens_after": (),
-        "period": (
-            "öppen",
-            "ansökningstid*",
-            "ansökningsperiod*",
-            "mellan",
-            "från",
-            "pågår",
-            "söka",
-            "ansöka",
-            "kan sökas",
-        ),
-        "published": (
-            "utgivningsdatum",
-            "publicerad*",
-            "publiceringsdatum",
-            "uppdaterad*",
-            "publicerat",
-        ),
-        "published_after": ("publicerade", "publicerades"),
-        "event": (
-            "utbildning*",
-            "webbinari*",
-            "seminari*",
-            "informationstillfälle*",
-            "evenemang*",
-            "möte*",
-            "beslut*",
-            "äger rum",
-        ),
-        "budget_total": (
-            "total budget*",
-            "totala budget*",
-            "totalbudget*",
-            "sammanlagt",
-            "totalt",
-            "sammanlagda",
-        ),
-        # Swedish often names the purpose after the sum: "det finns 9 miljoner euro att söka".
-        "budget_after": (
-            "att söka",
-            "att fördela",
-            "att dela ut",
-            "kan sökas",
-            "kan beviljas",
-            "finns att söka",
-        ),
-        "budget": (
-            "budget*",
-            "att söka",
-            "kan sökas",
-            "avsatt*",
-            "reserverat*",
-            "finns att söka",
-            "att fördela",
-        ),
-        "grant": ("bidrag*", "stöd per", "projektstöd*", "understöd*", "beviljas"),
-        "grant_after": ("per projekt", "per ansökan"),
-        "grant_max": ("högst", "max", "upp till", "maximalt", "som mest"),
-        "grant_min": ("minst", "lägst", "minimum"),
-        "rate": (
-            "finansieringsgrad*",
-            "stödandel*",
-            "medfinansieringsgrad*",
-            "täcker",
-            "stödnivå*",
-            "bidragsnivå*",
-        ),
-        "rate_after": (
-            "av de stödberättigande kostnaderna",
-            "av stödberättigande kostnader",
-            "av kostnaderna",
-            "av projektets kostnader",
-            "av de totala*",
-        ),
-        "rate_not": (
-            "återstående",
-            "resten",
-            "egen insats",
-            "egen finansiering",
-            "medfinansieringen av",
-        ),
-        "duration": (
-            "projekttid*",
-            "löptid*",
-            "varaktighet*",
-            "pågå",
-            "projektperiod*",
-            "genomförandetid*",
-            "projektet får pågå",
-        ),
-        "consortium": ("konsorti*", "minst", "minsta", "samarbete*"),
-        "entities": (
-            "aktörer",
-            "sökande",
-            "parter",
-            "organisationer",
-            "partner*",
-            "juridiska personer",
-        ),
-        "countries": ("länder", "land", "medlemsstater", "medlemsländer", "eu-länder"),
-        "exclude_before": ("utom", "med undantag av", "med undantag för", "förutom", "undantaget"),
-        "exclude_after": ("deltar inte", "deltar ej", "omfattas inte", "undantaget"),
-        "count_label": ("antal", "minsta antal", "antalet"),
-        "title": ("titel", "rubrik", "utlysningens namn"),
-        "reference": ("diarienummer", "dnr", "referens*", "utlysningens id"),
-    },
-    "fi": {
-        "deadline": (
-            "määräai*",
-            "viimeinen hakupäivä*",
-            "hakuaika päättyy",
-            "hakuaika päättyi",
-            "päättyy",
-            "päättyi",
-            "viimeistään",
-            "sulkeutuu",
-        ),
-        "deadline_after": ("mennessä",),
-        "opens": ("hakuaika alkaa", "haku avautuu", "avautuu", "avataan", "haku alkaa"),
-        "opens_after": ("alkaen",),
-        "period": ("hakuaika*", "avoinna", "haettavissa", "auki", "haku on", "hakea", "voi hakea"),
-        "published": ("julkaistu", "julkaisi", "julkaisupäivä*", "päivitetty", "julkaisuaika"),
-        "published_after": ("julkaistiin", "julkaistu"),
-        "event": (
-            "koulutu*",
-            "webinaari*",
-            "tilaisuu*",
-            "infotilaisuu*",
-            "seminaari*",
-            "päätökset",
-            "järjestetään",
-        ),
-        "budget_total": ("kokonaisbudjetti*", "yhteensä", "kokonaismäärä*", "kokonaisuudessaan"),
-        "budget_after": (
-            "on haettavana",
-            "haettavana",
-            "on jaossa",
-            "jaossa",
-            "on käytettävissä",
-            "käytettävissä",
-            "jaetaan",
-        ),
-        "budget": (
-            "budjetti*",
-            "haettavana",
-            "jaossa",
-            "määräraha*",
-            "käytettävissä",
-            "jaettavana",
-        ),
-        "grant": ("avustu*", "hankekohtai*", "hankkeelle", "tuki", "tukea"),
-        "grant_after": ("per hanke", "hanketta kohden", "hankkeelle"),
-        "grant_max": ("enintään", "korkeintaan", "maksimi*", "jopa"),
-        "grant_min": ("vähintään", "minimi*"),
-        "rate": (
-            "rahoitusosuu*",
-            "tukiprosentti*",
-            "tukitaso*",
-            "rahoitusaste*",
-            "kattaa",
-            "tuen osuus",
-            "avustuksen osuus",
-            "tukiosuu*",
-        ),
-        "rate_after": (
-            "hyväksyttävistä kustannuksista",
-            "kustannuksista",
-            "tukikelpoisista kustannuksista",
-        ),
-        "rate_not": ("loput", "loppuosa*", "omarahoitu*", "omavastuu*"),
-        "duration": (
-            "kesto*",
-            "kestää",
-            "toteutusaika*",
-            "hankeaika*",
-            "kestoltaan",
-            "hankkeen kesto",
-        ),
-        "consortium": ("yhteenliittymä*", "konsorti*", "vähintään", "vähimmäis*"),
-        "entities": (
-            "organisaatio*",
-            "toimija*",
-            "hakija*",
-            "kumppan*",
-            "oikeushenkilö*",
-            "yhteisö*",
-        ),
-        "countries": ("maasta", "maata", "maan", "maista", "jäsenvaltio*", "eu-maa*"),
-        "exclude_before": ("paitsi", "lukuun ottamatta", "pois lukien", "ei kuitenkaan"),
-        "exclude_after": ("ei osallistu", "ei ole mukana", "lukuun ottamatta"),
-        "count_label": ("vähimmäismäärä*", "lukumäärä*", "määrä"),
-        "title": ("otsikko", "haun nimi", "nimi"),
-        "reference": ("diaarinumero", "dnro", "hakutunnus", "viite", "tunnus"),
-    },
+    code: words.context for code, words in _PACKS
 }
 
 # Month names (every language at once: a Finnish page may quote an English date).
-_EN_MONTHS = (
-    "january february march april may june july august september october november december"
-)
-_SV_MONTHS = (
-    "januari februari mars april maj juni juli augusti september oktober november december"
-)
-_FI_MONTHS = (
-    "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
-    "marraskuu joulukuu"
-)
-MONTHS: Mapping[str, int] = {
-    **{m: i for i, m in enumerate(_EN_MONTHS.split(), 1)},
-    **{m[:3]: i for i, m in enumerate(_EN_MONTHS.split(), 1)},
-    "sept": 9,
-    **{m: i for i, m in enumerate(_SV_MONTHS.split(), 1)},
-    # Finnish dates take the partitive ("16. syyskuuta"); the bare name is accepted too.
-    **{m + "ta": i for i, m in enumerate(_FI_MONTHS.split(), 1)},
-    **{m: i for i, m in enumerate(_FI_MONTHS.split(), 1)},
-}
+MONTHS: Mapping[str, int] = _merged(lambda words: words.months, {})
 
 # What pages write for a time zone, and the zone it means.
-ZONES: Mapping[str, str] = {
-    "cet": "Europe/Brussels",
-    "cest": "Europe/Brussels",
-    "brussels time": "Europe/Brussels",
-    "brussels local time": "Europe/Brussels",
-    "central european time": "Europe/Brussels",
-    "central european summer time": "Europe/Brussels",
-    "bryssel-tid": "Europe/Brussels",
-    "brysseltid": "Europe/Brussels",
-    "brysselin aikaa": "Europe/Brussels",
-    "keski-euroopan aikaa": "Europe/Brussels",
-    "finnish time": "Europe/Helsinki",
-    "finland time": "Europe/Helsinki",
-    "helsinki time": "Europe/Helsinki",
-    "eet": "Europe/Helsinki",
-    "eest": "Europe/Helsinki",
-    "suomen aikaa": "Europe/Helsinki",
-    "finsk tid": "Europe/Helsinki",
-    "finländsk tid": "Europe/Helsinki",
-    "swedish time": "Europe/Stockholm",
-    "stockholm time": "Europe/Stockholm",
-    "svensk tid": "Europe/Stockholm",
-    "ruotsin aikaa": "Europe/Stockholm",
-    "utc": "UTC",
-    "gmt": "UTC",
-}
+ZONES: Mapping[str, str] = _merged(
+    lambda words: words.zones,
+    {
+        "cet": "Europe/Brussels",
+        "cest": "Europe/Brussels",
+        "eet": "Europe/Helsinki",
+        "eest": "Europe/Helsinki",
+        "utc": "UTC",
+        "gmt": "UTC",
+    },
+)
 
 # Number words that stand for a count or a multiplier ("en miljon euro", "three entities").
-NUMBER_WORDS: Mapping[str, int] = {
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "en": 1,
-    "ett": 1,
-    "två": 2,
-    "tre": 3,
-    "fyra": 4,
-    "fem": 5,
-    "sex": 6,
-    "sju": 7,
-    "åtta": 8,
-    "nio": 9,
-    "tio": 10,
-    "yksi": 1,
-    "yhden": 1,
-    "yhdestä": 1,
-    "kaksi": 2,
-    "kahden": 2,
-    "kahdesta": 2,
-    "kolme": 3,
-    "kolmen": 3,
-    "kolmesta": 3,
-    "neljä": 4,
-    "neljän": 4,
-    "neljästä": 4,
-    "viisi": 5,
-    "viiden": 5,
-    "viidestä": 5,
-    "kuusi": 6,
-    "kuuden": 6,
-    "kuudesta": 6,
-    "kahteen": 2,
-    "kolmeen": 3,
-    "neljään": 4,
-    "viiteen": 5,
-    "kuuteen": 6,
-}
+NUMBER_WORDS: Mapping[str, int] = _merged(lambda words: words.number_words, {})
 
 # Multipliers after a number.
-SCALES: Mapping[str, int] = {
-    "thousand": 10**3,
-    "tusen": 10**3,
-    "tuhatta": 10**3,
-    "million": 10**6,
-    "millions": 10**6,
-    "mio": 10**6,
-    "mln": 10**6,
-    "m": 10**6,
-    "miljon": 10**6,
-    "miljoner": 10**6,
-    "milj.": 10**6,
-    "milj": 10**6,
-    "miljoonaa": 10**6,
-    "miljoona": 10**6,
-    "miljoonaan": 10**6,
-    "miljoonasta": 10**6,
-    "miljoonan": 10**6,
-    "meur": 10**6,
-    "billion": 10**9,
-    "bn": 10**9,
-    "miljard": 10**9,
-    "miljarder": 10**9,
-    "miljardia": 10**9,
-    "miljardi": 10**9,
-    "md": 10**9,
-}
+SCALES: Mapping[str, int] = _merged(
+    lambda words: words.scales,
+    {"mio": 10**6, "mln": 10**6, "m": 10**6, "meur": 10**6, "bn": 10**9, "md": 10**9},
+)
 
 # Currency signs and words, and the ISO code each stands for.
-CURRENCIES: Mapping[str, str] = {
-    "eur": "EUR",
-    "€": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "euroa": "EUR",
-    "eurosta": "EUR",
-    "euroon": "EUR",
-    "euron": "EUR",
-    "sek": "SEK",
-    "kronor": "SEK",
-    "kr": "SEK",
-    "svenska kronor": "SEK",
-    "kruunua": "SEK",
-    "dkk": "DKK",
-    "nok": "NOK",
-    "chf": "CHF",
-    "usd": "USD",
-    "$": "USD",
-    "gbp": "GBP",
-    "£": "GBP",
-}
-
-UNITS: Mapping[str, int] = {
-    "months": 1,
-    "month": 1,
-    "månader": 1,
-    "månad": 1,
-    "kuukautta": 1,
-    "kuukauden": 1,
-    "kuukausi": 1,
-    "kk": 1,
-    "years": 12,
-    "year": 12,
-    "år": 12,
-    "vuotta": 12,
-    "vuoden": 12,
-    "vuosi": 12,
-}
-
-# Countries by ISO code: English, Swedish and Finnish names (Finnish as stems: it inflects).
-COUNTRIES: Mapping[str, tuple[str, ...]] = {
-    "AT": ("Austria", "Österrike", "Itäval*"),
-    "BE": ("Belgium", "Belgien", "Belgia*"),
-    "BG": ("Bulgaria", "Bulgarien", "Bulgaria*"),
-    "HR": ("Croatia", "Kroatien", "Kroatia*"),
-    "CY": ("Cyprus", "Cypern", "Kypro*"),
-    "CZ": ("Czechia", "Czech Republic", "Tjeckien", "Tšek*", "Tsek*"),
-    "DK": ("Denmark", "Danmark", "Tansk*"),
-    "EE": ("Estonia", "Estland", "Viro*", "Viron"),
-    "FI": ("Finland", "Suome*", "Suomi"),
-    "FR": ("France", "Frankrike", "Ransk*"),
-    "DE": ("Germany", "Tyskland", "Saksa*"),
-    "GR": ("Greece", "Grekland", "Kreik*"),
-    "HU": ("Hungary", "Ungern", "Unkar*"),
-    "IE": ("Ireland", "Irland", "Irla*"),
-    "IT": ("Italy", "Italien", "Itali*"),
-    "LV": ("Latvia", "Lettland", "Latvi*"),
-    "LT": ("Lithuania", "Litauen", "Liettu*"),
-    "LU": ("Luxembourg", "Luxemburg*"),
-    "MT": ("Malta*",),
-    "NL": ("Netherlands", "the Netherlands", "Nederländerna", "Alankom*"),
-    "PL": ("Poland", "Polen", "Puola*"),
-    "PT": ("Portugal", "Portugali*"),
-    "RO": ("Romania", "Rumänien", "Romania*"),
-    "SK": ("Slovakia", "Slovakien", "Slovakia*"),
-    "SI": ("Slovenia", "Slovenien", "Slovenia*"),
-    "ES": ("Spain", "Spanien", "Espanj*"),
-    "SE": ("Sweden", "Sverige", "Ruotsi*", "Ruotsin"),
-}
-
-
-# Field labels for the operator's ingest report. Kept here rather than in the gettext catalogs
-# while the answer path is rebuilt; the translator supplies Babel's dates and money.
-LABELS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "references": "call",
-        "topics": "topic",
-        "title": "title",
-        "published": "published",
-        "opens": "opens",
-        "deadline": "deadline",
-        "budget": "budget",
-        "topic_budget": "topic budget",
-        "grant": "grant",
-        "grant_min": "grant at least",
-        "grant_max": "grant up to",
-        "funding_rate": "funding rate",
-        "duration": "duration",
-        "months": "months",
-        "emails": "contact",
-        "min_entities": "consortium: entities",
-        "min_countries": "consortium: countries",
-        "excluded": "excluded country",
-        "nothing": "no call facts found",
-        "passage": "passage",
+CURRENCIES: Mapping[str, str] = _merged(
+    lambda words: words.currencies,
+    {
+        "eur": "EUR",
+        "€": "EUR",
+        "sek": "SEK",
+        "dkk": "DKK",
+        "nok": "NOK",
+        "chf": "CHF",
+        "usd": "USD",
+        "$": "USD",
+        "gbp": "GBP",
+        "£": "GBP",
     },
-    "sv": {
-        "references": "utlysning",
-        "topics": "ämne",
-        "title": "titel",
-        "published": "publicerad",
-        "opens": "öppnar",
-        "deadline": "sista ansökningsdag",
-        "budget": "budget",
-        "topic_budget": "budget för ämne",
-        "grant": "bidrag",
-        "grant_min": "bidrag minst",
-        "grant_max": "bidrag högst",
-        "funding_rate": "finansieringsgrad",
-        "duration": "projekttid",
-        "months": "månader",
-        "emails": "kontakt",
-        "min_entities": "konsortium: aktörer",
-        "min_countries": "konsortium: länder",
-        "excluded": "utesluten stat",
-        "nothing": "inga uppgifter om utlysningen hittades",
-        "passage": "avsnitt",
-    },
-    "fi": {
-        "references": "haku",
-        "topics": "aihe",
-        "title": "otsikko",
-        "published": "julkaistu",
-        "opens": "avautuu",
-        "deadline": "määräaika",
-        "budget": "budjetti",
-        "topic_budget": "aiheen budjetti",
-        "grant": "avustus",
-        "grant_min": "avustus vähintään",
-        "grant_max": "avustus enintään",
-        "funding_rate": "rahoitusosuus",
-        "duration": "kesto",
-        "months": "kuukautta",
-        "emails": "yhteystieto",
-        "min_entities": "yhteenliittymä: toimijat",
-        "min_countries": "yhteenliittymä: maat",
-        "excluded": "poissuljettu maa",
-        "nothing": "hakua koskevia tietoja ei löytynyt",
-        "passage": "kohta",
-    },
-}
+)
+
+UNITS: Mapping[str, int] = _merged(lambda words: words.units, {})
+
+
+def _countries() -> dict[str, tuple[str, ...]]:
+    names: dict[str, dict[str, None]] = {}
+    for _, words in _PACKS:
+        for code, spelled in words.countries.items():
+            names.setdefault(code, {}).update(dict.fromkeys(spelled))
+    return {code: tuple(spelled) for code, spelled in names.items()}
+
+
+# Countries by ISO code: their names in every language (Finnish as stems: it inflects).
+COUNTRIES: Mapping[str, tuple[str, ...]] = _countries()
+
+# Field labels for the operator's ingest report. Kept in the packs rather than in the gettext
+# catalogs while the answer path is rebuilt; the translator supplies Babel's dates and money.
+LABELS: Mapping[str, Mapping[str, str]] = {code: words.report_labels for code, words in _PACKS}
