@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,38 +12,27 @@ from bot.answering.glossary import to_english
 from bot.answering.policy import AnswerPolicy
 from i18n import LANGUAGES, normalize_language
 from i18n.detect import detect_language
+from i18n.languages.base import QuestionWords
 from knowledge.base import CALL_REFERENCE, PERIOD, YEAR, KnowledgeBase, fold, titles_folded
 from knowledge.facts import CallFacts
 
+_QUESTION_WORDS = tuple(pack.questions for pack in LANGUAGES.packs if pack.questions)
+
+
+def _any_of(field: Callable[[QuestionWords], str], *neutral: str) -> str:
+    """The packs' alternations of one kind of words, joined (in registry order)."""
+    return "|".join(part for part in (*map(field, _QUESTION_WORDS), *neutral) if part)
+
+
 # Words that make a year in a question the year of a call ("the 2027 call", "haku 2027").
-CALL_WORDS = re.compile(
-    r"\b(calls?|utlysning\w*|ansökningsomgång\w*|haku|haun|haussa|hakuun|hakukierro\w*)\b"
-)
+CALL_WORDS = re.compile(rf"\b({_any_of(lambda words: words.call_words)})\b")
 # "Is it open?", "how many days are left?": the question is about timing, so the reply says
 # where the call stands now (and only then).
-TIMING = re.compile(
-    r"\bstill open\b|\b(is|are) (\w+ )?open\b|\bcan (i|we) apply (to|for) now\b"
-    r"|\bopen (now|yet)\b|\bhow (many|much) (days|time|weeks)\b|\b(days|time|weeks) (are )?left\b"
-    r"|\bleft to apply\b|\bstill\b"
-    r"|\baccepting\b|\bright now\b|\bat the moment\b|\bcurrently\b|\bstatus\b|\bany more\b"
-    r"|\bfortfarande\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b|\bjust nu\b"
-    r"|\bännu\b|\bredan (förbi|stängd|slut)|\bläget\b|\bhinner\b|\btar\b.*\bemot\b|\bi nuläget\b"
-    r"|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b|\bonko\b.*\bauki\b|\bvielä\b"
-    r"|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b|\baikaa\b.*\bhakea\b|\bnyt\b"
-    r"|\btällä hetkellä\b|\behti\w*|\behdi\w*|\btilanne\w*|\bkäynnissä\b|\bauki\b"
-)
+TIMING = re.compile(_any_of(lambda words: words.timing))
 # "Compare", "which is higher", "skillnaden mellan", "ero": a question about two calls' facts.
-COMPARISON = re.compile(
-    r"\b(compar\w*|vs\.?|versus|differen\w*|higher|lower|bigger|smaller|larger|earlier|later"
-    r"|jämför\w*|skillnad\w*|högre|lägre|större|mindre|tidigare|senare"
-    r"|vertaa\w*|vertailu\w*|ero|eroa|erot|eroaa|suurempi|pienempi|korkeampi|matalampi"
-    r"|aiemmin|myöhemmin|aikaisemmin)\b"
-)
+COMPARISON = re.compile(rf"\b({_any_of(lambda words: words.comparison)})\b")
 # How a follow-up opens: "and the deadline?", "what about ...", "och ...", "entä ...".
-FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|och|samt|hur är det med|än|entä|ja|mites|entäs|kuin)\b"
-)
-
+FOLLOW_UP = re.compile(rf"^({_any_of(lambda words: words.follow_up)})\b")
 
 # The EU's member states (and the EEA countries that take part in EU programmes) by their names
 # in our languages, as CLDR gives them, plus the adjectives that name a country's call.
@@ -51,19 +40,23 @@ _EU_COUNTRIES = (
     *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE"),
     *("IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "NO", "LI"),
 )
-_ADJECTIVES = {
-    "FI": ("finnish", "finsk"),
-    "SE": ("swedish", "svensk"),
-    "EE": ("estonian", "estnisk"),
-    "DK": ("danish", "dansk"),
-    "DE": ("german", "tysk"),
-}
+
+
+def _adjectives() -> dict[str, tuple[str, ...]]:
+    adjectives: dict[str, tuple[str, ...]] = {}
+    for words in _QUESTION_WORDS:
+        for code, names in words.country_adjectives.items():
+            adjectives[code] = (*adjectives.get(code, ()), *names)
+    return adjectives
+
+
+_ADJECTIVES = _adjectives()
 # Between a country and the call word, only words that further name the call: a season, a
 # year, "AMIF", "national" ("Finland's autumn 2024 AMIF call", "Viron syksyn 2023 AMIF-haun").
-_CALL_QUALIFIERS = (
-    r"(?:[\s'’-]+(?:s|the|of|from|national\w*|nationell\w*|kansallis\w*|amif|autumn|spring"
-    r"|höst\w*|vår\w*|syksy\w*|kevä\w*|\d{4}))*"
-)
+_SEASONS = _any_of(lambda words: words.seasons)
+_YEAR_WORD = r"\d{4}"
+_BEFORE_CALL = _any_of(lambda words: words.before_call, "amif", _SEASONS, _YEAR_WORD)
+_CALL_QUALIFIERS = rf"(?:[\s'’-]+(?:{_BEFORE_CALL}))*"
 
 
 def _country_names() -> dict[str, tuple[str, ...]]:
@@ -87,9 +80,9 @@ _COUNTRY_CALL = re.compile(
     )
     + r")\w*"
     + _CALL_QUALIFIERS
-    + r"[\s-]+(?:calls?|utlysning\w*|ansökningsomgång\w*|haku\w*|haun|haussa|hakuun)\b"
+    + rf"[\s-]+(?:{_any_of(lambda words: words.national_call_words)})\b"
     # "Finlands AMIF-utlysning hösten 2024": the season and year may follow the call word.
-    + r"(?:[\s-]+(?:of|from|in|autumn|spring|höst\w*|vår\w*|syksy\w*|kevä\w*|\d{4}))*"
+    + rf"(?:[\s-]+(?:{_any_of(lambda words: words.after_call, _SEASONS, _YEAR_WORD)}))*"
 )
 
 

@@ -99,6 +99,26 @@ class ChatWords:
 
 
 @dataclass(frozen=True)
+class QuestionWords:
+    """How questions in this language name calls, timing, comparisons and follow-ups.
+
+    Each text field is a regular-expression alternation (`a|b\\w*`), matched case-folded; the
+    answer path joins every pack's with the others'.
+    """
+
+    call_words: str  # "call", "utlysning": a year beside them is a call's year
+    national_call_words: str  # the call word after a country's name ("Finland's call")
+    timing: str  # "still open", "how many days": the reply says where the call stands now
+    comparison: str  # "compare", "higher": a question about two calls' facts
+    follow_up: str  # how a follow-up opens: "and", "what about"
+    seasons: str  # "autumn", "höst\\w*": may qualify a national call
+    before_call: str  # other words between a country and the call word ("national", "the")
+    after_call: str  # words after the call word that further name it ("of", "from")
+    # Adjectives that name a country's call ("finnish", "finsk"), by ISO code.
+    country_adjectives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class DocumentWords:
     """The words of call documents in this language, from which ingest extracts call facts.
 
@@ -137,6 +157,8 @@ class LanguagePack:
     typed_names: frozenset[str] = _EMPTY
     # Compounding languages get within-word character n-grams in the search index.
     compound_ngrams: bool = False
+    # How questions name calls, timing and comparisons; None: only the other packs' words.
+    questions: QuestionWords | None = None
     # Words of call documents for extracting facts at ingest; None: ingest reads the language's
     # documents with the default language's words.
     documents: DocumentWords | None = None

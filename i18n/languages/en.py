@@ -13,6 +13,7 @@ from i18n.languages.base import (
     DetectorFeatures,
     DocumentWords,
     LanguagePack,
+    QuestionWords,
     words,
 )
 
@@ -498,6 +499,33 @@ DOCUMENTS = DocumentWords(
     report_labels=_REPORT_LABELS,
 )
 
+# --- how questions name calls, timing and comparisons ------------------------------------------
+
+QUESTIONS = QuestionWords(
+    call_words=r"calls?",
+    national_call_words=r"calls?",
+    timing=(
+        r"\bstill open\b|\b(is|are) (\w+ )?open\b|\bcan (i|we) apply (to|for) now\b"
+        r"|\bopen (now|yet)\b|\bhow (many|much) (days|time|weeks)\b"
+        r"|\b(days|time|weeks) (are )?left\b|\bleft to apply\b|\bstill\b"
+        r"|\baccepting\b|\bright now\b|\bat the moment\b|\bcurrently\b|\bstatus\b|\bany more\b"
+    ),
+    comparison=(
+        r"compar\w*|vs\.?|versus|differen\w*|higher|lower|bigger|smaller|larger|earlier|later"
+    ),
+    follow_up=r"and|also|what about|how about",
+    seasons=r"autumn|spring",
+    before_call=r"s|the|of|from|national\w*",
+    after_call=r"of|from|in",
+    country_adjectives={
+        "FI": ("finnish",),
+        "SE": ("swedish",),
+        "EE": ("estonian",),
+        "DK": ("danish",),
+        "DE": ("german",),
+    },
+)
+
 PACK = LanguagePack(
     code="en",
     name="English",
@@ -569,6 +597,7 @@ PACK = LanguagePack(
     # EU calls close in Brussels time.
     time_zone="Europe/Brussels",
     typed_names=words("english engelska englanti"),
+    questions=QUESTIONS,
     documents=DOCUMENTS,
     aspects=_DATA / "aspects" / "en.yaml",
 )

@@ -14,6 +14,7 @@ from i18n.languages.base import (
     DetectorFeatures,
     DocumentWords,
     LanguagePack,
+    QuestionWords,
     words,
 )
 
@@ -442,6 +443,26 @@ DOCUMENTS = DocumentWords(
     report_labels=_REPORT_LABELS,
 )
 
+# --- how questions name calls, timing and comparisons ------------------------------------------
+
+QUESTIONS = QuestionWords(
+    call_words=r"haku|haun|haussa|hakuun|hakukierro\w*",
+    national_call_words=r"haku\w*|haun|haussa|hakuun",
+    timing=(
+        r"\bonko\b.*\bauki\b|\bvielä\b|\bjäljellä\b|\bkuinka (kauan|monta päivää)\b"
+        r"|\baikaa\b.*\bhakea\b|\bnyt\b|\btällä hetkellä\b|\behti\w*|\behdi\w*|\btilanne\w*"
+        r"|\bkäynnissä\b|\bauki\b"
+    ),
+    comparison=(
+        r"vertaa\w*|vertailu\w*|ero|eroa|erot|eroaa|suurempi|pienempi|korkeampi|matalampi"
+        r"|aiemmin|myöhemmin|aikaisemmin"
+    ),
+    follow_up=r"entä|ja|mites|entäs|kuin",
+    seasons=r"syksy\w*|kevä\w*",
+    before_call=r"kansallis\w*",
+    after_call="",
+)
+
 PACK = LanguagePack(
     code="fi",
     name="Suomi",
@@ -500,6 +521,7 @@ PACK = LanguagePack(
     time_zone="Europe/Helsinki",
     typed_names=words("suomi finnish finska"),
     compound_ngrams=True,
+    questions=QUESTIONS,
     documents=DOCUMENTS,
     aspects=_DATA / "aspects" / "fi.yaml",
     glossary=_DATA / "glossary" / "fi.yaml",

@@ -13,6 +13,7 @@ from i18n.languages.base import (
     DetectorFeatures,
     DocumentWords,
     LanguagePack,
+    QuestionWords,
     words,
 )
 
@@ -410,6 +411,30 @@ DOCUMENTS = DocumentWords(
     report_labels=_REPORT_LABELS,
 )
 
+# --- how questions name calls, timing and comparisons ------------------------------------------
+
+QUESTIONS = QuestionWords(
+    call_words=r"utlysning\w*|ansökningsomgång\w*",
+    national_call_words=r"utlysning\w*|ansökningsomgång\w*",
+    timing=(
+        r"\bfortfarande\b|\bär (den|utlysningen|ansökan) (öppen|stängd)\b|\bkvar\b|\bjust nu\b"
+        r"|\bännu\b|\bredan (förbi|stängd|slut)|\bläget\b|\bhinner\b|\btar\b.*\bemot\b"
+        r"|\bi nuläget\b|\bhur (länge|lång tid)\b.*\b(söka|ansöka|kvar|öppen)\b"
+    ),
+    comparison=r"jämför\w*|skillnad\w*|högre|lägre|större|mindre|tidigare|senare",
+    follow_up=r"och|samt|hur är det med|än",
+    seasons=r"höst\w*|vår\w*",
+    before_call=r"nationell\w*",
+    after_call="",
+    country_adjectives={
+        "FI": ("finsk",),
+        "SE": ("svensk",),
+        "EE": ("estnisk",),
+        "DK": ("dansk",),
+        "DE": ("tysk",),
+    },
+)
+
 PACK = LanguagePack(
     code="sv",
     name="Svenska",
@@ -470,6 +495,7 @@ PACK = LanguagePack(
     asked_zones=("Europe/Helsinki", "Europe/Stockholm"),
     typed_names=words("svenska swedish ruotsi"),
     compound_ngrams=True,
+    questions=QUESTIONS,
     documents=DOCUMENTS,
     aspects=_DATA / "aspects" / "sv.yaml",
     glossary=_DATA / "glossary" / "sv.yaml",
