@@ -195,8 +195,8 @@ class Translator:
 
 
 @cache
-def translator(lang: str) -> Translator:
-    """The translator for a language code in LANGUAGES (cached for the process)."""
+def translator(lang: str | None) -> Translator:
+    """The translator for a registered language (the default one for None or any other code)."""
     code = normalize_language(lang) or DEFAULT_LANGUAGE
     return Translator(code, Locale.parse(LANGUAGES[code].locale), _load_translations(code))
 

@@ -10,27 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.eligibility.events import Ask, Done, Invalid, Pressed, Show, Stale, Typed
-from bot.eligibility.parsing import fold, written_number
+from bot.eligibility.parsing import fold, words_for, written_number
 from bot.eligibility.sessions import EligibilitySessions, Step
 from bot.eligibility.spec import CheckSpec
 from bot.eligibility.state import DialogState
 from bot.storage import StorageKey
 from i18n import Translator
 
-# Typed words that resume a paused check, like its "Continue the check" button.
-RESUME_WORDS = frozenset(
-    {
-        "continue",
-        "continue the check",
-        "resume",
-        "go on",
-        "fortsätt",
-        "fortsätt kontrollen",
-        "jatka",
-        "jatka tarkistusta",
-        "jatketaan",
-    }
-)
 # "Continue the check" under an answer to a side question: show the current question again.
 SHOW = "sh"
 # "Full details" under a verdict: the whole verdict, criterion by criterion, with the answers.
@@ -181,7 +167,8 @@ async def answer(
 async def _while_paused(
     sessions: EligibilitySessions, key: StorageKey, active: Loaded, text: str, t: Translator
 ) -> Reply | None:
-    if fold(text).strip(" .!") in RESUME_WORDS:
+    # Typed words that resume a paused check, like its "Continue the check" button.
+    if fold(text).strip(" .!") in words_for("resume"):
         await sessions.resume(key)
         step = await sessions.handle(key, Show(), t, found=active)
         return Resumed(step) if step is not None else None

@@ -133,6 +133,7 @@ class _Words:
     halves: dict[str, Decimal]
     number_words: tuple[Callable[[str], int | None], ...]
     country_fillers: frozenset[str]
+    country_aliases: dict[str, str]
 
 
 def _union(tables: Sequence[AnswerWords], name: str) -> frozenset[str]:
@@ -144,6 +145,11 @@ def _merged(tables: Sequence[AnswerWords], name: str) -> dict[str, Any]:
     for table in tables:
         merged.update(getattr(table, name))
     return merged
+
+
+def words_for(command: str) -> frozenset[str]:
+    """Every registered language's words for a typed dialog command ("resume", "back")."""
+    return frozenset().union(*(p.answers.commands.get(command, ()) for p in LANGUAGES.packs))
 
 
 @cache
@@ -162,6 +168,7 @@ def _words() -> _Words:
         units=_merged(tables, "units"),
         tens=_merged(tables, "tens"),
         halves=_merged(tables, "halves"),
+        country_aliases=_merged(tables, "country_aliases"),
         number_words=tuple(t.number_word for t in tables if t.number_word is not None),
         **{name: _union(tables, name) for name in sets.split()},
     )
@@ -374,20 +381,7 @@ def parse_whole_number(text: str, *, unit: str | None = None) -> Parsed[int] | R
 
 # CLDR regions that are not countries someone's organisation can be established in.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
-# Names people commonly write that CLDR spells differently; codes in EU usage ("EL" for Greece).
-_COUNTRY_ALIASES: dict[str, str] = {
-    "uk": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "usa": "US",
-    "turkey": "TR",
-    "czech republic": "CZ",
-    "holland": "NL",
-    "ivory coast": "CI",
-    "macedonia": "MK",
-    "bosnia": "BA",
-}
+# Codes in EU usage ("EL" for Greece); the names people write are in the packs.
 _CODE_ALIASES: dict[str, str] = {"EL": "GR", "UK": "GB"}
 _MAX_NAME_WORDS = 6
 
@@ -395,7 +389,7 @@ _MAX_NAME_WORDS = 6
 @cache
 def country_codes() -> frozenset[str]:
     """Every ISO 3166 alpha-2 code Babel names (countries and territories)."""
-    names = [str(code) for code in Locale.parse("en").territories]
+    names = [str(code) for code in Locale.parse(LANGUAGES.default).territories]
     return frozenset(c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
 
 
@@ -406,7 +400,7 @@ def _name_tokens(text: str) -> tuple[str, ...]:
 
 @cache
 def _country_names() -> dict[tuple[str, ...], str]:
-    """Tokenised country names in en, sv and fi (also without diacritics) -> ISO code."""
+    """Tokenised country names in every language (also without diacritics) -> ISO code."""
     index: dict[tuple[str, ...], str] = {}
     codes = country_codes()
     for lang in LANGUAGES:
@@ -414,7 +408,7 @@ def _country_names() -> dict[tuple[str, ...], str]:
             if code in codes:
                 index.setdefault(_name_tokens(name), code)
                 index.setdefault(_name_tokens(strip_accents(name)), code)
-    for alias, code in _COUNTRY_ALIASES.items():
+    for alias, code in _words().country_aliases.items():
         index.setdefault(_name_tokens(alias), code)
     return index
 

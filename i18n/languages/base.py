@@ -69,7 +69,8 @@ class AnswerWords:
     unsure: tuple[str, ...]
     none: frozenset[str]
     also: frozenset[str]  # "and" in lists of options
-    # Dialog commands typed as words: back, restart, cancel, help, done.
+    # Dialog commands typed as words: back, restart, cancel, help, done, and resume (a paused
+    # check, like its "Continue the check" button).
     commands: Mapping[str, frozenset[str]]
     euro: frozenset[str]
     other_currencies: frozenset[str]
@@ -86,6 +87,8 @@ class AnswerWords:
     number_word: Callable[[str], int | None] | None = None
     # Words between country names in a list ("in", "from").
     country_fillers: frozenset[str] = _EMPTY
+    # Names people commonly write that CLDR spells differently ("holland" -> NL).
+    country_aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

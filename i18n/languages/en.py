@@ -569,6 +569,7 @@ PACK = LanguagePack(
             "done": frozenset(
                 {"done", "ready", "finished", "that's all", "thats all", "all done", "no more"}
             ),
+            "resume": frozenset({"continue", "continue the check", "resume", "go on"}),
         },
         euro=words("euro euros"),
         other_currencies=words("dollar dollars"),
@@ -586,6 +587,19 @@ PACK = LanguagePack(
             "two and a half": Decimal("2.5"),
         },
         country_fillers=words("in from the of"),
+        country_aliases={
+            "uk": "GB",
+            "great britain": "GB",
+            "britain": "GB",
+            "england": "GB",
+            "usa": "US",
+            "turkey": "TR",
+            "czech republic": "CZ",
+            "holland": "NL",
+            "ivory coast": "CI",
+            "macedonia": "MK",
+            "bosnia": "BA",
+        },
     ),
     chat=ChatWords(
         thanks=words("thanks thank thx ty cheers thankyou"),

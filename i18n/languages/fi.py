@@ -492,6 +492,7 @@ PACK = LanguagePack(
             "cancel": words("peruuta lopeta keskeytä"),
             "help": words("apua ohje"),
             "done": frozenset({"valmis", "siinä kaikki", "ei muita", "ei enempää"}),
+            "resume": frozenset({"jatka", "jatka tarkistusta", "jatketaan"}),
         },
         euro=words("euroa euron"),
         other_currencies=words("kruunua dollaria"),

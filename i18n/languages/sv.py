@@ -463,6 +463,7 @@ PACK = LanguagePack(
             "cancel": words("avbryt sluta"),
             "help": words("hjälp"),
             "done": frozenset({"klar", "klart", "färdig", "det var allt", "inga fler"}),
+            "resume": frozenset({"fortsätt", "fortsätt kontrollen"}),
         },
         euro=words("euro"),
         other_currencies=words("kr kronor kronur"),

@@ -88,6 +88,7 @@ PACK = LanguagePack(
             "cancel": words("katkesta lõpeta"),
             "help": words("abi"),
             "done": words("valmis tehtud"),
+            "resume": words("jätka"),
         },
         euro=words("eurot euro"),
         other_currencies=words("krooni"),
