@@ -715,9 +715,8 @@ class _Loader:
                     self.fail(f"steps ({q.id})", f"callback data {data!r} is over 64 bytes")
 
     def check_messages(self, catalogs: _Catalogs) -> None:
-        """Every message id is translated in every language and gets its parameters."""
+        """Every message id is translated in every language with a catalog (others: English)."""
         for use in self.uses:
-            # A language with no catalog yet shows the English texts (i18n's fallback).
             for lang in (code for code in LANGUAGES if catalogs.get(code)):
                 strings = catalogs[lang].get(use.msgid)
                 if not strings or not all(s.strip() for s in strings):
