@@ -77,6 +77,8 @@ def classify(text: str) -> Chatter | None:
         if found is not None:
             return found
     for lang, vocabulary in FOREIGN_WORDS.items():
+        if lang in LANGUAGES:
+            continue  # a language registered since is spoken, not foreign
         hits = [w for w in words if w in vocabulary]
         if len(set(hits)) >= FOREIGN_MIN_WORDS and len(hits) >= FOREIGN_SHARE * len(words):
             return Chatter(Kind.FOREIGN, lang)

@@ -47,8 +47,6 @@ _KNOWN_CODES = frozenset({
     "ag", "www", "http", "https",
 })  # fmt: skip
 
-_FOLD_TABLE = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
-
 
 def _tiers(pack: LanguagePack) -> tuple[tuple[float, str], ...]:
     """A pack's word blocks with the weight each tier's words carry."""
@@ -70,9 +68,13 @@ def _build_word_evidence(packs: Sequence[LanguagePack]) -> dict[str, Evidence]:
             for word in block.split():
                 row = weights.setdefault(word, [0.0] * width)
                 row[lang_index] = max(row[lang_index], weight)
+    folds: dict[str, str] = {}
+    for pack in packs:
+        folds.update(pack.detector.keyboard_folds)
+    fold_table = str.maketrans(folds)
     folded: dict[str, list[float]] = {}
     for word, row in weights.items():
-        plain = word.translate(_FOLD_TABLE)
+        plain = word.translate(fold_table)
         if plain == word or plain in weights:
             continue
         folded_row = folded.setdefault(plain, [0.0] * width)

@@ -57,6 +57,9 @@ class DetectorFeatures:
     capitalised_words: Mapping[str, float] = field(default_factory=dict)
     # Evidence from the spelling of a word the lists lack (letters, endings): added to the score.
     spelling_cue: Callable[[str], float] = _no_cue
+    # Letters written without their marks on an English keyboard ("vad ar" for "vad är"): the
+    # detector also knows each listed word so folded, at a lower weight.
+    keyboard_folds: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -477,6 +477,7 @@ PACK = LanguagePack(
         word_forms=_FORMS,
         shared_words=_SHARED,
         spelling_cue=_spelling,
+        keyboard_folds={"ä": "a", "ö": "o"},
     ),
     answers=AnswerWords(
         yes=words("kyllä kylla kyl joo juu jep k"),

@@ -450,6 +450,7 @@ PACK = LanguagePack(
         word_forms=_FORMS,
         shared_words=_SHARED,
         spelling_cue=_spelling,
+        keyboard_folds={"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"},
     ),
     answers=AnswerWords(
         yes=words("ja japp jo jajamän"),
