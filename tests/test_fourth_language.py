@@ -7,6 +7,7 @@ dates follow the Estonian locale. Nothing outside the pack names Estonian.
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -125,3 +126,19 @@ def test_unregistering_leaves_the_three_languages_as_they_were(estonian: str) ->
         assert parse_yes_no("jah") != Parsed(True)
     finally:
         LANGUAGES.register(PACK)  # for the fixture to remove
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"stemmer": "estonain"}, "no stemmer 'estonain'"),
+        ({"locale": "et_XX"}, "no locale 'et_XX'"),
+        ({"glossary": Path("no/such/glossary.yaml")}, "glossary file"),
+        ({"code": "EST"}, "lower-case letters"),
+        ({"code": "e1"}, "2 or 3 letters"),
+    ],
+)
+def test_a_pack_naming_what_does_not_exist_is_refused(change: dict, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        LANGUAGES.register(replace(PACK, **change))
+    assert LANGUAGES.codes == ("en", "sv", "fi")

@@ -172,6 +172,28 @@ class LanguagePack:
     glossary: Path | None = None  # i18n/glossary/<code>.yaml: domain terms -> English
 
 
+def check_pack(pack: LanguagePack) -> None:
+    """Fail fast on a pack that names what does not exist: ValueError saying what and where."""
+    # Imported here: the packs themselves are plain data and need neither library.
+    import Stemmer
+    from babel import Locale, UnknownLocaleError
+
+    where = f"language pack {pack.code!r}"
+    if not (len(pack.code) in (2, 3) and pack.code.isascii() and pack.code.isalpha()):
+        raise ValueError(f"{where}: the code must be 2 or 3 letters (ISO 639)")
+    if not pack.code.islower():
+        raise ValueError(f"{where}: the code must be lower-case letters")
+    try:
+        Locale.parse(pack.locale)
+    except (UnknownLocaleError, ValueError) as error:
+        raise ValueError(f"{where}: Babel knows no locale {pack.locale!r}") from error
+    if pack.stemmer not in Stemmer.algorithms():
+        raise ValueError(f"{where}: PyStemmer has no stemmer {pack.stemmer!r}")
+    for name, path in (("aspects", pack.aspects), ("glossary", pack.glossary)):
+        if path is not None and not path.is_file():
+            raise ValueError(f"{where}: its {name} file {path} does not exist")
+
+
 class LanguageRegistry:
     """The registered languages in order; iterating gives their codes (the first is the default).
 
@@ -183,6 +205,7 @@ class LanguageRegistry:
         self._packs: dict[str, LanguagePack] = {}
         self._listeners: list[Callable[[], None]] = []
         for pack in packs:
+            check_pack(pack)
             self._packs[pack.code] = pack
 
     @property
@@ -223,6 +246,7 @@ class LanguageRegistry:
         """Add a language after the others (a code already registered is an error)."""
         if pack.code in self._packs:
             raise ValueError(f"language {pack.code!r} is already registered")
+        check_pack(pack)
         self._packs[pack.code] = pack
         self._changed()
 
