@@ -144,6 +144,7 @@ def _ngrams(word: str) -> Iterator[str]:
 
 def prepare() -> None:
     """Build the word tables and letter model now (a bot should not make a user wait for it)."""
+    _languages()
     _char_model()
 
 
@@ -329,7 +330,7 @@ def _text_evidence(text: str) -> Evidence:
     shouting = _is_shouting(words)
     quoted = _quoted_spans(text)
     languages = _languages()
-    totals = [0.0] * len(languages.codes)
+    counted: list[Evidence] = []
     for match in words:
         word = match.group()
         if _is_code(word, shouting):
@@ -343,10 +344,9 @@ def _text_evidence(text: str) -> Evidence:
             evidence = _word_evidence(word.lower().replace("\u2019", "'"))
             if not shouting and len(word) > 1 and word[0].isupper():
                 mentioned = mentioned or not _starts_sentence(text, start)
-        factor = _MENTION_FACTOR if mentioned else 1.0
-        for index, value in enumerate(evidence):
-            totals[index] += factor * value
-    return tuple(totals)
+        counted.append(tuple(_MENTION_FACTOR * v for v in evidence) if mentioned else evidence)
+    # Column sums, added in the order of the words.
+    return tuple(map(sum, zip(*counted, strict=True))) if counted else languages.nothing
 
 
 # --- Decision ----------------------------------------------------------------------------------
