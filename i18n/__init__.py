@@ -72,6 +72,11 @@ def _po_files(lang: str) -> list[Path]:
     return files
 
 
+def has_catalog(lang: str, domain: str = PRIMARY_DOMAIN) -> bool:
+    """Whether lang ships a catalog of the domain (a language without one shows English)."""
+    return (LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po").is_file()
+
+
 def compile_catalog(po_path: Path, *, write: bool = True) -> bytes:
     """Compile one .po file with Babel; write the .mo beside it when possible; return its bytes."""
     # Imported here: a start-up whose .mo files are up to date never parses a .po.
@@ -242,6 +247,7 @@ __all__ = [
     "catalog",
     "compile_all",
     "compile_catalog",
+    "has_catalog",
     "normalize_language",
     "translator",
 ]

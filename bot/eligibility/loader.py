@@ -51,7 +51,7 @@ from bot.eligibility.spec import (
     RuleTest,
     SpecError,
 )
-from i18n import LANGUAGES, catalog
+from i18n import LANGUAGES, catalog, has_catalog
 from knowledge.facts import (
     BUILTIN_FACTS_DIR,
     CallFacts,
@@ -77,8 +77,8 @@ _Catalogs: TypeAlias = dict[str, dict[str, tuple[str, ...]]]
 
 
 def load_catalogs() -> _Catalogs:
-    """Every translated msgid per language -> its translation(s), from i18n's catalogs."""
-    return {lang: catalog(lang) for lang in LANGUAGES}
+    """Translated msgid -> translation(s), per language with an eligibility catalog (i18n's)."""
+    return {lang: catalog(lang) for lang in LANGUAGES if has_catalog(lang, "eligibility")}
 
 
 def placeholders(template: str) -> set[str]:
