@@ -198,7 +198,9 @@ class LanguageRegistry:
     """The registered languages in order; iterating gives their codes (the first is the default).
 
     `register` and `unregister` are for tests and plugins; modules that derive tables from the
-    packs subscribe with `on_change` and drop them when the set of languages changes.
+    packs subscribe with `on_change` and drop them when the set of languages changes. Register
+    before the knowledge is loaded (it builds one search index per language) and before the
+    modules that compile patterns from the packs at import (answering, extraction) are imported.
     """
 
     def __init__(self, packs: tuple[LanguagePack, ...] = ()) -> None:
