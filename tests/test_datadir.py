@@ -14,9 +14,10 @@ import pytest
 
 from bot.datadir import MIN_FREE_BYTES, DataDirError, check_data_dir
 from knowledge.base import KnowledgeBase
-from tests.conftest import ROOT, bot_environment, make_harness, start_bot_process
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
-from tests.test_cli import run as cli
+from tests.support.bots import make_harness
+from tests.support.processes import ROOT, bot_environment, start_bot_process
+from tests.support.processes import run_cli as cli
 
 
 def _a_file(tmp_path: Path) -> tuple[Path, str]:

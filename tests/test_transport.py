@@ -26,8 +26,8 @@ from bot.telegram_app import build_application
 from bot.transport import AiohttpRequest
 from handlers.common import Services
 from knowledge.base import KnowledgeBase
-from tests.conftest import server_settings
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+from tests.support.processes import server_settings
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
