@@ -144,15 +144,14 @@ async def test_uploads_go_as_multipart_with_their_file_name() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     try:
         bot = Bot("123:token", base_url=f"http://127.0.0.1:{port}/bot", request=AiohttpRequest())
+        # The requests without bot.initialize(), whose getMe this one-method server lacks.
         await bot.request.initialize()  # type: ignore[attr-defined]
         try:
             document = InputFile(b"my data, as JSON", filename="my-data.json")
-            await bot._post(  # the seam without get_me: this server knows one method
-                "sendDocument", {"chat_id": 5, "document": document, "caption": "Dina data"}
-            )
+            await bot.send_document(chat_id=5, document=document, caption="Dina data")
         finally:
             await bot.request.shutdown()  # type: ignore[attr-defined]
     finally:
