@@ -25,6 +25,9 @@ from tests.support.telegram.api import (
 )
 from tests.support.telegram.core import FakeTelegram
 
+# --------------------------------------------------------------------------------------------
+# In-process: PTB's request seam
+
 _METHOD_PATH = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[^/?]+)$")
 _FILE_PATH = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 
@@ -314,7 +317,3 @@ class FakeTelegramServer:
         except ApiError as error:
             return error_reply(error)
         return await self.core.handle(method_match["token"], method_match["method"], params)
-
-
-# --------------------------------------------------------------------------------------------
-# Conversations
