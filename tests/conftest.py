@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 # PTB 22 emits a deprecation warning when it builds RetryAfter unless this is set, and the
 # suite turns warnings into errors.
@@ -132,7 +133,7 @@ async def tg(
 
 
 @pytest.fixture
-def bot_settings() -> dict[str, object]:
+def bot_settings() -> dict[str, Any]:
     """Settings fields the `bot` fixture's bot gets (none by default; modules override this)."""
     return {}
 
@@ -149,7 +150,7 @@ async def bot(
     kb: KnowledgeBase,
     clock: MovingClock,
     checks: dict[str, CheckSpec],
-    bot_settings: dict[str, object],
+    bot_settings: dict[str, Any],
     knowledge_loader: KnowledgeLoader,
 ) -> AsyncIterator[OperatorBot]:
     """A running bot with the operator features, its data under tmp_path/data."""

@@ -11,6 +11,7 @@ import sys
 import time
 from asyncio.subprocess import DEVNULL
 from pathlib import Path
+from typing import IO, Any
 
 from bot.config import Settings
 from tests.support.telegram import FakeTelegram, FakeTelegramServer
@@ -68,7 +69,9 @@ def bot_environment(
 
 
 async def start_bot_process(
-    env: dict[str, str], stdout: object = DEVNULL, stderr: object = DEVNULL
+    env: dict[str, str],
+    stdout: int | IO[Any] | None = DEVNULL,
+    stderr: int | IO[Any] | None = DEVNULL,
 ) -> asyncio.subprocess.Process:
     """Start `python -m bot run` as its own process."""
     return await asyncio.create_subprocess_exec(
@@ -80,7 +83,7 @@ async def start_bot_process(
         env=env,
         stdin=DEVNULL,
         stdout=stdout,
-        stderr=stderr,  # type: ignore[arg-type]
+        stderr=stderr,
     )
 
 

@@ -80,11 +80,7 @@ class MessageMethods(TelegramState):
             reply_to_message_id=reply_to,
             date=int(time.time()),
         )
-        state.next_message_id += 1
-        state.bot_messages[message.message_id] = message
-        self._sent.append(message)
-        self._activity[state.chat.id] += 1
-        return self.message_dict(message)
+        return self._store_sent(state, message)
 
     def _send_document(self, params: JsonDict) -> object:
         state = self._writable_chat(params)
@@ -135,6 +131,9 @@ class MessageMethods(TelegramState):
             date=int(time.time()),
             document=SentDocument(file_id, name, mime, content),
         )
+        return self._store_sent(state, message)
+
+    def _store_sent(self, state: ChatState, message: BotMessage) -> object:
         state.next_message_id += 1
         state.bot_messages[message.message_id] = message
         self._sent.append(message)
