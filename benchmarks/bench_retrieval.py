@@ -57,6 +57,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.support import print_table  # noqa: E402
 from knowledge.analysis import TOKEN, analyzer  # noqa: E402
 from knowledge.base import INDEX_FILE, INDEX_SUBDIR, KnowledgeBase, fold  # noqa: E402
 from knowledge.index import K1, B, BM25Index  # noqa: E402
@@ -394,19 +395,25 @@ def measure(vocab: Vocabulary, size: int, n_queries: int, seed: int) -> tuple[li
 
 def print_rows(rows: list[Row]) -> None:
     """The retrieval table."""
-    header = (
-        f"{'lang':<4} {'passages':>8} {'library':<10} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-        f" {'queries':>7} {'memory MB':>9} {'n-gram %':>8} {'top-5 = oracle':>14}"
+    print_table(
+        (
+            ("lang", "<4", "lang"),
+            ("passages", ">8,", "size"),
+            ("library", "<10", "name"),
+            ("build s", ">8.3f", "build_s"),
+            ("p50 ms", ">8.3f", "p50_ms"),
+            ("p95 ms", ">8.3f", "p95_ms"),
+            ("queries", ">7", "queries"),
+            ("memory MB", ">9.1f", lambda row: row.memory / 1e6),
+            ("n-gram %", ">8", _ngram_percent),
+            ("top-5 = oracle", ">14", "agreement"),
+        ),
+        rows,
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        share = f"{row.ngram_share * 100:.0f}" if row.ngram_share is not None else "-"
-        print(
-            f"{row.lang:<4} {row.size:>8,} {row.name:<10} {row.build_s:>8.3f} {row.p50_ms:>8.3f}"
-            f" {row.p95_ms:>8.3f} {row.queries:>7} {row.memory / 1e6:>9.1f} {share:>8}"
-            f" {row.agreement:>14}"
-        )
+
+
+def _ngram_percent(row: Row) -> str:
+    return f"{row.ngram_share * 100:.0f}" if row.ngram_share is not None else "-"
 
 
 # ----- start-up with an ingested store ----------------------------------------------------------
