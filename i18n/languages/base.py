@@ -142,6 +142,10 @@ class DocumentWords:
     zones: Mapping[str, str]  # "finsk tid" -> Europe/Helsinki
     countries: Mapping[str, tuple[str, ...]]  # ISO code -> names ("*" ends a stem)
     report_labels: Mapping[str, str]  # field labels of the operator's ingest report
+    # Words that join the countries of a list ("and") and that may stand between an "except"
+    # word and the list ("the").
+    list_and: tuple[str, ...] = ()
+    before_list: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -497,6 +497,8 @@ DOCUMENTS = DocumentWords(
         "SE": ("Sweden",),
     },
     report_labels=_REPORT_LABELS,
+    list_and=("and",),
+    before_list=("for", "of", "the"),
 )
 
 # --- how questions name calls, timing and comparisons ------------------------------------------

@@ -441,6 +441,7 @@ DOCUMENTS = DocumentWords(
         "SE": ("Ruotsi*", "Ruotsin"),
     },
     report_labels=_REPORT_LABELS,
+    list_and=("ja", "sekä"),
 )
 
 # --- how questions name calls, timing and comparisons ------------------------------------------

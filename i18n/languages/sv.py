@@ -409,6 +409,7 @@ DOCUMENTS = DocumentWords(
         "SE": ("Sverige",),
     },
     report_labels=_REPORT_LABELS,
+    list_and=("och",),
 )
 
 # --- how questions name calls, timing and comparisons ------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from knowledge.extraction.numbers import count_of
 from knowledge.extraction.patterns import COUNT_PATTERNS, COUNTRY, COUNTRY_NAMES, EMAIL, context
 from knowledge.extraction.spans import Found, Passage, sentences, unique
+from knowledge.extraction.words import BEFORE_LIST, LIST_AND
 
 
 def find_emails(passages: Sequence[Passage]) -> list[Found[str]]:
@@ -54,10 +55,14 @@ def find_excluded(lang: str, passages: Sequence[Passage]) -> list[Found[str]]:
     country = COUNTRY.pattern
     before = re.compile(
         context(lang, "exclude_before").pattern
-        + r"\s+(?:for\s+|of\s+|the\s+)?"
+        + r"\s+(?:"
+        + "|".join(rf"{re.escape(word)}\s+" for word in BEFORE_LIST)
+        + ")?"
         + "(?P<list>"
         + country
-        + r"(?:\s*(?:,|\band\b|\boch\b|\bja\b|\bsekä\b)\s*"
+        + r"(?:\s*(?:,|"
+        + "|".join(rf"\b{re.escape(word)}\b" for word in LIST_AND)
+        + r")\s*"
         + country.replace("?P<c>", "")
         + ")*)",
         re.I,

@@ -94,6 +94,10 @@ def _countries() -> dict[str, tuple[str, ...]]:
 # Countries by ISO code: their names in every language (Finnish as stems: it inflects).
 COUNTRIES: Mapping[str, tuple[str, ...]] = _countries()
 
+# Words that join the countries of a list, and that may come between "except" and the list.
+LIST_AND: tuple[str, ...] = tuple(word for _, words in _PACKS for word in words.list_and)
+BEFORE_LIST: tuple[str, ...] = tuple(word for _, words in _PACKS for word in words.before_list)
+
 # Field labels for the operator's ingest report. Kept in the packs rather than in the gettext
 # catalogs while the answer path is rebuilt; the translator supplies Babel's dates and money.
 LABELS: Mapping[str, Mapping[str, str]] = {code: words.report_labels for code, words in _PACKS}
