@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from i18n.languages import LANGUAGES
 from knowledge.analysis import analysis_signature, analyzer
 from knowledge.arrayfile import read_array_file, write_array_file
 from knowledge.documents import (
@@ -64,16 +65,12 @@ CALL_REFERENCE = re.compile(r"(?<![\w-])[a-z]{2,10}-(?:19|20)\d\d(?:-[a-z0-9]+)+
 # call has; two named the right call for the corpus pages in tests/data/ingest.
 TITLE_PREFIX = 5
 TITLE_WORDS_TO_NAME = 2
-# Words of call titles that name no call in particular.
+# Words of call titles that name no call in particular (each pack's generic title words).
 _GENERIC = frozenset(
-    w[:TITLE_PREFIX]
-    for w in re.findall(
-        r"\S+",
-        "call calls amif fund programme national proposals topic utlysning utlysningen haku "
-        "haun ämne aihe nationella kansallinen asylum migration integration asyl migrations "
-        "integrations turvapaikka maahanmuutto kotouttamisrahasto finland finlands suomen "
-        "autumn hösten syksyllä syksyn",
-    )
+    word[:TITLE_PREFIX]
+    for pack in LANGUAGES.packs
+    if pack.documents
+    for word in pack.documents.generic_title_words.split()
 )
 # "2021-2027" is a programme period, not the year of a call.
 PERIOD = re.compile(r"(?<!\d)(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d(?!\d)")

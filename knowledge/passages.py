@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from i18n.languages import LANGUAGES, DocumentWords
 
 # Passages are retrieval units: long enough to carry one answer with its context, short enough
 # that BM25 length normalisation does not bury a precise match and a citation stays readable.
@@ -18,13 +21,18 @@ MIN_WORDS = 40
 HEADING_MAX_WORDS = 12
 
 
-SKIP_LINK = re.compile(
-    r"^(skip to (the )?(main )?content|skip to navigation|back to top|hoppa till (huvud)?innehåll"
-    r"|siirry (suoraan )?(sisältöön|pääsisältöön))$",
-    re.IGNORECASE,
-)
+# Page chrome in every registered language (their packs' document words).
+_CHROME = tuple(pack.documents for pack in LANGUAGES.packs if pack.documents)
+
+
+def _any_of(field: Callable[[DocumentWords], str], *neutral: str) -> str:
+    return "|".join(part for part in (*neutral, *map(field, _CHROME)) if part)
+
+
+SKIP_LINK = re.compile(rf"^({_any_of(lambda words: words.skip_links)})$", re.IGNORECASE)
 PAGE_NUMBER = re.compile(
-    r"^(?:[-–—]\s*)?(?:(?:page|sida|sivu)\s+)?\d{1,4}(?:\s*(?:/|of|av)\s*\d{1,4})?(?:\s*[-–—])?$",
+    rf"^(?:[-–—]\s*)?(?:(?:{_any_of(lambda words: words.page)})\s+)?\d{{1,4}}"
+    rf"(?:\s*(?:{_any_of(lambda words: words.page_of, '/')})\s*\d{{1,4}})?(?:\s*[-–—])?$",
     re.IGNORECASE,
 )
 LIST_MARKER = re.compile(

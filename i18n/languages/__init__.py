@@ -11,8 +11,10 @@ from i18n.languages.base import (
     AnswerWords,
     ChatWords,
     DetectorFeatures,
+    DocumentWords,
     LanguagePack,
     LanguageRegistry,
+    QuestionWords,
     words,
 )
 
@@ -23,7 +25,9 @@ __all__ = [
     "AnswerWords",
     "ChatWords",
     "DetectorFeatures",
+    "DocumentWords",
     "LanguagePack",
     "LanguageRegistry",
+    "QuestionWords",
     "words",
 ]

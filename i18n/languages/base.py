@@ -146,6 +146,13 @@ class DocumentWords:
     # word and the list ("the").
     list_and: tuple[str, ...] = ()
     before_list: tuple[str, ...] = ()
+    # Page chrome that is not the document's text: skip links (a regular-expression alternation
+    # matched as a whole line), the word for "page" and the "of" of "page 3 of 12".
+    skip_links: str = ""
+    page: str = ""
+    page_of: str = ""
+    # Words of call titles that name no call in particular ("call", "national", "autumn").
+    generic_title_words: str = ""
 
 
 @dataclass(frozen=True)

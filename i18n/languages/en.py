@@ -497,6 +497,13 @@ DOCUMENTS = DocumentWords(
         "SE": ("Sweden",),
     },
     report_labels=_REPORT_LABELS,
+    skip_links=r"skip to (the )?(main )?content|skip to navigation|back to top",
+    page="page",
+    page_of="of",
+    generic_title_words=(
+        "call calls amif fund programme national proposals topic asylum migration integration"
+        " finland autumn"
+    ),
     list_and=("and",),
     before_list=("for", "of", "the"),
 )

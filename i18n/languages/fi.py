@@ -441,6 +441,12 @@ DOCUMENTS = DocumentWords(
         "SE": ("Ruotsi*", "Ruotsin"),
     },
     report_labels=_REPORT_LABELS,
+    skip_links=r"siirry (suoraan )?(sisältöön|pääsisältöön)",
+    page="sivu",
+    generic_title_words=(
+        "haku haun aihe kansallinen turvapaikka maahanmuutto kotouttamisrahasto suomen syksyllä"
+        " syksyn"
+    ),
     list_and=("ja", "sekä"),
 )
 

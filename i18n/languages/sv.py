@@ -409,6 +409,12 @@ DOCUMENTS = DocumentWords(
         "SE": ("Sverige",),
     },
     report_labels=_REPORT_LABELS,
+    skip_links=r"hoppa till (huvud)?innehåll",
+    page="sida",
+    page_of="av",
+    generic_title_words=(
+        "utlysning utlysningen ämne nationella asyl migrations integrations finlands hösten"
+    ),
     list_and=("och",),
 )
 
