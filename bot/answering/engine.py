@@ -12,11 +12,12 @@ from bot.answering.aspects import AspectMatch, aspect_evidence
 from bot.answering.glossary import to_english
 from bot.answering.passages import PassageFinder, share
 from bot.answering.policy import POLICY, AnswerPolicy
-from bot.answering.query import Query, parse_query
+from bot.answering.query import Query, any_of, parse_query
 from bot.answering.render import FactRenderer, View, bullets
 from bot.answering.reply import Reply
 from bot.answering.topics import LONG_TOPICS, TOPIC_WHAT, has_topic, topic_facts
 from i18n import LANGUAGES, Translator, translator
+from i18n.languages import QuestionWords
 from knowledge.base import KnowledgeBase, fold
 from knowledge.facts import CallFacts, CallStatus, official_page
 
@@ -24,49 +25,31 @@ Clock = Callable[[], datetime]
 # Letters of a word that name an objective: 5 missed Swedish "asyl" (asylsystemet) and Finnish
 # "palu" (paluu); with 4 every question of the set still names the right objectives.
 OBJECTIVE_PREFIX = 4
+
+
+def _words_of(field: Callable[[QuestionWords], str], *neutral: str) -> frozenset[str]:
+    """Every pack's words of one kind (space-separated), and the language-neutral ones."""
+    packs = (pack.questions for pack in LANGUAGES.packs if pack.questions)
+    return frozenset(" ".join((*map(field, packs), *neutral)).split())
+
+
+# Other EU funds and programmes, by their names in every language and their acronyms.
 OTHER_PROGRAMMES = re.compile(
-    r"\b(horizon|horisont\w*|erasmus|esf\+?|esr\+?|interreg|cerv|creative europe|digital europe"
-    r"|eu4health|erdf|eruf|eakr|europeiska socialfonden\+?|euroopan sosiaalirahasto\+?"
-    r"|regionala utvecklingsfonden|aluekehitysrahasto\w*|kreativa europa|luova eurooppa"
-    r"|fonden för inre säkerhet|sisäisen turvallisuuden rahasto\w*"
-    r"|cohesion fund|isf|bmvi|life programme|just transition|rrf|recovery and resilience"
-    r"|invest ?eu)\b"
+    r"\b("
+    + any_of(
+        lambda words: words.other_funds,
+        r"horizon|erasmus|esf\+?|interreg|cerv|eu4health|erdf|isf|bmvi|rrf|invest ?eu",
+    )
+    + r")\b"
 )
-FUTURE_CALLS = re.compile(
-    r"\b(next|upcoming|future|coming) (amif )?(call|round)\w*|\bnästa\b|\bkommande utlysning\w*"
-    r"|\bnext year\b|\bensi vuo\w*"
-    r"|\bseuraava\w*|\btuleva\w* haku\w*"
-)
-WHAT_IS = re.compile(
-    r"\bwhat('s| is| are| does)\b|\bstand for\b|\btell me about\b|\bexplain\b|\bvad (är|betyder)\b"
-    r"|\bberätta om\b|\bmikä (on|ovat)\b|\bmitä (on|tarkoittaa)\b|\bkerro\b"
-)
-_NAME_WORDS = frozenset(
-    [
-        "amif",
-        "eu",
-        "eu's",
-        "fund",
-        "fonden",
-        "rahasto",
-        "call",
-        "calls",
-        "utlysning",
-        "utlysningen",
-        "haku",
-        "haun",
-        "abbreviation",
-        "förkortning",
-        "lyhenne",
-        "mean",
-        "means",
-        "stand",
-        "short",
-    ]
-)
+# "The next call", "nästa utlysning": calls not yet published; "what is", "vad betyder".
+FUTURE_CALLS = re.compile(any_of(lambda words: words.future_calls))
+WHAT_IS = re.compile(any_of(lambda words: words.what_is))
+# Words that name the fund or a call in general, and greetings (every language's).
+_NAME_WORDS = _words_of(lambda words: words.name_words, "amif eu")
 _OBJECTIVE_NUMBER = re.compile(
-    r"(?:objective|mål(?:et)?|tavoit\w*|so)\s*(\d)\b"
-    r"|\b(\d)\s*(?:st|nd|rd|th)?\s*(?:specific )?objective"
+    rf"(?:{any_of(lambda words: words.objective_before, 'so')})\s*(\d)\b"
+    rf"|\b(\d)\s*(?:{any_of(lambda words: words.objective_after)})"
 )
 _PROGRAMME_TOPICS = {
     "objectives",
@@ -77,40 +60,9 @@ _PROGRAMME_TOPICS = {
     "applicants",
 }
 _OBJECTIVE_TOPICS = {"budget", "grant", "actions", "objectives"}
-SMALL_TALK = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "hej",
-        "hejsan",
-        "tjena",
-        "hei",
-        "moi",
-        "moikka",
-        "terve",
-        "huomenta",
-        "thanks",
-        "thank",
-        "you",
-        "tack",
-        "tackar",
-        "kiitos",
-        "kiitti",
-        "help",
-        "hjälp",
-        "apua",
-        "start",
-        "ok",
-        "okay",
-    ]
-)
+SMALL_TALK = _words_of(lambda words: words.small_talk)
 # "Which calls are open?", "Vilka utlysningar kan man söka?", "Mitkä haut ovat auki?".
-LISTING = re.compile(
-    r"\b(which|what|any) (amif |eu )?(calls|funding|rounds)\b|\bcalls\b.*\b(open|available)\b"
-    r"|\bvilka\b.*\butlysningar\w*|\butlysningar\w*\b.*\böppna\b|\bnågra\b.*\butlysning\w*"
-    r"|\bmit(kä|ä)\b.*\bhau?(t|ja)\b|\bhau?(t|ja)\b.*\bauki\b|\bonko\b.*\bhakuja\b"
-)
+LISTING = re.compile(any_of(lambda words: words.listing))
 # What a comparison compares, and how its two values are ordered.
 _COMPARABLE = ("budget", "grant", "funding_rate", "deadline", "duration")
 
@@ -301,7 +253,7 @@ class Answerer:
         """A word our sources use, in any inflection (stem) or as part of a compound (4-grams)."""
         if self._in_sources(word) or _is_keyword(word):
             return True
-        if lang != "en" and any(self._in_sources(w) for w in to_english(word, lang)):
+        if lang != LANGUAGES.default and any(self._in_sources(w) for w in to_english(word, lang)):
             return True  # our English sources speak of it ("hyresvärdar": landlords)
         terms = self.kb.indexes[lang].analyzer.terms(word)
         known = self._known_terms[lang]

@@ -172,7 +172,7 @@ class PassageFinder:
                     hits, terms, foreign = found, found_terms, True
         if not hits or (
             not foreign
-            and q.lang != "en"
+            and q.lang != LANGUAGES.default
             and share(hits[0]) < self.policy.min_stem_share + self.policy.foreign_share_margin
         ):
             found, found_terms = self._foreign_hits(q)

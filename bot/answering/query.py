@@ -19,20 +19,20 @@ from knowledge.facts import CallFacts
 _QUESTION_WORDS = tuple(pack.questions for pack in LANGUAGES.packs if pack.questions)
 
 
-def _any_of(field: Callable[[QuestionWords], str], *neutral: str) -> str:
-    """The packs' alternations of one kind of words, joined (in registry order)."""
+def any_of(field: Callable[[QuestionWords], str], *neutral: str) -> str:
+    """The packs' regex alternations of one kind of words (registry order), then neutral ones."""
     return "|".join(part for part in (*map(field, _QUESTION_WORDS), *neutral) if part)
 
 
 # Words that make a year in a question the year of a call ("the 2027 call", "haku 2027").
-CALL_WORDS = re.compile(rf"\b({_any_of(lambda words: words.call_words)})\b")
+CALL_WORDS = re.compile(rf"\b({any_of(lambda words: words.call_words)})\b")
 # "Is it open?", "how many days are left?": the question is about timing, so the reply says
 # where the call stands now (and only then).
-TIMING = re.compile(_any_of(lambda words: words.timing))
+TIMING = re.compile(any_of(lambda words: words.timing))
 # "Compare", "which is higher", "skillnaden mellan", "ero": a question about two calls' facts.
-COMPARISON = re.compile(rf"\b({_any_of(lambda words: words.comparison)})\b")
+COMPARISON = re.compile(rf"\b({any_of(lambda words: words.comparison)})\b")
 # How a follow-up opens: "and the deadline?", "what about ...", "och ...", "entä ...".
-FOLLOW_UP = re.compile(rf"^({_any_of(lambda words: words.follow_up)})\b")
+FOLLOW_UP = re.compile(rf"^({any_of(lambda words: words.follow_up)})\b")
 
 # The EU's member states (and the EEA countries that take part in EU programmes) by their names
 # in our languages, as CLDR gives them, plus the adjectives that name a country's call.
@@ -53,9 +53,9 @@ def _adjectives() -> dict[str, tuple[str, ...]]:
 _ADJECTIVES = _adjectives()
 # Between a country and the call word, only words that further name the call: a season, a
 # year, "AMIF", "national" ("Finland's autumn 2024 AMIF call", "Viron syksyn 2023 AMIF-haun").
-_SEASONS = _any_of(lambda words: words.seasons)
+_SEASONS = any_of(lambda words: words.seasons)
 _YEAR_WORD = r"\d{4}"
-_BEFORE_CALL = _any_of(lambda words: words.before_call, "amif", _SEASONS, _YEAR_WORD)
+_BEFORE_CALL = any_of(lambda words: words.before_call, "amif", _SEASONS, _YEAR_WORD)
 _CALL_QUALIFIERS = rf"(?:[\s'’-]+(?:{_BEFORE_CALL}))*"
 
 
@@ -80,9 +80,9 @@ _COUNTRY_CALL = re.compile(
     )
     + r")\w*"
     + _CALL_QUALIFIERS
-    + rf"[\s-]+(?:{_any_of(lambda words: words.national_call_words)})\b"
+    + rf"[\s-]+(?:{any_of(lambda words: words.national_call_words)})\b"
     # "Finlands AMIF-utlysning hösten 2024": the season and year may follow the call word.
-    + rf"(?:[\s-]+(?:{_any_of(lambda words: words.after_call, _SEASONS, _YEAR_WORD)}))*"
+    + rf"(?:[\s-]+(?:{any_of(lambda words: words.after_call, _SEASONS, _YEAR_WORD)}))*"
 )
 
 

@@ -120,6 +120,19 @@ class QuestionWords:
     seasons: str  # "autumn", "höst\\w*": may qualify a national call
     before_call: str  # other words between a country and the call word ("national", "the")
     after_call: str  # words after the call word that further name it ("of", "from")
+    # Other EU funds and programmes by their names in this language ("europeiska socialfonden"):
+    # a question about them is answered by saying what this assistant covers.
+    other_funds: str = ""
+    future_calls: str = ""  # "next call", "nästa": calls not yet published
+    what_is: str = ""  # "what is", "vad betyder": a question asking what something is
+    listing: str = ""  # "which calls are open": a question asking for the list of calls
+    # Words before an objective's number ("objective 2", "mål 2"), and after it ("2nd objective").
+    objective_before: str = ""
+    objective_after: str = ""
+    # Words that name the fund or a call in general, not a particular one ("fund", "haku").
+    name_words: str = ""
+    # A message made only of these is a greeting, not a question ("hej", "moi").
+    small_talk: str = ""
     # Adjectives that name a country's call ("finnish", "finsk"), by ISO code.
     country_adjectives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -533,6 +533,20 @@ QUESTIONS = QuestionWords(
         "DK": ("danish",),
         "DE": ("german",),
     },
+    other_funds=(
+        r"creative europe|digital europe|cohesion fund|life programme|just transition"
+        r"|recovery and resilience"
+    ),
+    future_calls=r"\b(next|upcoming|future|coming) (amif )?(call|round)\w*|\bnext year\b",
+    what_is=r"\bwhat('s| is| are| does)\b|\bstand for\b|\btell me about\b|\bexplain\b",
+    listing=(
+        r"\b(which|what|any) (amif |eu )?(calls|funding|rounds)\b"
+        r"|\bcalls\b.*\b(open|available)\b"
+    ),
+    objective_before="objective",
+    objective_after=r"(?:st|nd|rd|th)?\s*(?:specific )?objective",
+    name_words="eu's fund call calls abbreviation mean means stand short",
+    small_talk="hi hello hey thanks thank you help start ok okay",
 )
 
 PACK = LanguagePack(

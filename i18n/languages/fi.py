@@ -468,6 +468,16 @@ QUESTIONS = QuestionWords(
     seasons=r"syksy\w*|kevä\w*",
     before_call=r"kansallis\w*",
     after_call="",
+    other_funds=(
+        r"eakr|euroopan sosiaalirahasto\+?|aluekehitysrahasto\w*|luova eurooppa"
+        r"|sisäisen turvallisuuden rahasto\w*"
+    ),
+    future_calls=r"\bensi vuo\w*|\bseuraava\w*|\btuleva\w* haku\w*",
+    what_is=r"\bmikä (on|ovat)\b|\bmitä (on|tarkoittaa)\b|\bkerro\b",
+    listing=r"\bmit(kä|ä)\b.*\bhau?(t|ja)\b|\bhau?(t|ja)\b.*\bauki\b|\bonko\b.*\bhakuja\b",
+    objective_before=r"tavoit\w*",
+    name_words="rahasto haku haun lyhenne",
+    small_talk="hei moi moikka terve huomenta kiitos kiitti apua",
 )
 
 PACK = LanguagePack(

@@ -440,6 +440,16 @@ QUESTIONS = QuestionWords(
         "DK": ("dansk",),
         "DE": ("tysk",),
     },
+    other_funds=(
+        r"horisont\w*|esr\+?|eruf|europeiska socialfonden\+?|regionala utvecklingsfonden"
+        r"|kreativa europa|fonden för inre säkerhet"
+    ),
+    future_calls=r"\bnästa\b|\bkommande utlysning\w*",
+    what_is=r"\bvad (är|betyder)\b|\bberätta om\b",
+    listing=r"\bvilka\b.*\butlysningar\w*|\butlysningar\w*\b.*\böppna\b|\bnågra\b.*\butlysning\w*",
+    objective_before=r"mål(?:et)?",
+    name_words="fonden utlysning utlysningen förkortning",
+    small_talk="hej hejsan tjena tack tackar hjälp",
 )
 
 PACK = LanguagePack(
