@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import storage as storage_module
 from bot.eligibility import (
     CheckSpec,
     DialogState,
@@ -167,16 +166,16 @@ async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
 
 
 async def test_counted_answers_reach_the_file_within_seconds_and_on_close(
-    make_store: StoreFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ticking: Clock
 ) -> None:
-    monkeypatch.setattr(storage_module, "COUNT_FLUSH_SECONDS", 0.05)
     path = tmp_path / "bot.sqlite3"
 
-    def counted() -> dict[str, int]:
-        with sqlite3.connect(path) as db:
-            return dict(db.execute("SELECT metric, SUM(count) FROM daily_counts GROUP BY metric"))
+    async def counted() -> dict[str, int]:
+        """The counts in the file, as another process (`amif-bot stats`) reads them."""
+        async with SQLiteStorage(path, clock=ticking) as reader:
+            return dict((await reader.usage_stats(timedelta(hours=1))).counts)
 
-    async with make_store() as store:
+    async with SQLiteStorage(path, clock=ticking, count_flush_seconds=0.05) as store:
         for _ in range(3):
             await store.record_answer(None, "answered")
         await store.count_event("declined")
@@ -184,9 +183,9 @@ async def test_counted_answers_reach_the_file_within_seconds_and_on_close(
         assert stats.counts == {"answered": 3, "declined": 1}
         await store.count_event("declined")
         await asyncio.sleep(0.3)
-        assert counted() == {"answered": 3, "declined": 2}
+        assert await counted() == {"answered": 3, "declined": 2}
         await store.count_event("declined")
-    assert counted() == {"answered": 3, "declined": 3}
+    assert await counted() == {"answered": 3, "declined": 3}
 
 
 async def test_a_second_connection_reads_what_the_first_just_wrote(
