@@ -1,4 +1,8 @@
-"""The storage contract on a real SQLite file, and 200 users doing whole checks at once."""
+"""The SQLite file itself (durability, WAL, concurrent processes), and whole checks through the
+store: on the memory store and SQLite, and 200 users at once on one file.
+
+The protocol contract of every store is tests/test_storage_contract.py.
+"""
 
 import asyncio
 import json
@@ -22,7 +26,8 @@ from bot.eligibility import (
     next_step,
     start,
 )
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage, Storage, StorageKey
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage, StorageKey, Store
+from bot.storage.memory import MemoryStorage
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -45,16 +50,20 @@ def ticking() -> Clock:
 StoreFactory = Callable[[], SQLiteStorage]
 
 
-# One contract for every store; a new implementation adds itself to this list.
-@pytest.fixture(params=["sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path, ticking: Clock) -> StoreFactory:
+@pytest.fixture
+def make_store(tmp_path: Path, ticking: Clock) -> StoreFactory:
+    """New SQLiteStorage objects on one file, as the bot's restarts and processes open it."""
     path = tmp_path / "bot.sqlite3"
     return lambda: SQLiteStorage(path, clock=ticking)
 
 
-@pytest.fixture
-async def store(make_store: StoreFactory) -> AsyncIterator[Storage]:
-    async with make_store() as opened:
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, make_store: StoreFactory, ticking: Clock
+) -> AsyncIterator[Store]:
+    """An open store: the memory one, or SQLite on a file."""
+    opened: Store = MemoryStorage(clock=ticking) if request.param == "memory" else make_store()
+    async with opened:
         yield opened
 
 
@@ -71,7 +80,7 @@ def rows_about(path: Path, user_id: int) -> dict[str, int]:
     return counts
 
 
-async def test_language_round_trip(store: Storage) -> None:
+async def test_language_round_trip(store: Store) -> None:
     assert await store.get_language(7) is None
     await store.set_language(7, "sv")
     await store.set_language(7, "fi")
@@ -79,7 +88,7 @@ async def test_language_round_trip(store: Storage) -> None:
     assert await store.get_language(8) is None
 
 
-async def test_dialog_round_trip_overwrite_and_delete(store: Storage) -> None:
+async def test_dialog_round_trip_overwrite_and_delete(store: Store) -> None:
     key = StorageKey(chat_id=-100, user_id=7)
     assert await store.load_dialog(key) is None
     await store.save_dialog(key, "thb24", '{"v":1,"check":"thb24","log":[]}')
@@ -94,7 +103,7 @@ async def test_dialog_round_trip_overwrite_and_delete(store: Storage) -> None:
     assert await store.load_dialog(key) is None
 
 
-async def test_state_that_is_not_json_is_refused(store: Storage) -> None:
+async def test_state_that_is_not_json_is_refused(store: Store) -> None:
     with pytest.raises(ValueError):
         await store.save_dialog(StorageKey(1, 1), "thb24", "not json")
 
@@ -139,7 +148,7 @@ async def test_forget_deletes_every_row_of_that_user_only(
     assert sum(about_2.values()) == 2
 
 
-async def test_export_holds_everything_about_the_user(store: Storage) -> None:
+async def test_export_holds_everything_about_the_user(store: Store) -> None:
     await store.set_language(3, "sv")
     await store.save_dialog(StorageKey(30, 3), "thb24", '{"v":1,"check":"thb24","log":[]}')
     await store.set_language(4, "en")
@@ -153,7 +162,7 @@ async def test_export_holds_everything_about_the_user(store: Storage) -> None:
     json.dumps(exported)  # /mydata sends it as JSON
 
 
-async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
+async def test_old_dialogs_expire(store: Store, ticking: Clock) -> None:
     await store.save_dialog(StorageKey(1, 1), "thb24", "{}")
     assert await store.load_dialog(StorageKey(1, 1)) is not None
     ticking.now = T0 + timedelta(days=2)
@@ -307,7 +316,7 @@ def checks() -> dict[str, CheckSpec]:
     return load_checks()
 
 
-async def run_check(store: Storage, spec: CheckSpec, key: StorageKey, inputs: list[str]) -> Done:
+async def run_check(store: Store, spec: CheckSpec, key: StorageKey, inputs: list[str]) -> Done:
     """Play a user: for every message load the state, step the engine, save before 'replying'."""
     saved = start(spec).to_json()
     await store.save_dialog(key, spec.id, saved)
@@ -348,7 +357,7 @@ EXPECTED = {
 
 
 async def test_a_stored_check_holds_parsed_answers_not_the_users_text(
-    store: Storage, checks: dict[str, CheckSpec]
+    store: Store, checks: dict[str, CheckSpec]
 ) -> None:
     key = StorageKey(11, 11)
     await run_check(store, checks["thb24"], key, PATHS[("thb24", "eligible")])
