@@ -4,7 +4,7 @@ It behaves as the SQL stores do, as tests/test_storage_contract.py holds all thr
 back in the same order, dialogs expire by the same clock, a reminder is claimed once, a vote is
 1 or -1, forget_user leaves nothing of the user behind and export_user shows what SQLite shows
 (timestamps as fixed-width UTC text). What it cannot do is survive its process: nothing is
-written anywhere, so it is for tests and the terminal's throwaway runs, never for the bot.
+written anywhere, so it is for tests, never for the bot.
 """
 
 from __future__ import annotations

@@ -99,15 +99,18 @@ class SQLEngine(Opening, ABC):
     def _is_open(self) -> bool:
         """Whether open() has connected and close() has not disconnected yet."""
 
+    def _not_open(self) -> RuntimeError:
+        return RuntimeError(f"storage is not open; use `async with {type(self).__name__}(...)`")
+
     def _opened(self, handle: H | None) -> H:
         """The engine's connection (or pool), or the error for a store not open."""
         if handle is None:
-            raise RuntimeError(f"storage is not open; use `async with {type(self).__name__}(...)`")
+            raise self._not_open()
         return handle
 
     def _require_open(self) -> None:
         if not self._is_open():
-            raise RuntimeError(f"storage is not open; use `async with {type(self).__name__}(...)`")
+            raise self._not_open()
 
     @abstractmethod
     async def _write(
