@@ -264,9 +264,13 @@ def test_processes_opening_a_new_file_at_the_same_moment_all_succeed(tmp_path: P
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) != 0:
                 failed.append((trial, pid))
-        with sqlite3.connect(path) as db:
-            assert db.execute("SELECT count(*) FROM user_settings").fetchone() == (4,)
+        assert asyncio.run(_languages(path, pids)) == ["sv"] * 4, trial  # every write landed
     assert failed == []
+
+
+async def _languages(path: Path, user_ids: list[int]) -> list[str | None]:
+    async with SQLiteStorage(path) as store:
+        return [await store.get_language(user_id) for user_id in user_ids]
 
 
 async def test_the_switch_to_wal_is_retried_while_another_process_holds_the_file(

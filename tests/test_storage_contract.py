@@ -941,7 +941,6 @@ async def test_a_language_choice_survives_a_restart_on_a_fresh_disk(
             assert any("stängd" in text for text in chat.texts[-2:]), chat.texts[-2:]
 
         await run(tmp_path / "first-disk", choose_swedish)
-        assert raw_rows(
-            pg_url, "SELECT language FROM user_settings WHERE user_id = ?", (user.id,)
-        ) == [("sv",)]
+        async with PostgresStorage(pg_url) as kept:  # in the database, not on the first disk
+            assert await kept.get_language(user.id) == "sv"
         await run(tmp_path / "second-disk", ask_in_english)
