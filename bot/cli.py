@@ -86,7 +86,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Add operator documents to the local knowledge store and show what each one says."""
     from i18n import translator
-    from knowledge.extract import as_dict, describe
+    from knowledge.extraction.report import as_dict, describe
     from knowledge.ingest import ingest_paths
 
     loaded: list[KnowledgeBase] = []

@@ -17,22 +17,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from knowledge import ingest as ingest_module
 from knowledge.documents import load_document
 from knowledge.errors import KnowledgeError
-from knowledge.ingest import (
+from knowledge.ingest import IngestResult, ingest_paths
+from knowledge.passages import MAX_WORDS, split_passages
+from knowledge.readers import base as reader_limits
+from knowledge.readers.base import (
     MAX_EXTRACTED_CHARS,
     MAX_FILE_BYTES,
     MAX_PAGE_CONTENT_BYTES,
     MAX_PASSAGES_PER_DOCUMENT,
     MAX_PDF_PAGES,
-    MAX_WORDS,
     IngestError,
-    IngestResult,
-    extract_text,
-    ingest_paths,
-    split_passages,
 )
+from knowledge.readers.files import extract_text
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -821,7 +819,7 @@ def test_a_document_of_too_many_passages_is_refused(tmp_path: Path) -> None:
 def test_a_document_over_the_time_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_module, "MAX_INGEST_SECONDS", 0.0)
+    monkeypatch.setattr(reader_limits, "MAX_INGEST_SECONDS", 0.0)
     result = ingest_one(write(tmp_path / "call.txt", ENGLISH_CALL), tmp_path / "data")
     assert result.error == (
         "Ingesting this document took longer than the limit of 0 s per document; split it "
