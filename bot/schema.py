@@ -1,9 +1,9 @@
 """The database schema of both engines: numbered migrations, step for step the same tables.
 
-SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these lists in
-order, each step once, inside one transaction with its version bump; one version number means one
-schema on both engines (tests/test_storage_contract.py holds the lists equal in length). Append a
-step to both lists; never edit a released one.
+SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these
+lists in order, each step once, inside one transaction with its version bump; one version number
+means one schema on both engines (tests/test_storage_contract.py holds the lists equal in length).
+Append a step to both lists; never edit a released one.
 """
 
 from __future__ import annotations
