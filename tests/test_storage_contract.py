@@ -10,6 +10,7 @@ and the real bot process keeping a user's language in PostgreSQL across a restar
 """
 
 import asyncio
+import inspect
 import json
 import signal
 import sqlite3
@@ -37,6 +38,7 @@ from bot.storage import (
     StorageKey,
 )
 from bot.storage.memory import MemoryStorage
+from bot.storage.protocols import Answers, Dialogs, Privacy, Subscriptions, UserSettings
 from bot.storage_pg import PostgresStorage, redacted_url
 from bot.stores import Store, open_storage
 from tests.conftest import bot_environment, start_bot_process
@@ -340,6 +342,28 @@ async def test_two_stores_opening_a_new_database_together_migrate_once(
     finally:
         for s in stores:
             await s.close()
+
+
+def _methods(protocol: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(protocol).items()
+        if inspect.iscoroutinefunction(member) and (name.startswith("__a") or name[0] != "_")
+    }
+
+
+@pytest.mark.parametrize("implementation", [MemoryStorage, SQLiteStorage, PostgresStorage])
+def test_every_store_has_every_protocol_method_with_the_same_parameters(
+    implementation: type,
+) -> None:
+    protocols = (UserSettings, Dialogs, Subscriptions, Answers, Privacy, Store)
+    wanted = {name: sig for protocol in protocols for name, sig in _methods(protocol).items()}
+    assert len(wanted) == 24 + 6  # the five aggregates' methods, and the lifecycle
+    for name, signature in wanted.items():
+        found = inspect.signature(getattr(implementation, name))
+        assert [(p.name, p.kind, p.default) for p in found.parameters.values()] == [
+            (p.name, p.kind, p.default) for p in signature.parameters.values()
+        ], (implementation.__name__, name)
 
 
 # --- settings ---
