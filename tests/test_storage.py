@@ -80,34 +80,6 @@ def rows_about(path: Path, user_id: int) -> dict[str, int]:
     return counts
 
 
-async def test_language_round_trip(store: Store) -> None:
-    assert await store.get_language(7) is None
-    await store.set_language(7, "sv")
-    await store.set_language(7, "fi")
-    assert await store.get_language(7) == "fi"
-    assert await store.get_language(8) is None
-
-
-async def test_dialog_round_trip_overwrite_and_delete(store: Store) -> None:
-    key = StorageKey(chat_id=-100, user_id=7)
-    assert await store.load_dialog(key) is None
-    await store.save_dialog(key, "thb24", '{"v":1,"check":"thb24","log":[]}')
-    await store.save_dialog(key, "fi23", '{"v":1,"check":"fi23","log":[]}')
-    loaded = await store.load_dialog(key)
-    assert loaded is not None and loaded.check_id == "fi23"
-    assert json.loads(loaded.state)["check"] == "fi23"
-    assert loaded.updated_at == T0
-    assert await store.load_dialog(StorageKey(chat_id=7, user_id=7)) is None
-    assert await store.delete_dialog(key) is True
-    assert await store.delete_dialog(key) is False
-    assert await store.load_dialog(key) is None
-
-
-async def test_state_that_is_not_json_is_refused(store: Store) -> None:
-    with pytest.raises(ValueError):
-        await store.save_dialog(StorageKey(1, 1), "thb24", "not json")
-
-
 async def test_everything_survives_a_restart(make_store: StoreFactory, ticking: Clock) -> None:
     key = StorageKey(chat_id=5, user_id=5)
     async with make_store() as first:
@@ -146,32 +118,6 @@ async def test_forget_deletes_every_row_of_that_user_only(
     about_2 = rows_about(path, 2)
     assert (about_2["dialogs"], about_2["user_settings"]) == (1, 1)
     assert sum(about_2.values()) == 2
-
-
-async def test_export_holds_everything_about_the_user(store: Store) -> None:
-    await store.set_language(3, "sv")
-    await store.save_dialog(StorageKey(30, 3), "thb24", '{"v":1,"check":"thb24","log":[]}')
-    await store.set_language(4, "en")
-    exported = await store.export_user(3)
-    assert exported["user_settings"] == [
-        {"user_id": 3, "language": "sv", "updated_at": T0.isoformat(timespec="microseconds")}
-    ]
-    (dialog,) = exported["dialogs"]
-    assert (dialog["chat_id"], dialog["check_id"]) == (30, "thb24")
-    assert dialog["state"] == {"v": 1, "check": "thb24", "log": []}
-    json.dumps(exported)  # /mydata sends it as JSON
-
-
-async def test_old_dialogs_expire(store: Store, ticking: Clock) -> None:
-    await store.save_dialog(StorageKey(1, 1), "thb24", "{}")
-    assert await store.load_dialog(StorageKey(1, 1)) is not None
-    ticking.now = T0 + timedelta(days=2)
-    await store.save_dialog(StorageKey(2, 2), "thb24", "{}")
-    ticking.now = T0 + timedelta(days=2, hours=1)
-    assert await store.expire_dialogs(timedelta(days=1)) == 1
-    assert await store.load_dialog(StorageKey(1, 1)) is None
-    assert await store.load_dialog(StorageKey(2, 2)) is not None
-    assert await store.expire_dialogs(timedelta(days=1)) == 0
 
 
 async def test_counted_answers_reach_the_file_within_seconds_and_on_close(

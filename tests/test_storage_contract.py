@@ -697,7 +697,10 @@ async def test_export_user_and_forget_user_cover_every_aggregate(
     assert export["user_settings"] == [
         {"user_id": 5, "language": "sv", "updated_at": "2026-11-24T12:00:00.000000+00:00"}
     ]
-    assert sorted(d["check_id"] for d in export["dialogs"]) == ["fi23", "thb24"]
+    assert sorted((d["chat_id"], d["check_id"]) for d in export["dialogs"]) == [
+        (-100_555, "thb24"),
+        (5, "fi23"),
+    ]
     assert {"step": 2, "answers": {}} in [d["state"] for d in export["dialogs"]]
     assert sorted(d["last_update_id"] or 0 for d in export["dialogs"]) == [0, 41]
     assert [s["call_id"] for s in export["subscriptions"]] == [ALL_CALLS, "AMIF-2024-TF2-AG-THB"]
