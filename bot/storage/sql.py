@@ -22,7 +22,7 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.schema import SCHEMA_VERSION
@@ -523,6 +523,6 @@ def exported_value(value: Any) -> Any:
     """A value as /mydata shows it: timestamps and days as text, the rest as it is."""
     if isinstance(value, datetime):
         return records.timestamp(value)
-    if hasattr(value, "isoformat"):
+    if isinstance(value, date):
         return value.isoformat()
     return value
