@@ -14,8 +14,7 @@ from telegram.error import BadRequest
 
 from bot.assistant import Reply
 from bot.reminders import O_
-from bot.storage import AnswerRecord
-from bot.stores import Store
+from bot.storage import AnswerRecord, Answers
 from handlers.callbacks import decode, encode
 from handlers.common import BotContext, answering, send_html, user_translator
 from handlers.render import reply_to_html
@@ -81,7 +80,7 @@ def answer_metric(reply: Reply) -> str | None:
 
 
 async def record_answer(
-    store: Store,
+    store: Answers,
     reply: Reply,
     kb: KnowledgeBase | None = None,
     question: str | None = None,
