@@ -5,8 +5,9 @@ from __future__ import annotations
 from babel import Locale
 from telegram import Update
 
-from bot.incoming import Chatter, Kind, classify, first_question
-from handlers.common import BotContext, send_html, user_language
+from bot.incoming import Chatter, Kind, first_question
+from bot.services import BotContext, UserContext
+from handlers.common import send_html
 from handlers.render import text_to_html
 from i18n import LANGUAGE_NAMES, N_, translator
 
@@ -22,27 +23,15 @@ LONG_MESSAGE_NOTE = N_(
 QUOTED_CHARS = 200
 
 
-async def reply_to_chatter(update: Update, context: BotContext, text: str) -> bool:
-    """Answer small talk, a call for help or an unsupported language; False for a question."""
-    chatter = classify(text)
-    if chatter is None:
-        return False
-    if chatter.kind is Kind.HELP:
-        from handlers.start import help_command
-
-        await help_command(update, context)
-        return True
+async def reply_to_chatter(
+    update: Update, context: BotContext, user: UserContext, chatter: Chatter
+) -> None:
+    """Answer small talk or a message in a language the assistant does not speak."""
     if chatter.kind is Kind.FOREIGN:
         await send_languages(update, context, chatter.lang or "")
-        return True
-    await send_small_talk(update, context, chatter)
-    return True
-
-
-async def send_small_talk(update: Update, context: BotContext, chatter: Chatter) -> None:
-    """A one-line reply in the message's own language (else the user's)."""
-    lang = chatter.lang or await user_language(update, context)
-    t = translator(lang)
+        return
+    # A one-line reply in the message's own language (else the user's).
+    t = translator(chatter.lang or user.lang)
     reply = THANKS_REPLY if chatter.kind is Kind.THANKS else ACK_REPLY
     await send_html(update, context, text_to_html(t.gettext(reply)))
 

@@ -22,9 +22,9 @@ from telegram import Update
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions, load_checks
+from bot.services import BotApp, Services
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application, quiet_library_loggers
-from handlers.common import BotApp, Services
 from knowledge.base import KnowledgeBase
 from tests.fake_telegram import (
     ChatDriver,

@@ -24,10 +24,9 @@ from bot.reminders import (
     reminder_text,
     user_zone,
 )
+from bot.services import Services
 from bot.storage import ALL_CALLS, ReminderKey, SQLiteStorage, Subscriber, Subscription
-from bot.telegram_app import build_application
-from handlers.admin import register_operator_features
-from handlers.common import Services
+from bot.telegram_app import build_application, install_operator_features
 from i18n import translator
 from knowledge.base import KnowledgeBase
 from tests.conftest import Harness
@@ -93,7 +92,7 @@ async def start_operator_bot(
     assistant = Assistant(kb, clock)
     services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
     app = build_application(services, request=FakeRequest(core), updates_request=FakeRequest(core))
-    features = register_operator_features(
+    features = install_operator_features(
         app, loader=loader, throttle=throttle or SendThrottle(rate=1000.0, chat_interval=0.0)
     )
     await app.initialize()

@@ -386,7 +386,7 @@ class Answerer:
         aspect = q.aspect
         if aspect is None or aspect.weight > self.policy.weak_aspect_weight or q.calls:
             return False
-        hits = self._good_hits(q.text, q.lang)
+        hits = self.good_hits(q.text, q.lang)
         return bool(hits) and _share(hits[0]) >= self.policy.passage_over_weak_aspect
 
     def _relevant_calls(self, q: Query) -> list[CallFacts]:
@@ -427,7 +427,7 @@ class Answerer:
         ]
         if len(words) < 4:
             return None
-        hits = [h for h in self._good_hits(q.text, q.lang, k=3) if h.matched_stems >= 3]
+        hits = [h for h in self.good_hits(q.text, q.lang, k=3) if h.matched_stems >= 3]
         if not hits:
             return None
         return self._passage_reply(v, q)
@@ -555,7 +555,8 @@ class Answerer:
 
     # ----- passages ----------------------------------------------------------------------------
 
-    def _good_hits(self, text: str, lang: str, k: int = 5) -> list[PassageHit]:
+    def good_hits(self, text: str, lang: str, k: int = 5) -> list[PassageHit]:
+        """The best k passages for text that pass the answer filter (score, share of stems)."""
         return [h for h in self.kb.search(text, lang, k=k) if self._good(h)]
 
     def _good(self, hit: PassageHit) -> bool:
@@ -636,7 +637,7 @@ class Answerer:
             ]
             if not quoted:
                 continue
-            hits = self._good_hits(" ".join(quoted), other)
+            hits = self.good_hits(" ".join(quoted), other)
             if not hits:
                 continue
             parallel = [self._parallel(h, q.lang) for h in hits]
@@ -665,7 +666,7 @@ class Answerer:
         quoted, quoted_terms, quoted_foreign = self._foreign_term_hits(q)
         if quoted:
             return self._passages_reply(v, q, quoted, quoted_terms, quoted_foreign)
-        hits = self._good_hits(q.text, q.lang)
+        hits = self.good_hits(q.text, q.lang)
         terms = self.kb.indexes[q.lang].analyzer.terms(q.text)
         foreign = False
         if q.calls:
