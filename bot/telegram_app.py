@@ -1,4 +1,8 @@
-"""The composition root of the Telegram bot: services, handlers in order, polling or webhook."""
+"""The composition root of the Telegram bot: services, the handler table, the PTB Application.
+
+This is the one module of bot/ that imports handlers/ (their table, handlers/routes.py);
+bot/serve.py runs what it builds, in one process or behind bot/workers.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The import structure a newcomer relies on: no cycles, handlers/ above bot/, a Telegram-free core.
+"""The import structure a newcomer relies on: no cycles, handlers/ above bot/, a pure core.
 
 Imports are read with `ast` from the source (every `import`, also inside functions and under
 TYPE_CHECKING: an import hidden in a function is still a dependency, and a cycle).
@@ -45,9 +45,8 @@ def _imported(name: str, path: Path, known: dict[str, Path]) -> set[str]:
                 module = node.module or ""
             names.add(module)
             # `from handlers import questions` imports the module handlers.questions.
-            names.update(
-                f"{module}.{alias.name}" for alias in node.names if f"{module}.{alias.name}" in known
-            )
+            submodules = (f"{module}.{alias.name}" for alias in node.names)
+            names.update(m for m in submodules if m in known)
     return names
 
 
