@@ -85,9 +85,7 @@ def render_step(
     if isinstance(outcome, Stale):
         return render_step(Step(spec, outcome.current), t, context, repeat=True)
     if isinstance(outcome, Cancelled):
-        return text_to_html(
-            t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
-        ), None
+        return text_to_html(t.gettext(flow.CANCELLED)), None
     if isinstance(outcome, Done):
         # The summary fits a phone screen; the full detail is one press away.
         text = render_verdict_summary(outcome.verdict, t, source_names=_source_names(context))
@@ -165,7 +163,7 @@ def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardBut
 def _choose_prompt(context: BotContext, t: Translator, hint: str | None = None) -> list[str]:
     """Which call: the checks numbered, so that a number or a name can be typed too."""
     lines = [t.gettext(hint)] if hint else []
-    lines.append(t.gettext("Which call do you want to check?"))
+    lines.append(t.gettext(flow.WHICH_CALL))
     specs = context.services.sessions.checks.values()
     lines += [f"{n}. {render_text(spec.title, t)}" for n, spec in enumerate(specs, 1)]
     lines.append(t.gettext(CHOOSE_HINT))
@@ -220,7 +218,7 @@ async def eligibility_command(update: Update, context: BotContext, user: UserCon
         await send_html(
             update,
             context,
-            text_to_html(t.gettext("You have a check in progress; here is where you left off.")),
+            text_to_html(t.gettext(flow.RESUMING)),
         )
         await _send_step(update, context, opened.step, t, repeat=True)
         return
@@ -351,17 +349,9 @@ async def _typed_event(
     if key is None:
         return
     t = user.t
-    step = await context.services.sessions.handle(key, event, t, update.update_id)
+    step = await flow.control(context.services.sessions, key, event, t, update_id=update.update_id)
     if step is None:
-        await send_html(
-            update,
-            context,
-            text_to_html(
-                t.gettext(
-                    "There is no eligibility check in progress. Send /eligibility to start one."
-                )
-            ),
-        )
+        await send_html(update, context, text_to_html(t.gettext(flow.NO_CHECK)))
         return
     await _send_step(update, context, step, t)
 
