@@ -19,8 +19,6 @@ from bot.services import BotContext, ChatKind, UserContext
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
 from i18n import N_, normalize_language
 
-# The owner check runs before every other handler group (operator features use -10).
-OWNER_GROUP = -20
 FOREIGN_BUTTON = N_(
     "These buttons belong to someone else's request. Send the command yourself to get your own."
 )
@@ -62,11 +60,11 @@ async def user_context(update: Update, context: BotContext) -> UserContext:
 def with_user(handler: UserHandler) -> Callback:
     """The PTB callback that runs handler with the update's UserContext.
 
-    A wrapper the handler table (handlers/routes.py) applies to every row, rather than a
-    TypeHandler in a group of its own: only updates a handler takes pay for the two settings
-    lookups, the context a handler needs is in its signature (mypy checks every call, also
-    between handlers), and the owner check and the handler of one update share it through the
-    update's one CallbackContext.
+    The composition root wraps every row of the handler table (handlers/routes.py) in it,
+    rather than adding a TypeHandler in a group of its own: only updates a handler takes pay
+    for the two settings lookups, the context a handler needs is in its signature (mypy checks
+    every call, also between handlers), and the owner check and the handler of one update
+    share it through the update's one CallbackContext.
     """
 
     @functools.wraps(handler)
