@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Update
 
 from bot.config import Settings
-from bot.services import BotApp
+from bot.context import BotApp
 from bot.telegram_app import (
     GIL_SWITCH_SECONDS,
     build_application,

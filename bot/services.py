@@ -1,33 +1,26 @@
-"""The long-lived services of the Telegram bot and the per-update context its handlers receive.
+"""The long-lived services of the bot and what one update knows about its sender.
 
 `Services` is what the composition root (bot/telegram_app.py) builds once and every handler
 reads; `UserContext` is what one update knows about its sender (language, time zone, translator,
 chat kind, ids), built once per update by handlers/common.py and passed to each handler.
-Nothing here imports handlers/: the dependency runs from handlers/ to bot/.
+Nothing here knows Telegram (bot/context.py holds PTB's side) or imports handlers/.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.assistant import Assistant
 from bot.config import Settings
 from bot.eligibility import EligibilitySessions
 from bot.followups import RecentCalls
-from bot.operator import OperatorFeatures
 from bot.reminders import user_zone
 from bot.storage import StorageKey
 from bot.stores import Store
 from i18n import Translator, translator
 from i18n.detect import detect_language
-
-SERVICES_KEY = "services"
-FEATURES_KEY = "operator_features"
 
 
 @dataclass
@@ -118,32 +111,3 @@ class UserContext:
     def choosing(self, lang: str) -> UserContext:
         """The same user after choosing lang (with /language or a /start link)."""
         return replace(self, lang=lang, chosen=lang)
-
-
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Callback context with typed access to the services (PTB's contexttypesbot pattern).
-
-    PTB makes one context per update and hands the same one to every handler group, so the
-    update's UserContext is kept on it (`user_context`) and built only once.
-    """
-
-    user_context: UserContext | None = None
-
-    @property
-    def services(self) -> Services:
-        """The application's services."""
-        services = self.application.bot_data.get(SERVICES_KEY)
-        if not isinstance(services, Services):
-            raise RuntimeError("services are not attached to the application")
-        return services
-
-
-BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
-
-
-def features_of(app: Application[Any, Any, Any, Any, Any, Any]) -> OperatorFeatures:
-    """The application's operator features (installed by the composition root)."""
-    features = app.bot_data.get(FEATURES_KEY)
-    if not isinstance(features, OperatorFeatures):
-        raise RuntimeError("operator features are not installed on the application")
-    return features

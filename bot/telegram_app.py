@@ -38,18 +38,12 @@ from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
+from bot.context import FEATURES_KEY, SERVICES_KEY, BotApp, BotContext, features_of
 from bot.eligibility import EligibilitySessions, facts_by_file, load_checks
 from bot.operator import KnowledgeLoader, OperatorFeatures, default_loader
 from bot.questions import prepare_votes
 from bot.reminders import ReminderService, SendThrottle
-from bot.services import (
-    FEATURES_KEY,
-    SERVICES_KEY,
-    BotApp,
-    BotContext,
-    Services,
-    features_of,
-)
+from bot.services import Services
 from bot.stores import open_storage
 from bot.transport import AiohttpRequest
 

@@ -60,9 +60,10 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
+from bot.context import BotApp, features_of
 from bot.inbox import Inbox, open_inbox
 from bot.operator import OperatorFeatures
-from bot.services import BotApp, Services, features_of
+from bot.services import Services
 from bot.telegram_app import FairUpdateProcessor, build_application, new_event_loop
 from bot.transport import AiohttpRequest
 from bot.webhook import serve_webhook

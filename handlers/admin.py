@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.context import BotContext, features_of
 from bot.operator import collect_stats, reload_text, stats_text
 from bot.reminders import O_
-from bot.services import BotContext, UserContext, features_of
+from bot.services import UserContext
 from handlers.common import send_html
 from handlers.render import text_to_html
 

@@ -10,8 +10,9 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.context import BotContext
 from bot.overview import CallOverview
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from handlers.callbacks import CallbackDataError, decode, encode
 from handlers.common import answering, edit_html, private_link, send_html
 from handlers.eligibility import CHOOSE

@@ -15,7 +15,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services import BotContext, ChatKind, UserContext
+from bot.context import BotContext
+from bot.services import ChatKind, UserContext
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
 from i18n import N_, normalize_language
 

@@ -10,6 +10,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.context import BotContext
 from bot.eligibility import (
     OPTION_BACK,
     OPTION_CANCEL,
@@ -36,7 +37,7 @@ from bot.eligibility import (
     render_verdict_summary,
 )
 from bot.eligibility.flow import FULL, SHOW
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from bot.storage import StorageKey
 from handlers.callbacks import decode, decode_callback, encode, encode_callback, without_owner
 from handlers.common import answering, owned_keyboard, send_html, send_to_private_chat

@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
-from bot.services import BotContext
+from bot.context import BotContext
 from handlers.common import user_context
 
 log = logging.getLogger("amif.errors")

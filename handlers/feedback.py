@@ -9,9 +9,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.context import BotContext
 from bot.questions import Asked
 from bot.reminders import O_
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from handlers.callbacks import decode, encode
 from handlers.common import answering, send_html
 from handlers.render import reply_to_html

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.services import BotContext, UserContext
+from bot.context import BotContext
+from bot.services import UserContext
 from handlers.common import addressed_to_bot, send_html
 from handlers.questions import answer_text
 from handlers.render import text_to_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.services import BotContext
+from bot.context import BotContext
 from handlers.callbacks import encode
 from handlers.common import PRIVATE_BUTTON, private_link
 from i18n import N_, Translator

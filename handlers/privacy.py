@@ -10,10 +10,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from bot.context import BotContext
 from bot.eligibility import Ask, DialogState, Show, next_step, progress_text, render_text
 from bot.operator import ANSWER_RETENTION
 from bot.reminders import zone_label
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode
 from handlers.common import answer_and_edit, answering, send_html, send_to_private_chat

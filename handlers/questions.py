@@ -9,9 +9,10 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.assistant import MAX_QUESTION_CHARS
+from bot.context import BotContext
 from bot.incoming import Kind, classify
 from bot.questions import ask
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from handlers.chatter import long_message_note, reply_to_chatter, shorten_long_message
 from handlers.common import addressed_to_bot, send_html, strip_mention
 from handlers.eligibility import Aside, continue_by_text, say_paused

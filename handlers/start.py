@@ -6,7 +6,8 @@ import html
 
 from telegram import Update
 
-from bot.services import BotContext, UserContext
+from bot.context import BotContext
+from bot.services import UserContext
 from handlers import calls, eligibility, privacy, subscriptions
 from handlers.callbacks import decode
 from handlers.chatter import send_languages

@@ -12,6 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.context import BotContext
 from bot.reminders import (
     O_,
     REMINDER_DAYS,
@@ -23,7 +24,7 @@ from bot.reminders import (
     parse_zone,
     zone_label,
 )
-from bot.services import BotContext, UserContext
+from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import MAX_CALLBACK_BYTES, decode, encode
 from handlers.common import answer_and_edit, send_html, send_to_private_chat

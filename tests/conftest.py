@@ -21,8 +21,9 @@ from telegram import Update
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.context import BotApp
 from bot.eligibility import EligibilitySessions, load_checks
-from bot.services import BotApp, Services
+from bot.services import Services
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application, quiet_library_loggers
 from knowledge.base import KnowledgeBase

@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.assistant import Assistant, Reply, SourceRef
+from bot.context import BotContext
 from bot.questions import ask, record_answer
-from bot.services import BotContext
 from handlers.common import user_context
 from handlers.feedback import send_answer_with_feedback
 from handlers.inline import single_message_html

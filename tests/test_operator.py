@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.context import features_of
 from bot.operator import (
     RELOAD_REQUEST,
     changed_fields,
@@ -22,7 +23,6 @@ from bot.operator import (
     request_reload,
 )
 from bot.reminders import SendThrottle
-from bot.services import features_of
 from bot.storage import AnswerRecord
 from bot.telegram_app import install_operator_features
 from i18n import translator
