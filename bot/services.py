@@ -3,7 +3,8 @@
 `Services` is what the composition root (bot/telegram_app.py) builds once and every handler
 reads; `UserContext` is what one update knows about its sender (language, time zone, translator,
 chat kind, ids), built once per update by handlers/common.py and passed to each handler.
-Nothing here knows Telegram (bot/context.py holds PTB's side) or imports handlers/.
+Nothing here knows Telegram (PTB's side: handlers/common.BotContext and bot/context.py) or
+imports handlers/.
 """
 
 from __future__ import annotations

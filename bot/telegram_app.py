@@ -38,7 +38,7 @@ from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
-from bot.context import FEATURES_KEY, SERVICES_KEY, BotApp, BotContext, features_of
+from bot.context import FEATURES_KEY, SERVICES_KEY, BotApp, features_of
 from bot.eligibility import EligibilitySessions, facts_by_file, load_checks
 from bot.operator import KnowledgeLoader, OperatorFeatures, default_loader
 from bot.questions import prepare_votes
@@ -49,7 +49,7 @@ from bot.transport import AiohttpRequest
 
 # The composition root is the one module of bot/ that reads handlers/: the handler table, and
 # the Telegram side of sending reminders.
-from handlers.common import with_user
+from handlers.common import BotContext, with_user
 from handlers.routes import ERROR_HANDLER, ROUTES, On, Route
 from handlers.subscriptions import (
     SUBSCRIBE_DESCRIPTION,

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext, features_of
+from bot.context import features_of
 from bot.operator import collect_stats, reload_text, stats_text
 from bot.reminders import O_
 from bot.services import UserContext
-from handlers.common import send_html
+from handlers.common import BotContext, send_html
 from handlers.render import text_to_html
 
 NOT_AVAILABLE = O_("Sorry, that is not available.")

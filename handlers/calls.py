@@ -10,11 +10,10 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
 from bot.overview import CallOverview
 from bot.services import UserContext
 from handlers.callbacks import CallbackDataError, decode, encode
-from handlers.common import answering, edit_html, private_link, send_html
+from handlers.common import BotContext, answering, edit_html, private_link, send_html
 from handlers.eligibility import CHOOSE
 from handlers.menus import menu_button
 from handlers.render import (

@@ -5,10 +5,9 @@ from __future__ import annotations
 from babel import Locale
 from telegram import Update
 
-from bot.context import BotContext
 from bot.incoming import Chatter, Kind, first_question
 from bot.services import UserContext
-from handlers.common import send_html
+from handlers.common import BotContext, send_html
 from handlers.render import text_to_html
 from i18n import LANGUAGE_NAMES, N_, translator
 

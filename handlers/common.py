@@ -1,4 +1,4 @@
-"""What every handler shares: the update's UserContext, sending HTML safely, private-only flows."""
+"""What every handler shares: its context and UserContext, sending HTML safely, private flows."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.context import BotContext
-from bot.services import ChatKind, UserContext
+from bot.context import SERVICES_KEY
+from bot.services import ChatKind, Services, UserContext
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
 from i18n import N_, normalize_language
 
@@ -24,6 +24,24 @@ FOREIGN_BUTTON = N_(
     "These buttons belong to someone else's request. Send the command yourself to get your own."
 )
 INACTIVE_BUTTON = N_("This button is no longer active.")
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Callback context with typed access to the services (PTB's contexttypesbot pattern).
+
+    PTB makes one context per update and hands the same one to every handler group, so the
+    update's UserContext is kept on it (`user_context`) and built only once.
+    """
+
+    user_context: UserContext | None = None
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        services = self.application.bot_data.get(SERVICES_KEY)
+        if not isinstance(services, Services):
+            raise RuntimeError("services are not attached to the application")
+        return services
 
 
 UserHandler = Callable[[Update, BotContext, UserContext], Coroutine[Any, Any, None]]

@@ -10,7 +10,6 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.context import BotContext
 from bot.eligibility import (
     OPTION_BACK,
     OPTION_CANCEL,
@@ -40,7 +39,7 @@ from bot.eligibility.flow import FULL, SHOW
 from bot.services import UserContext
 from bot.storage import StorageKey
 from handlers.callbacks import decode, decode_callback, encode, encode_callback, without_owner
-from handlers.common import answering, owned_keyboard, send_html, send_to_private_chat
+from handlers.common import BotContext, answering, owned_keyboard, send_html, send_to_private_chat
 from handlers.render import MAX_MESSAGE, pack, text_to_html, utf16_len
 from i18n import N_, Translator
 

@@ -13,8 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import BotContext
-from handlers.common import user_context
+from handlers.common import BotContext, user_context
 
 log = logging.getLogger("amif.errors")
 # BadRequest descriptions that mean the reply has nowhere to go: an inline or button query that

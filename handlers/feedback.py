@@ -9,12 +9,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.context import BotContext
 from bot.questions import Asked
 from bot.reminders import O_
 from bot.services import UserContext
 from handlers.callbacks import decode, encode
-from handlers.common import answering, send_html
+from handlers.common import BotContext, answering, send_html
 from handlers.render import reply_to_html
 from i18n import Translator, translator
 

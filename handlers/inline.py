@@ -15,9 +15,9 @@ from telegram.constants import ParseMode
 
 from bot.answering.aspects import aspect_evidence
 from bot.assistant import Reply, SourceRef
-from bot.context import BotContext
 from bot.reminders import O_
 from bot.services import UserContext
+from handlers.common import BotContext
 from handlers.render import reply_to_html
 from i18n import N_, Translator, translator
 from knowledge.base import KnowledgeBase, PassageHit, fold

@@ -6,10 +6,9 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.context import BotContext
 from bot.services import UserContext
 from handlers.callbacks import decode, encode
-from handlers.common import answer_and_edit, answering, edit_html, send_html
+from handlers.common import BotContext, answer_and_edit, answering, edit_html, send_html
 from handlers.menus import back_to_menu
 from i18n import LANGUAGE_NAMES, LANGUAGES, translator
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
 from bot.services import UserContext
-from handlers.common import addressed_to_bot, send_html
+from handlers.common import BotContext, addressed_to_bot, send_html
 from handlers.questions import answer_text
 from handlers.render import text_to_html
 from handlers.start import HELP_TEXT

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.context import BotContext
 from handlers.callbacks import encode
-from handlers.common import PRIVATE_BUTTON, private_link
+from handlers.common import PRIVATE_BUTTON, BotContext, private_link
 from i18n import N_, Translator
 
 MENU = "menu"

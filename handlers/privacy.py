@@ -10,14 +10,13 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
-from bot.context import BotContext
 from bot.eligibility import Ask, DialogState, Show, next_step, progress_text, render_text
 from bot.operator import ANSWER_RETENTION
 from bot.reminders import zone_label
 from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode
-from handlers.common import answer_and_edit, answering, send_html, send_to_private_chat
+from handlers.common import BotContext, answer_and_edit, answering, send_html, send_to_private_chat
 from handlers.render import text_to_html
 from i18n import LANGUAGE_NAMES, N_, Translator
 

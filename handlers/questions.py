@@ -9,12 +9,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.assistant import MAX_QUESTION_CHARS
-from bot.context import BotContext
 from bot.incoming import Kind, classify
 from bot.questions import ask
 from bot.services import UserContext
 from handlers.chatter import long_message_note, reply_to_chatter, shorten_long_message
-from handlers.common import addressed_to_bot, send_html, strip_mention
+from handlers.common import BotContext, addressed_to_bot, send_html, strip_mention
 from handlers.eligibility import Aside, continue_by_text, say_paused
 from handlers.feedback import send_answer_with_feedback
 from handlers.render import text_to_html

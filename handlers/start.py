@@ -6,12 +6,11 @@ import html
 
 from telegram import Update
 
-from bot.context import BotContext
 from bot.services import UserContext
 from handlers import calls, eligibility, privacy, subscriptions
 from handlers.callbacks import decode
 from handlers.chatter import send_languages
-from handlers.common import UserHandler, answering, edit_html, send_html
+from handlers.common import BotContext, UserHandler, answering, edit_html, send_html
 from handlers.language import language_command, language_keyboard
 from handlers.menus import MENU, back_to_menu, group_keyboard, menu_button, menu_keyboard
 from handlers.render import text_to_html

@@ -12,7 +12,6 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.context import BotContext
 from bot.reminders import (
     O_,
     REMINDER_DAYS,
@@ -27,7 +26,7 @@ from bot.reminders import (
 from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import MAX_CALLBACK_BYTES, decode, encode
-from handlers.common import answer_and_edit, send_html, send_to_private_chat
+from handlers.common import BotContext, answer_and_edit, send_html, send_to_private_chat
 from handlers.render import text_to_html
 from i18n import N_, Translator, translator
 from knowledge.facts import CallFacts, CallStatus

@@ -11,9 +11,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.assistant import Assistant, Reply, SourceRef
-from bot.context import BotContext
 from bot.questions import ask, record_answer
-from handlers.common import user_context
+from handlers.common import BotContext, user_context
 from handlers.feedback import send_answer_with_feedback
 from handlers.inline import single_message_html
 from knowledge.base import KnowledgeBase
