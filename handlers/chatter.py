@@ -1,11 +1,11 @@
-"""Short replies to what is not a question: thanks, "ok", "?", other languages, long pastes."""
+"""Short replies to what is not a question: thanks, "ok", other languages."""
 
 from __future__ import annotations
 
 from babel import Locale
 from telegram import Update
 
-from bot.incoming import Chatter, Kind, first_question
+from bot.incoming import Chatter, Kind
 from bot.services import UserContext
 from handlers.common import BotContext, send_html
 from handlers.render import text_to_html
@@ -17,10 +17,6 @@ LANGUAGES_REPLY = N_(
     "I speak English, Swedish and Finnish ({names}), not {language}. Please ask in one of them, "
     "or choose one with /language."
 )
-LONG_MESSAGE_NOTE = N_(
-    "Your message is long ({count} characters), so I answered its first question: “{question}”"
-)
-QUOTED_CHARS = 200
 
 
 async def reply_to_chatter(
@@ -43,24 +39,3 @@ async def send_languages(update: Update, context: BotContext, code: str) -> None
     names = ", ".join(LANGUAGE_NAMES.values())
     text = t.gettext(LANGUAGES_REPLY).format(names=names, language=language)
     await send_html(update, context, text_to_html(text))
-
-
-# Longer than any Telegram message (4,096 characters): not a paste but abuse, and the
-# assistant's own limit refuses it whole.
-MAX_PASTE_CHARS = 4_096
-
-
-def shorten_long_message(text: str, limit: int) -> tuple[str, str | None]:
-    """The question to answer, and the original when its first question was cut from a paste."""
-    if len(text) <= limit or len(text) > MAX_PASTE_CHARS:
-        return text, None
-    return first_question(text, limit), text
-
-
-def long_message_note(lang: str, original: str, question: str) -> str:
-    """'Your message is long (2 532 characters), so I answered its first question: …'."""
-    t = translator(lang)
-    quoted = question if len(question) <= QUOTED_CHARS else question[:QUOTED_CHARS] + "…"
-    return t.gettext(LONG_MESSAGE_NOTE).format(
-        count=t.format_number(len(original)), question=quoted
-    )

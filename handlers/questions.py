@@ -9,16 +9,22 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.assistant import MAX_QUESTION_CHARS
-from bot.incoming import Kind, classify
+from bot.incoming import Kind, classify, first_question
 from bot.questions import ask
 from bot.services import UserContext
-from handlers.chatter import long_message_note, reply_to_chatter, shorten_long_message
+from handlers.chatter import reply_to_chatter
 from handlers.common import BotContext, addressed_to_bot, send_html, strip_mention
 from handlers.eligibility import Aside, continue_by_text, say_paused
 from handlers.feedback import send_answer_with_feedback
 from handlers.render import text_to_html
 from handlers.start import help_command
 from handlers.subscriptions import ask_zone_once
+from i18n import N_, translator
+
+LONG_MESSAGE_NOTE = N_(
+    "Your message is long ({count} characters), so I answered its first question: “{question}”"
+)
+QUOTED_CHARS = 200
 
 
 async def answer_question(update: Update, context: BotContext, user: UserContext) -> None:
@@ -72,3 +78,24 @@ async def answer(
         await send_html(update, context, text_to_html(note))
     await send_answer_with_feedback(update, context, asked)
     await ask_zone_once(update, context, user, asked.reply.lang, asked.reply.text)
+
+
+# Longer than any Telegram message (4,096 characters): not a paste but abuse, and the
+# assistant's own limit refuses it whole.
+MAX_PASTE_CHARS = 4_096
+
+
+def shorten_long_message(text: str, limit: int) -> tuple[str, str | None]:
+    """The question to answer, and the original when its first question was cut from a paste."""
+    if len(text) <= limit or len(text) > MAX_PASTE_CHARS:
+        return text, None
+    return first_question(text, limit), text
+
+
+def long_message_note(lang: str, original: str, question: str) -> str:
+    """'Your message is long (2 532 characters), so I answered its first question: …'."""
+    t = translator(lang)
+    quoted = question if len(question) <= QUOTED_CHARS else question[:QUOTED_CHARS] + "…"
+    return t.gettext(LONG_MESSAGE_NOTE).format(
+        count=t.format_number(len(original)), question=quoted
+    )
