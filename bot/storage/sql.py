@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+import bot.storage.records as records
 from bot.schema import SCHEMA_VERSION
-from bot.storage import records
 from bot.storage.queries import Queries
 from bot.storage.records import (
     NOT_EXPORTED,
