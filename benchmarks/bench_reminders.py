@@ -50,10 +50,9 @@ from bot.config import Settings  # noqa: E402
 from bot.eligibility import EligibilitySessions, load_checks  # noqa: E402
 from bot.operator import reload_knowledge  # noqa: E402
 from bot.reminders import SendThrottle  # noqa: E402
+from bot.services import Services  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from handlers.admin import register_operator_features  # noqa: E402
-from handlers.common import Services  # noqa: E402
+from bot.telegram_app import build_application, install_operator_features  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from tests.fake_telegram import FakeRequest, FakeTelegram, FloodControl  # noqa: E402
 
@@ -143,7 +142,7 @@ async def reminder_round(
             updates_request=FakeRequest(core),
             rate_limiter=rate_limiter,
         )
-        features = register_operator_features(app, throttle=throttle)
+        features = install_operator_features(app, throttle=throttle)
         await app.initialize()
         try:
             started = time.perf_counter()
