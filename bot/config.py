@@ -47,6 +47,9 @@ class Settings:
     # postgresql://... selects PostgreSQL (bot/storage_pg.py); None keeps SQLite in data_dir.
     # Not in repr: it may hold a password.
     database_url: str | None = field(default=None, repr=False)
+    # /healthz and /readyz on a port of their own (any mode); the webhook server has them too.
+    health_port: int | None = None
+    health_listen: str = "127.0.0.1"
 
     @property
     def webhook_path(self) -> str:
@@ -121,6 +124,9 @@ class Settings:
             "postgres",
         ):
             raise ConfigError("DATABASE_URL must be a postgresql:// URL (unset keeps SQLite)")
+        health = get("HEALTH_PORT")
+        if health is not None and not (health.isdigit() and 0 < int(health) < 65536):
+            raise ConfigError("HEALTH_PORT must be a port number between 1 and 65535")
         data_dir = get("AMIF_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
@@ -137,6 +143,8 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             workers=worker_count,
             database_url=database_url,
+            health_port=int(health) if health is not None else None,
+            health_listen=get("HEALTH_LISTEN") or "127.0.0.1",
         )
 
 
