@@ -1,0 +1,379 @@
+"""Several `amif-bot run` replicas on one PostgreSQL database (bot/replicas.py).
+
+Real replica processes (each a main process with its worker processes) share a database of
+their own per test; Telegram is the fake Bot API over loopback. Updates are posted to the
+replicas' webhooks as a load balancer would spread them.
+"""
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from bot.replicas import LOCK_SPACE, POLLING
+from bot.webhook import SECRET_HEADER
+from tests.conftest import bot_environment, free_loopback_port, start_bot_process
+from tests.fake_telegram import (
+    ChatDriver,
+    FakeTelegram,
+    FakeTelegramServer,
+    FakeUser,
+    update_chat_key,
+)
+from tests.support.checks import THB
+from tests.support.postgres import run_database, server_url
+
+# Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
+SECRET = "s3cret"
+PUBLIC_URL = "https://amif-bot.example.org/tg"
+START_TIMEOUT = 90.0
+ANSWER_TIMEOUT = 60.0
+HEADERS = {SECRET_HEADER: SECRET}
+
+
+@dataclass
+class Replica:
+    """One `amif-bot run` process and where to reach it."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    log: Path
+
+    @property
+    def hook(self) -> str:
+        """The webhook's local address."""
+        return f"http://127.0.0.1:{self.port}/tg"
+
+    def url(self, path: str) -> str:
+        """An address on the replica's HTTP port (webhook, or HEALTH_PORT when polling)."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@dataclass
+class Fleet:
+    """Replicas of one bot on one database, started and stopped by the test."""
+
+    core: FakeTelegram
+    server: FakeTelegramServer
+    database: str
+    tmp: Path
+    webhook: bool = True
+    replicas: list[Replica] = field(default_factory=list)
+
+    async def start(self, name: str, *, ready: bool = True) -> Replica:
+        """Start a replica (its own data directory, as on an ephemeral disk)."""
+        port = free_loopback_port()
+        mode = (
+            {
+                "WEBHOOK_URL": PUBLIC_URL,
+                "WEBHOOK_LISTEN": "127.0.0.1",
+                "WEBHOOK_PORT": str(port),
+                "WEBHOOK_SECRET": SECRET,
+            }
+            if self.webhook
+            else {"HEALTH_PORT": str(port)}
+        )
+        env = bot_environment(
+            self.core,
+            self.server,
+            self.tmp / name,
+            BOT_WORKERS="2",
+            DATABASE_URL=self.database,
+            **mode,
+        )
+        log = self.tmp / f"{name}.log"
+        with log.open("ab") as out:
+            process = await start_bot_process(env, stdout=out, stderr=out)
+        replica = Replica(process, port, log)
+        self.replicas.append(replica)
+        if ready:
+            await self.wait_ready(replica)
+        return replica
+
+    async def wait_ready(self, replica: Replica) -> None:
+        """Until /readyz answers 200 (the workers run and the database answers)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
+            while True:
+                assert replica.process.returncode is None, self.logs()
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(replica.url("/readyz"))).status_code == 200:
+                        return
+                assert loop.time() < deadline, self.logs()
+                await asyncio.sleep(0.2)
+
+    def logs(self) -> str:
+        """The end of every replica's output, for a failure's message."""
+        return "\n".join(
+            f"--- {replica.log.name}\n{replica.log.read_text(errors='replace')[-2500:]}"
+            for replica in self.replicas
+        )
+
+    async def stop_all(self) -> None:
+        """SIGTERM every live replica and wait for it."""
+        for replica in self.replicas:
+            if replica.process.returncode is None:
+                replica.process.send_signal(signal.SIGTERM)
+        for replica in self.replicas:
+            try:
+                await asyncio.wait_for(replica.process.wait(), 40)
+            except TimeoutError:
+                replica.process.kill()
+                await replica.process.wait()
+
+
+@contextlib.asynccontextmanager
+async def fleet(tmp_path: Path, *, webhook: bool = True) -> AsyncIterator[Fleet]:
+    """A database of its own, the fake Bot API, and replicas the test starts."""
+    with run_database(server_url()) as database:
+        core = FakeTelegram()
+        async with FakeTelegramServer(core) as server:
+            group = Fleet(core, server, database, tmp_path, webhook)
+            try:
+                yield group
+            finally:
+                await group.stop_all()
+
+
+async def post(client: httpx.AsyncClient, replica: Replica, update: dict[str, Any]) -> int:
+    """POST one update to a replica's webhook; the HTTP status."""
+    return (await client.post(replica.hook, json=update, headers=HEADERS)).status_code
+
+
+class SpreadFeed:
+    """ChatDriver's feed over replicas' webhooks in turn: post, then wait for the answer."""
+
+    def __init__(self, core: FakeTelegram, replicas: list[Replica], client: httpx.AsyncClient):
+        self.core = core
+        self.replicas = replicas
+        self.client = client
+        self.turn = 0
+
+    async def __call__(self, update: dict[str, Any]) -> None:
+        """Deliver through the next replica and wait until the bot did something visible."""
+        key = update_chat_key(update)
+        before = self.core.activity(key)
+        replica = self.replicas[self.turn % len(self.replicas)]
+        self.turn += 1
+        assert await post(self.client, replica, update) == 200
+        assert await self.core.wait_until(lambda: self.core.activity(key) > before, ANSWER_TIMEOUT)
+        await asyncio.sleep(0.3)  # as PollingFeed: the rest of the answer (edits) settles
+
+
+def sent_to(core: FakeTelegram, user: FakeUser) -> list[str]:
+    """The texts the bot sent in the user's private chat, in order."""
+    return [message.text for message in core.sent(user.id)]
+
+
+# --- the socket of a replica's link, for finding which replica holds a lock ------------------
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets a process has open (Linux /proc)."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                found.add(target[8:-1])
+    return found
+
+
+def _inode_of_local_port(port: int) -> Iterator[str]:
+    """The inodes of TCP sockets whose local port is port."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    yield fields[9]
+
+
+def holder(database: str, replicas: list[Replica], where: str, params: tuple[Any, ...]) -> Replica:
+    """The replica whose link holds the advisory lock that `where` selects in pg_locks."""
+    with psycopg.connect(database) as conn:
+        row = conn.execute(
+            "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            f" WHERE l.locktype = 'advisory' AND l.granted AND {where}",
+            params,
+        ).fetchone()
+    assert row is not None, "no replica holds the lock"
+    inodes = set(_inode_of_local_port(int(row[0])))
+    for replica in replicas:
+        if replica.process.returncode is None and inodes & _socket_inodes(replica.process.pid):
+            return replica
+    raise AssertionError("the lock's connection belongs to no live replica")
+
+
+def user_lock(user_id: int) -> tuple[str, tuple[Any, ...]]:
+    """pg_locks' condition for the claim on a user (the bigint key: high and low halves)."""
+    return (
+        "l.objsubid = 1 AND l.classid::bigint = %s AND l.objid::bigint = %s",
+        (user_id >> 32, user_id & 0xFFFFFFFF),
+    )
+
+
+def role_lock(role: int) -> tuple[str, tuple[Any, ...]]:
+    """pg_locks' condition for a role's lock (the two-int key)."""
+    return (
+        "l.objsubid = 2 AND l.classid::bigint = %s AND l.objid::bigint = %s",
+        (LOCK_SPACE, role),
+    )
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+async def test_one_users_updates_spread_over_two_replicas_apply_in_order_and_once(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as bots:
+        a = await bots.start("a")
+        b = await bots.start("b")
+        core = bots.core
+        user = core.user("Spread", user_id=7_100_001, language_code="sv")
+        typed = [f"/eligibility {THB}", "ja", "2", "ja", "Finland", "Sverige, Estland"]
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            # Each committed (200) before the next is posted, to the other replica: a burst
+            # that both replicas' claimers see at once.
+            for n, text in enumerate(typed):
+                update = core.text_update(text, user=user)
+                assert await post(client, (a, b)[n % 2], update) == 200
+            assert await core.wait_until(
+                lambda: len(sent_to(core, user)) >= len(typed), ANSWER_TIMEOUT
+            ), bots.logs()
+            # The rest of the check, one step at a time, alternating replicas.
+            chat = ChatDriver(core, SpreadFeed(core, [b, a], client), user=user)
+            await chat.click("Klar")
+            await chat.send("800 000")
+            await chat.send("två år")
+            await chat.click(chat.last_buttons[0])
+            await chat.click("Klar")
+        # One reply to each typed answer, each the next step: a step applied out of order or
+        # twice would have asked again or ended in another verdict.
+        assert len(sent_to(core, user)[: len(typed)]) == len(typed)
+        assert "Resultat: behörig" in chat.last_text, bots.logs()
+        assert "888 889" in chat.last_text.replace("\u00a0", " ")
+
+
+async def test_an_update_redelivered_to_another_replica_is_applied_once(tmp_path: Path) -> None:
+    async with fleet(tmp_path) as bots:
+        a = await bots.start("a")
+        b = await bots.start("b")
+        core = bots.core
+        user = core.user("Twice", user_id=7_200_001)
+        first = core.text_update("/help", user=user)
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            assert await post(client, a, first) == 200
+            assert await core.wait_until(lambda: len(sent_to(core, user)) == 1, ANSWER_TIMEOUT)
+            # Telegram did not get the 200 in time and delivers it again, to both replicas.
+            assert await post(client, b, first) == 200
+            assert await post(client, a, first) == 200
+            # A later update of the user is handled after any earlier one still pending.
+            assert await post(client, b, core.text_update("/privacy", user=user)) == 200
+            assert await core.wait_until(lambda: len(sent_to(core, user)) >= 2, ANSWER_TIMEOUT)
+        texts = sent_to(core, user)
+        assert len(texts) == 2, texts
+        assert texts[0] != texts[1]  # /help once, then /privacy
+
+
+async def test_a_sigkill_of_the_replica_holding_a_user_lets_another_finish_their_updates(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as bots:
+        replicas = [await bots.start("a"), await bots.start("b")]
+        core = bots.core
+        user = core.user("Stranded", user_id=7_300_001)
+        questions = ["/help", "/privacy", "/calls", "/language"]
+        # Telegram's API fails for a while: the first reply is retried and the user's later
+        # updates wait behind it, claimed by whichever replica took the user.
+        core.outage(12)
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            for n, text in enumerate(questions):
+                update = core.text_update(text, user=user)
+                assert await post(client, replicas[n % 2], update) == 200
+        where, params = user_lock(user.id)
+        victim = None
+        for _ in range(100):
+            with contextlib.suppress(AssertionError):
+                victim = holder(bots.database, replicas, where, params)
+                break
+            await asyncio.sleep(0.1)
+        assert victim is not None, bots.logs()
+        victim.process.send_signal(signal.SIGKILL)
+        await victim.process.wait()
+        survivor = next(r for r in replicas if r is not victim)
+        assert await core.wait_until(
+            lambda: len(sent_to(core, user)) >= len(questions), ANSWER_TIMEOUT
+        ), bots.logs()
+        assert survivor.process.returncode is None
+        texts = sent_to(core, user)
+        assert len(set(texts)) == len(questions), texts  # every question answered
+        with psycopg.connect(bots.database) as conn:
+            assert (
+                conn.execute("SELECT count(*) FROM inbox WHERE body IS NOT NULL").fetchone()[0]
+                == 0
+            )
+
+
+async def test_only_one_replica_polls_and_another_takes_over_when_it_is_killed(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path, webhook=False) as bots:
+        replicas = [await bots.start("a"), await bots.start("b")]
+        core = bots.core
+        users = [core.user(f"Poll{n}", user_id=7_400_000 + n) for n in range(6)]
+        for user in users[:3]:
+            assert core.push_update(core.text_update("/help", user=user))
+        assert await core.wait_until(
+            lambda: all(sent_to(core, user) for user in users[:3]), ANSWER_TIMEOUT
+        ), bots.logs()
+        where, params = role_lock(POLLING)
+        leader = holder(bots.database, replicas, where, params)
+        # Two pollers would end each other's long polls: Telegram's 409 Conflict.
+        assert [c for c in core.calls_to("getUpdates") if c.status == 409] == []
+        leader.process.send_signal(signal.SIGKILL)
+        await leader.process.wait()
+        for user in users[3:]:
+            assert core.push_update(core.text_update("/help", user=user))
+        assert await core.wait_until(
+            lambda: all(sent_to(core, user) for user in users), ANSWER_TIMEOUT
+        ), bots.logs()
+        follower = next(r for r in replicas if r is not leader)
+        assert holder(bots.database, replicas, where, params) is follower
+        assert [c for c in core.calls_to("getUpdates") if c.status == 409] == []
+
+
+async def test_healthz_and_readyz_answer_and_readyz_fails_while_the_database_is_away(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path, webhook=False) as bots:
+        replica = await bots.start("a")  # returns once /readyz said 200
+        name = bots.database.rsplit("/", 1)[1]
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            assert (await client.get(replica.url("/healthz"))).status_code == 200
+            with psycopg.connect(server_url(), autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                try:
+                    # The inbox's connection is cut and cannot come back.
+                    admin.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = %s AND application_name = 'amif-inbox'",
+                        (name,),
+                    )
+                    assert (await client.get(replica.url("/readyz"))).status_code == 503
+                    assert (await client.get(replica.url("/healthz"))).status_code == 200
+                finally:
+                    admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            assert (await client.get(replica.url("/readyz"))).status_code == 200
