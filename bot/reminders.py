@@ -467,12 +467,17 @@ class ReminderService:
         return report
 
     async def _send_one(self, item: Outgoing, report: SendReport) -> None:
+        # The throttle's wait comes before the claim, so that a claimed reminder is sent at
+        # once: a scheduler stopped mid-round (its replica's leadership passing to another)
+        # leaves no claim behind that it did not send.
+        await self.throttle.wait(item.chat_id)
         if item.reminder is not None and not await self.store.claim_reminder(item.reminder):
             report.skipped += 1
             return
         result = DeliveryResult(Delivery.RETRY)
-        for _attempt in range(MAX_ATTEMPTS):
-            await self.throttle.wait(item.chat_id)
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await self.throttle.wait(item.chat_id)
             try:
                 result = await self.deliver(item.chat_id, item.text)
             except Exception as exc:  # a transport bug must not stop everyone else's reminders

@@ -11,6 +11,7 @@ import os
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ import httpx
 import psycopg
 import pytest
 
-from bot.replicas import LOCK_SPACE, POLLING
+from bot.replicas import LOCK_SPACE, POLLING, SCHEDULER
+from bot.storage_pg import PostgresStorage
 from bot.webhook import SECRET_HEADER
 from tests.conftest import bot_environment, free_loopback_port, start_bot_process
 from tests.fake_telegram import (
@@ -377,3 +379,52 @@ async def test_healthz_and_readyz_answer_and_readyz_fails_while_the_database_is_
                 finally:
                     admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
             assert (await client.get(replica.url("/readyz"))).status_code == 200
+
+
+async def test_a_due_reminder_is_sent_once_by_two_replicas_and_not_again_after_a_failover(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as bots:
+        core = bots.core
+        user = core.user("Subscriber", user_id=7_500_001)
+        core.private_chat(user)
+        # The 2020 call's deadline moved to twelve hours from now (an operator's facts file,
+        # on every replica's disk); the user subscribed two days ago, so the reminder one day
+        # before is due at the scheduler's first round.
+        deadline = datetime.now(UTC) + timedelta(hours=12)
+        for name in ("a", "b"):
+            (tmp_path / name / "facts").mkdir(parents=True)
+            (tmp_path / name / "facts" / "deadline.yaml").write_text(
+                f"id: EU-2020-THB\ndeadline: {{date: {deadline:%Y-%m-%d}, "
+                f'time: "{deadline:%H:%M}", tz: UTC}}\n',
+                encoding="utf-8",
+            )
+        earlier = datetime.now(UTC) - timedelta(days=2)
+        async with PostgresStorage(bots.database, clock=lambda: earlier) as store:
+            assert await store.subscribe(user.id, user.id, "EU-2020-THB", "en")
+        replicas = [await bots.start("a"), await bots.start("b")]
+        assert await core.wait_until(lambda: len(sent_to(core, user)) >= 1, ANSWER_TIMEOUT), (
+            bots.logs()
+        )
+        where, params = role_lock(SCHEDULER)
+        leader = holder(bots.database, replicas, where, params)
+        leader.process.send_signal(signal.SIGKILL)
+        await leader.process.wait()
+        follower = next(r for r in replicas if r is not leader)
+        assert await core.wait_until(
+            lambda: _holds(bots.database, replicas, where, params, follower), ANSWER_TIMEOUT
+        ), bots.logs()
+        # The new scheduler's first round runs at once; give it time to send, were it to.
+        await asyncio.sleep(3)
+        texts = sent_to(core, user)
+        assert len(texts) == 1, texts
+        assert "2020" in texts[0]
+
+
+def _holds(
+    database: str, replicas: list[Replica], where: str, params: tuple[Any, ...], which: Replica
+) -> bool:
+    try:
+        return holder(database, replicas, where, params) is which
+    except AssertionError:
+        return False
