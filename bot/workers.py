@@ -347,6 +347,7 @@ class Router:
         self.link: ReplicaLink | None = None
         self.claimer: Claimer | None = None
         self.leading = False
+        self.link_lost = False
         self.replicas = 1
         self._background: list[asyncio.Task[None]] = []
 
@@ -428,6 +429,10 @@ class Router:
             for writer in self.writers:
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
+            if self.link_lost:
+                # Another replica may hold this one's users already: its workers must not
+                # go on with theirs, not even to finish what they have.
+                self._kill_workers()
             if not await self._reap(STOP_GRACE_S):
                 status = 1
             for watcher in watchers:
@@ -446,11 +451,18 @@ class Router:
         return status
 
     def _link_lost(self, exc: BaseException) -> None:
-        """The claims may be gone: stop this replica, so that it is restarted."""
+        """The claims may be gone: stop this replica at once, so that it is restarted."""
         if not self.stop.is_set():
             log.error("the replica's link to the database failed (%s); stopping", exc)
+            self.link_lost = True
         self.failed = True
         self.stop.set()
+
+    def _kill_workers(self) -> None:
+        """SIGKILL every worker (their updates stay pending for the replica that takes over)."""
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def _guarded(self, work: Awaitable[None]) -> asyncio.Task[None]:
         """A background task of this replica; a lost link stops the replica."""

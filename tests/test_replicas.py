@@ -7,8 +7,10 @@ replicas' webhooks as a load balancer would spread them.
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,10 +21,17 @@ import httpx
 import psycopg
 import pytest
 
-from bot.replicas import LOCK_SPACE, POLLING, SCHEDULER
+from bot.replicas import APPLICATION_NAME, LOCK_SPACE, POLLING, SCHEDULER
 from bot.storage_pg import PostgresStorage
 from bot.webhook import SECRET_HEADER
-from tests.conftest import bot_environment, free_loopback_port, start_bot_process
+from bot.workers import MAX_LINE_BYTES, READY, Router
+from tests.conftest import (
+    bot_environment,
+    free_loopback_port,
+    server_settings,
+    start_bot_process,
+    wait_for_listener,
+)
 from tests.fake_telegram import (
     ChatDriver,
     FakeTelegram,
@@ -41,6 +50,8 @@ PUBLIC_URL = "https://amif-bot.example.org/tg"
 START_TIMEOUT = 90.0
 ANSWER_TIMEOUT = 60.0
 HEADERS = {SECRET_HEADER: SECRET}
+# How long a worker waits for a Bot API answer (bot/transport.py) before it retries.
+SEND_READ_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -428,3 +439,73 @@ def _holds(
         return holder(database, replicas, where, params) is which
     except AssertionError:
         return False
+
+
+def link_backend(database: str, replica: Replica) -> int:
+    """The server pid of the replica's link (its claims' session)."""
+    with psycopg.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT pid, client_port FROM pg_stat_activity WHERE application_name = %s",
+            (APPLICATION_NAME,),
+        ).fetchall()
+    mine = _socket_inodes(replica.process.pid)
+    for pid, port in rows:
+        if mine & set(_inode_of_local_port(int(port))):
+            return int(pid)
+    raise AssertionError("the replica has no link")
+
+
+async def test_a_replica_that_loses_its_link_stops_at_once_and_another_takes_its_user(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as bots:
+        replicas = [await bots.start("a"), await bots.start("b")]
+        core = bots.core
+        user = core.user("Cut", user_id=7_600_001)
+        core.hang_next("sendMessage")  # the reply is on its way when the link is cut
+        async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+            assert await post(client, replicas[0], core.text_update("/help", user=user)) == 200
+        where, params = user_lock(user.id)
+        cut = None
+        for _ in range(100):
+            with contextlib.suppress(AssertionError):
+                cut = holder(bots.database, replicas, where, params)
+                break
+            await asyncio.sleep(0.1)
+        assert cut is not None, bots.logs()
+        with psycopg.connect(bots.database, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", (link_backend(bots.database, cut),))
+        assert await asyncio.wait_for(cut.process.wait(), 40) == 1
+        survivor = next(r for r in replicas if r is not cut)
+        assert await core.wait_until(lambda: len(sent_to(core, user)) >= 1, ANSWER_TIMEOUT), (
+            bots.logs()
+        )
+        # The cut replica's worker, had it lived on, would have retried its send by now.
+        await asyncio.sleep(SEND_READ_TIMEOUT_S + 2)
+        assert len(sent_to(core, user)) == 1
+        assert survivor.process.returncode is None
+
+
+async def test_readyz_says_503_until_every_worker_runs(tmp_path: Path) -> None:
+    core = FakeTelegram()
+    port = free_loopback_port()
+    async with FakeTelegramServer(core) as server:
+        settings = dataclasses.replace(server_settings(core, server, tmp_path), health_port=port)
+        ours, theirs = socket.socketpair()
+        router = Router(settings, [ours], pids=[])
+        running = asyncio.ensure_future(router.run())
+        _, worker = await asyncio.open_unix_connection(sock=theirs, limit=MAX_LINE_BYTES)
+        try:
+            await wait_for_listener(port, 20)
+            async with httpx.AsyncClient(timeout=10, trust_env=False) as client:
+                assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+                # The worker has not loaded its Application yet: not ready for traffic.
+                assert (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 503
+                worker.write(READY)
+                await worker.drain()
+                assert await core.wait_until(lambda: bool(router.started), 10)
+                assert (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200
+        finally:
+            router.stop.set()
+            await asyncio.wait_for(running, 30)
+            worker.close()
