@@ -124,9 +124,6 @@ class Settings:
             "postgres",
         ):
             raise ConfigError("DATABASE_URL must be a postgresql:// URL (unset keeps SQLite)")
-        health = get("HEALTH_PORT")
-        if health is not None and not (health.isdigit() and 0 < int(health) < 65536):
-            raise ConfigError("HEALTH_PORT must be a port number between 1 and 65535")
         data_dir = get("AMIF_DATA_DIR")
         return cls(
             data_dir=Path(data_dir).expanduser() if data_dir else _default_data_dir(),
@@ -143,9 +140,18 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             workers=worker_count,
             database_url=database_url,
-            health_port=int(health) if health is not None else None,
+            health_port=_health_port(get("HEALTH_PORT")),
             health_listen=get("HEALTH_LISTEN") or "127.0.0.1",
         )
+
+
+def _health_port(value: str | None) -> int | None:
+    """HEALTH_PORT: unset, or a port number."""
+    if value is None:
+        return None
+    if not (value.isdigit() and 0 < int(value) < 65536):
+        raise ConfigError("HEALTH_PORT must be a port number between 1 and 65535")
+    return int(value)
 
 
 def auto_workers() -> int:

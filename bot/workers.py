@@ -22,7 +22,7 @@ caches of language, time zone and open dialog (bot/storage.py), the per-user flo
 the per-chat ordering stay exact with no coordination between processes. What is shared:
 - Telegram's overall send rate (about 30 messages a second): each worker's limiter gets 30/N.
 - The scheduler (reminders, `amif-bot reload` requests, housekeeping) and the command menus
-  run in worker 0 only.
+  run in worker 0 only (on PostgreSQL: of the one replica that has the scheduler role).
 - A reload that changed the knowledge (by /reload in any worker, or `amif-bot reload`) is
   passed to every other worker, which reloads too, without sending the notices again.
 - Usage counters are buffered per worker (bot/storage.py): /stats may miss up to 5 s of the
@@ -36,8 +36,14 @@ or SIGINT does the same (systemd signals every process of a service). If a worke
 otherwise, the main process stops the others and exits with status 1, so the supervisor
 (Docker's restart policy, systemd) restarts the whole bot; nothing a worker committed is lost.
 
+Replicas (DATABASE_URL=postgresql://...): any number of these main processes may share one
+database. Each then hands its workers only the updates of users it has claimed, whichever
+replica received them, and only one replica polls or runs the scheduler (bot/replicas.py).
+
 The wire between the processes is a Unix socket pair per worker with one JSON object per line:
-{"u": <update>} and {"c": "reload"} to a worker, {"c": "reload"} from a worker.
+{"u": <update>}, {"c": "reload"}, {"c": "lead"} (run the scheduler) and {"c": "replicas",
+"n": N} (the rates' share) to a worker; {"c": "reload"}, {"c": "ready"} (the Application runs)
+and {"d": [update ids]} (marked done in the inbox) from a worker.
 """
 
 from __future__ import annotations
@@ -385,20 +391,9 @@ class Router:
             watchers.append(loop.create_task(self._watch(index, reader)))
         bot = Bot(self.settings.token or "", **_urls(self.settings), request=AiohttpRequest(4))
         status = 0
-        pruning: asyncio.Task[None] | None = None
         self._start_health()
         try:
-            await self.inbox.open()
-            if self.settings.database_url:
-                await self._join_replicas()
-            else:
-                await self._drain_inbox()
-                pruning = loop.create_task(self._prune_forever())
-            await bot.initialize()
-            if self.settings.webhook_url:
-                status = await self._webhook(bot)
-            else:
-                status = await self._poll(bot)
+            status = await self._intake(bot)
         except InvalidToken:
             log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping")
             status = 1
@@ -419,36 +414,53 @@ class Router:
             log.error("the update inbox failed: %s: %s; stopping", type(exc).__name__, exc)
             status = 1
         finally:
-            self.stop.set()  # from here on, a worker's end is expected
-            background = [*self._background, *([pruning] if pruning is not None else [])]
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
-            for writer in self.writers:
-                writer.close()
-            for writer in self.writers:
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-            if self.link_lost:
-                # Another replica may hold this one's users already: its workers must not
-                # go on with theirs, not even to finish what they have.
-                self._kill_workers()
-            if not await self._reap(STOP_GRACE_S):
+            if not await self._wind_down(bot, watchers):
                 status = 1
-            for watcher in watchers:
-                watcher.cancel()
-            await asyncio.gather(*watchers, return_exceptions=True)
-            with contextlib.suppress(TelegramError):
-                await bot.shutdown()
-            with contextlib.suppress(Exception):
-                await self.inbox.close()
-            if self.link is not None:
-                # Only now, with every worker ended: another replica takes the claims and roles.
-                await self.link.close()
         if self.failed:
             status = 1
         log.info("stopped after routing %d updates to %d workers", self.routed, len(self.pids))
         return status
+
+    async def _intake(self, bot: Bot) -> int:
+        """Open the inbox, hand out what it holds, take updates until stopped; the status."""
+        await self.inbox.open()
+        if self.settings.database_url:
+            await self._join_replicas()
+        else:
+            await self._drain_inbox()
+            self._background.append(asyncio.get_running_loop().create_task(self._prune_forever()))
+        await bot.initialize()
+        if self.settings.webhook_url:
+            return await self._webhook(bot)
+        return await self._poll(bot)
+
+    async def _wind_down(self, bot: Bot, watchers: list[asyncio.Task[None]]) -> bool:
+        """Stop the background, close the channels, reap the workers; True if all exited 0."""
+        self.stop.set()  # from here on, a worker's end is expected
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        for writer in self.writers:
+            writer.close()
+        for writer in self.writers:
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        if self.link_lost:
+            # Another replica may hold this one's users already: its workers must not go on
+            # with theirs, not even to finish what they have.
+            self._kill_workers()
+        clean = await self._reap(STOP_GRACE_S)
+        for watcher in watchers:
+            watcher.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
+        with contextlib.suppress(TelegramError):
+            await bot.shutdown()
+        with contextlib.suppress(Exception):
+            await self.inbox.close()
+        if self.link is not None:
+            # Only now, with every worker ended: another replica takes the claims and roles.
+            await self.link.close()
+        return clean
 
     def _link_lost(self, exc: BaseException) -> None:
         """The claims may be gone: stop this replica at once, so that it is restarted."""

@@ -21,8 +21,10 @@ import httpx
 import psycopg
 import pytest
 
+from bot.config import ConfigError, Settings
 from bot.replicas import APPLICATION_NAME, LOCK_SPACE, POLLING, SCHEDULER
 from bot.storage_pg import PostgresStorage
+from bot.telegram_app import RetryingRateLimiter
 from bot.webhook import SECRET_HEADER
 from bot.workers import MAX_LINE_BYTES, READY, Router
 from tests.conftest import (
@@ -41,6 +43,7 @@ from tests.fake_telegram import (
 )
 from tests.support.checks import THB
 from tests.support.postgres import run_database, server_url
+from tests.test_workers import alive, children
 
 # Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
@@ -324,8 +327,12 @@ async def test_a_sigkill_of_the_replica_holding_a_user_lets_another_finish_their
                 break
             await asyncio.sleep(0.1)
         assert victim is not None, bots.logs()
+        workers = children(victim.process.pid)
+        assert len(workers) == 2
         victim.process.send_signal(signal.SIGKILL)
         await victim.process.wait()
+        # Its workers die with it: none goes on with the user's updates.
+        assert await core.wait_until(lambda: not any(alive(pid) for pid in workers), 10)
         survivor = next(r for r in replicas if r is not victim)
         assert await core.wait_until(
             lambda: len(sent_to(core, user)) >= len(questions), ANSWER_TIMEOUT
@@ -509,3 +516,35 @@ async def test_readyz_says_503_until_every_worker_runs(tmp_path: Path) -> None:
             router.stop.set()
             await asyncio.wait_for(running, 30)
             worker.close()
+
+
+def test_health_port_must_be_a_port_number() -> None:
+    assert Settings.from_env({"HEALTH_PORT": "8081"}).health_port == 8081
+    assert Settings.from_env({}).health_port is None
+    for wrong in ("0", "65536", "http", "-1"):
+        with pytest.raises(ConfigError, match="HEALTH_PORT"):
+            Settings.from_env({"HEALTH_PORT": wrong})
+
+
+async def test_each_of_three_replicas_sends_a_third_of_telegrams_rates() -> None:
+    limiter = RetryingRateLimiter(overall_max_rate=30.0, group_max_rate=20.0)
+    limiter.share_with(3)
+    sent: list[int] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append(chat_id)
+        return True
+
+    async def message(chat_id: int) -> None:
+        data = {"chat_id": chat_id, "text": "x"}
+        await limiter.process_request(send, (chat_id,), {}, "sendMessage", data, None)
+
+    # A burst to private chats: ten go out at once (30 a second shared by three), the rest
+    # wait for their turn.
+    burst = [asyncio.ensure_future(message(9_000 + n)) for n in range(11)]
+    await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert len(sent) == 10
+    await asyncio.gather(*burst)
+    assert len(sent) == 11
