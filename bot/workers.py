@@ -267,6 +267,9 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await feeding
         finally:
+            # The scheduler first, while the Bot API can still be reached: a reminder it has
+            # claimed is sent before the next replica's scheduler takes over.
+            await features.stop()
             if app.running:
                 await app.stop()  # handles what is queued and waits for running handlers
             if marking is not None:

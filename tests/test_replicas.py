@@ -55,6 +55,8 @@ ANSWER_TIMEOUT = 60.0
 HEADERS = {SECRET_HEADER: SECRET}
 # How long a worker waits for a Bot API answer (bot/transport.py) before it retries.
 SEND_READ_TIMEOUT_S = 5.0
+# Subscribers with a reminder due in one scheduler round.
+SUBSCRIBERS = 30
 
 
 @dataclass
@@ -248,6 +250,18 @@ def role_lock(role: int) -> tuple[str, tuple[Any, ...]]:
     )
 
 
+def _move_the_2020_deadline(tmp: Path, replicas: tuple[str, ...]) -> None:
+    """An operator's facts file on every replica's disk: the 2020 call closes in 12 hours."""
+    deadline = datetime.now(UTC) + timedelta(hours=12)
+    for name in replicas:
+        (tmp / name / "facts").mkdir(parents=True)
+        (tmp / name / "facts" / "deadline.yaml").write_text(
+            f"id: EU-2020-THB\ndeadline: {{date: {deadline:%Y-%m-%d}, "
+            f'time: "{deadline:%H:%M}", tz: UTC}}\n',
+            encoding="utf-8",
+        )
+
+
 # --- the tests ---------------------------------------------------------------------------
 
 
@@ -409,14 +423,7 @@ async def test_a_due_reminder_is_sent_once_by_two_replicas_and_not_again_after_a
         # The 2020 call's deadline moved to twelve hours from now (an operator's facts file,
         # on every replica's disk); the user subscribed two days ago, so the reminder one day
         # before is due at the scheduler's first round.
-        deadline = datetime.now(UTC) + timedelta(hours=12)
-        for name in ("a", "b"):
-            (tmp_path / name / "facts").mkdir(parents=True)
-            (tmp_path / name / "facts" / "deadline.yaml").write_text(
-                f"id: EU-2020-THB\ndeadline: {{date: {deadline:%Y-%m-%d}, "
-                f'time: "{deadline:%H:%M}", tz: UTC}}\n',
-                encoding="utf-8",
-            )
+        _move_the_2020_deadline(tmp_path, ("a", "b"))
         earlier = datetime.now(UTC) - timedelta(days=2)
         async with PostgresStorage(bots.database, clock=lambda: earlier) as store:
             assert await store.subscribe(user.id, user.id, "EU-2020-THB", "en")
@@ -548,3 +555,36 @@ async def test_each_of_three_replicas_sends_a_third_of_telegrams_rates() -> None
     assert len(sent) == 10
     await asyncio.gather(*burst)
     assert len(sent) == 11
+
+
+async def test_a_scheduler_stopped_mid_round_leaves_the_rest_to_the_next_one_each_sent_once(
+    tmp_path: Path,
+) -> None:
+    async with fleet(tmp_path) as bots:
+        core = bots.core
+        users = [core.user(f"Sub{n}", user_id=7_700_000 + n) for n in range(SUBSCRIBERS)]
+        for user in users:
+            core.private_chat(user)
+        _move_the_2020_deadline(tmp_path, ("a", "b"))
+        earlier = datetime.now(UTC) - timedelta(days=2)
+        async with PostgresStorage(bots.database, clock=lambda: earlier) as store:
+            for user in users:
+                assert await store.subscribe(user.id, user.id, "EU-2020-THB", "en")
+        # Each reminder takes Telegram a while: the round lasts several seconds.
+        core.hang_next("sendMessage", seconds=0.4, times=SUBSCRIBERS)
+
+        def reminded() -> int:
+            return sum(1 for user in users if sent_to(core, user))
+
+        replicas = [await bots.start("a", ready=False), await bots.start("b", ready=False)]
+        assert await core.wait_until(lambda: reminded() >= 4, ANSWER_TIMEOUT), bots.logs()
+        where, params = role_lock(SCHEDULER)
+        leader = holder(bots.database, replicas, where, params)
+        leader.process.send_signal(signal.SIGTERM)  # a deploy replaces the leader mid-round
+        at_stop = reminded()
+        assert at_stop < SUBSCRIBERS
+        assert await asyncio.wait_for(leader.process.wait(), 40) == 0
+        assert await core.wait_until(lambda: reminded() == SUBSCRIBERS, ANSWER_TIMEOUT), (
+            bots.logs()
+        )
+        assert [len(sent_to(core, user)) for user in users] == [1] * SUBSCRIBERS
