@@ -487,6 +487,13 @@ class Router:
                 await work
             except LinkLost as exc:
                 self._link_lost(exc)
+            except ConnectionError:
+                pass  # a worker's channel broke: _watch stops the bot
+            except Exception as exc:
+                # Without its claimer or roles this replica would only look alive.
+                log.error("a replica task failed: %s; stopping", type(exc).__name__, exc_info=exc)
+                self.failed = True
+                self.stop.set()
 
         task = asyncio.get_running_loop().create_task(run())
         self._background.append(task)
