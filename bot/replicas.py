@@ -32,6 +32,17 @@ replica, is one row (its primary key). If a replica dies after its worker applie
 before the done mark, the next holder hands the update out again and the dialog recognises it
 (bot/eligibility/sessions.py keeps the id of the last update applied).
 
+Roles: in polling mode only the replica with the POLLING role calls getUpdates (two pollers
+would end each other's long polls with 409 Conflict); the others handle the claimed rows that
+the poller commits. The replica with the SCHEDULER role has its worker 0 run the scheduler
+(reminders, reload requests, the checks' expiry, command menus) and its main process prune the
+inbox. A role is never given up while the replica runs; a replica stopping gracefully closes
+its link only after its workers ended, so two schedulers never overlap. Each reminder is
+claimed by a committed row just before it is sent (bot/reminders.py), and a scheduler stopped
+mid-round ends the claim and send it has begun, so a failover neither repeats nor loses one;
+a SIGKILL between a claim and Telegram's answer can lose the few being sent at that instant
+(a claim is at most once, as on one machine).
+
 The replica count: the number of links in pg_stat_activity. Telegram's limits (30 messages a
 second per bot, 20 a minute per group) are split by it, rather than kept by a limiter in the
 database: splitting costs nothing per message, while a shared limiter is a database round trip
