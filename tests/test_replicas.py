@@ -514,7 +514,7 @@ async def test_readyz_says_503_until_every_worker_runs(tmp_path: Path) -> None:
     async with FakeTelegramServer(core) as server:
         settings = dataclasses.replace(server_settings(core, server, tmp_path), health_port=port)
         ours, theirs = socket.socketpair()
-        router = Router(settings, [ours], pids=[])
+        router = Router(settings, [ours], pids=[], poll_timeout=1)
         running = asyncio.ensure_future(router.run())
         _, worker = await asyncio.open_unix_connection(sock=theirs, limit=MAX_LINE_BYTES)
         try:
