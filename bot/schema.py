@@ -115,6 +115,11 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
                               state = json_remove(state, '$.u')
            WHERE json_valid(state) AND json_type(state, '$.u') = 'integer'""",
     ),
+    (
+        # The pending rows only: what the replicas' claimers (bot/replicas.py) scan every
+        # second, among up to an hour of done rows kept for recognising re-deliveries.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
 )
 
 # Numbered like SQLITE_MIGRATIONS and step for step the same tables, so one version
@@ -219,6 +224,10 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """UPDATE dialogs SET last_update_id = (state ->> 'u')::bigint,
                               state = (state::jsonb - 'u')::json
            WHERE json_typeof(state -> 'u') = 'number' AND (state ->> 'u') ~ '^-?[0-9]+$'""",
+    ),
+    (
+        # As SQLite's step 6: the pending rows, which the replicas' claimers scan.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
     ),
 )
 
