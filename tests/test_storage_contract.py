@@ -937,6 +937,7 @@ async def _stop(process: asyncio.subprocess.Process) -> bytes:
     return stderr
 
 
+@pytest.mark.slow  # starts the bot as its own process, twice
 async def test_a_language_choice_survives_a_restart_on_a_fresh_disk(
     tmp_path: Path, pg_url: str
 ) -> None:
