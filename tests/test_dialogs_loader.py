@@ -29,12 +29,6 @@ from bot.eligibility.parsing import HINTS
 from handlers.callbacks import decode_callback, encode_callback
 from i18n import LANGUAGES, LOCALES_DIR, translator
 
-
-@pytest.fixture(scope="module")
-def thb(checks: dict[str, CheckSpec]) -> CheckSpec:
-    return checks["thb24"]
-
-
 # --- loading -----------------------------------------------------------------------------------
 
 

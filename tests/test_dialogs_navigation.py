@@ -32,17 +32,6 @@ from bot.eligibility.parsing import HINT_YES_NO
 from i18n import translator
 from tests.support.dialogs import ELIGIBLE_THB, NOW, verdict_of, walk
 
-
-@pytest.fixture(scope="module")
-def thb(checks: dict[str, CheckSpec]) -> CheckSpec:
-    return checks["thb24"]
-
-
-@pytest.fixture(scope="module")
-def fi(checks: dict[str, CheckSpec]) -> CheckSpec:
-    return checks["fi23"]
-
-
 # --- back, restart, cancel, stale buttons, invalid answers ---------------------------------------
 
 

@@ -28,17 +28,6 @@ from bot.eligibility import (
 from i18n import LANGUAGES, translator
 from tests.support.dialogs import ELIGIBLE_THB, NOW, plain, results, verdict_of, walk
 
-
-@pytest.fixture(scope="module")
-def thb(checks: dict[str, CheckSpec]) -> CheckSpec:
-    return checks["thb24"]
-
-
-@pytest.fixture(scope="module")
-def fi(checks: dict[str, CheckSpec]) -> CheckSpec:
-    return checks["fi23"]
-
-
 # --- the 2024 trafficking call: exact step sequences -------------------------------------------
 
 THB_STEPS = [
