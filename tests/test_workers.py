@@ -111,11 +111,11 @@ async def shows(chat: ChatDriver, text: str, timeout: float = ANSWER_TIMEOUT) ->
     return await chat.core.wait_until(lambda: text in chat.last_text, timeout)
 
 
-def screen(chat: ChatDriver) -> tuple[str, list[str]]:
-    """What the user sees last: the bot's latest text and its buttons."""
-    if not chat.messages:
-        return "", []
-    return chat.last_text, chat.last_message.button_texts
+async def shows_button(chat: ChatDriver, label: str, timeout: float = ANSWER_TIMEOUT) -> bool:
+    """Wait until the chat's latest keyboard has a button with this label (any, for "")."""
+    return await chat.core.wait_until(
+        lambda: label in chat.last_buttons if label else bool(chat.last_buttons), timeout
+    )
 
 
 async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
@@ -456,6 +456,7 @@ async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: P
     assert refused not in log and refused.partition(":")[2] not in log
 
 
+ELIGIBLE = "Result: eligible. Every criterion we can check is met."
 # One whole 2024 check by buttons ("click:") and typed answers; "click:" alone presses the first
 # button on screen.
 WHOLE_CHECK = [
@@ -483,15 +484,19 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     async with served_bot(core, tmp_path, BOT_WORKERS="3") as process:
 
         async def check(user: FakeUser) -> str:
-            # The rate limiter (30 messages/s, split over the workers) may hold an
-            # edit back after the button's answer: wait a second before the next step.
+            # The rate limiter (30 messages/s, split over the workers) may hold an edit back
+            # after the button's answer, longer than any quiet moment under load: each press
+            # waits for its button to be on screen, and the end for the verdict.
             feed = PollingFeed(core, answer_timeout=60, settle=1.0)
             chat = ChatDriver(core, feed, user=user)
             for step in WHOLE_CHECK:
                 if step.startswith("click:"):
+                    assert await shows_button(chat, step[6:]), (step, chat.texts[-1:])
                     await chat.click(step[6:] or chat.last_buttons[0])
                 else:
                     await chat.send(step)
+            verdict = await core.wait_until(lambda: ELIGIBLE in "\n".join(chat.texts), 60)
+            assert verdict, chat.texts[-1:]
             return "\n".join(chat.texts)
 
         seen = await asyncio.gather(*(check(user) for user in users))
@@ -500,7 +505,7 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     # Every worker had users, all of whom got to the verdict; SQLite's locks never showed.
     assert {user.id % 3 for user in users} == {0, 1, 2}
     for texts in seen:
-        assert "Result: eligible. Every criterion we can check is met." in texts
+        assert ELIGIBLE in texts
         assert "something went wrong" not in texts
     assert "database is locked" not in log and "Traceback" not in log
     with sqlite3.connect(data / "amif-bot.sqlite3") as db:
