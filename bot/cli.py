@@ -22,7 +22,16 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE_BYTES = 100_000
 # The subcommands defined here. The operator's (stats, reload) come from bot.operator, which
 # imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use.
-OWN_COMMANDS = ("ask", "chat", "ingest", "run", "migrate", "compile-catalogs")
+OWN_COMMANDS = (
+    "ask",
+    "chat",
+    "ingest",
+    "run",
+    "migrate",
+    "compile-catalogs",
+    "facts",
+    "documents",
+)
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -40,6 +49,11 @@ def load_assistant(settings: Settings) -> Assistant:
     # What is loaded here lives as long as the process. Collections while tens of thousands of
     # passages are made would walk them and find nothing, and so would every full collection
     # after; frozen, they are left out of all of them (measured: ~40 ms of a warm start).
+    from bot.knowledge_cli import pull_for_start
+
+    problem = pull_for_start(settings)  # with DATABASE_URL: the database's knowledge first
+    if problem is not None:
+        raise KnowledgeError(f"the shared knowledge cannot be read: {problem}")
     gc.disable()
     try:
         return Assistant(KnowledgeBase.load(settings.data_dir))
@@ -85,10 +99,17 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     """Add operator documents to the local knowledge store and show what each one says."""
+    from bot.knowledge_cli import SharedKnowledgeError, open_shared, share, shared_line
     from i18n import translator
     from knowledge.extract import as_dict, describe
     from knowledge.ingest import ingest_paths
 
+    try:
+        # With DATABASE_URL the data directory is first made the database's knowledge.
+        shared = open_shared(settings)
+    except SharedKnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     loaded: list[KnowledgeBase] = []
     try:
         # The store keeps this run's files only once the whole knowledge loads with them.
@@ -158,6 +179,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{len(results) - failed} of {len(results)} files ingested into "
             f"{settings.data_dir / 'documents'}"
         )
+    if shared is not None:
+        try:
+            line = shared_line(share(settings, *shared))
+        except SharedKnowledgeError as exc:
+            print(f"error: nothing was shared: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(line, file=sys.stderr if args.json else sys.stdout)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -181,6 +209,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    from bot.knowledge_cli import pull_for_start
+
+    # With DATABASE_URL: the knowledge every replica shares, before it is loaded.
+    problem = pull_for_start(settings)
+    if problem is not None:
+        print(f"error: the shared knowledge cannot be read: {problem}", file=sys.stderr)
+        return EXIT_FAILED
     from bot.telegram_app import run_bot
 
     try:
@@ -301,6 +336,9 @@ def build_parser(operator_commands: bool = True) -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
     comp.set_defaults(func=cmd_compile)
+    from bot.knowledge_cli import add_knowledge_commands
+
+    add_knowledge_commands(sub)
     if operator_commands:
         from bot.operator import add_operator_commands
 
@@ -324,6 +362,8 @@ WRITING_COMMANDS = {
     "run": (True, True),
     "ingest": (True, False),
     "reload": (True, False),
+    "facts": (True, False),
+    "documents": (True, False),
     "stats": (False, True),
     "chat": (True, True),  # keeps eligibility checks in the database
 }

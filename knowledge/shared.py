@@ -23,9 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import psycopg
+from typing import TYPE_CHECKING, Any
 
 from knowledge.arrayfile import read_array_file, write_array_file
 from knowledge.base import (
@@ -38,6 +36,9 @@ from knowledge.base import (
 from knowledge.documents import BUILTIN_DOCUMENTS_DIR
 from knowledge.facts import EXTRACTED_SUBDIR, OPERATOR_FACTS_SUBDIR
 from knowledge.tempfiles import create_temp
+
+if TYPE_CHECKING:  # psycopg is imported when first used: an SQLite installation never does
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,11 @@ def install_index(data_dir: Path, data: bytes) -> None:
 # --- the database ------------------------------------------------------------------------------
 
 
+def shared_knowledge(database_url: str | None) -> SharedKnowledge | None:
+    """The database's knowledge when DATABASE_URL names PostgreSQL; None with SQLite."""
+    return SharedKnowledge(database_url) if database_url else None
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -230,6 +236,8 @@ class SharedKnowledge:
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        import psycopg
+
         try:
             conn = psycopg.connect(
                 self.url, autocommit=True, connect_timeout=int(self.connect_timeout)

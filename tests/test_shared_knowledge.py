@@ -1,0 +1,432 @@
+"""With DATABASE_URL set, the knowledge lives in PostgreSQL and reaches every replica.
+
+Every "replica" here is a data directory of its own, used by real `amif-bot` processes; no test
+copies a file between them: what one ingests, the others get from the database only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from bot.webhook import SECRET_HEADER
+from knowledge.shared import (
+    VERSION_FILE,
+    SharedKnowledge,
+    VersionConflict,
+    content_digest,
+    local_files,
+)
+from tests.conftest import (
+    ROOT,
+    bot_environment,
+    free_loopback_port,
+    start_bot_process,
+    wait_for_listener,
+)
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer, FakeUser
+from tests.support.postgres import run_database, server_url
+
+# An invented call page (no sentence of the seeds): what the operator ingests.
+CAFE_PAGE = """# Language cafés for newly arrived parents (AMIF-2027-TF2-AG-CAFE)
+
+Call reference: AMIF-2027-TF2-AG-CAFE
+
+This invented test call funds language cafés where newly arrived parents practise the language
+of their new home while their children play nearby.
+
+Deadline for submitting proposals: 14 October 2027 17:00 CET (Brussels time).
+
+The indicative budget of the call is EUR 3 000 000. Grants range from EUR 200 000 to
+EUR 600 000 per project.
+
+The EU contribution covers up to 80% of the eligible costs of a project.
+
+Questions about this call can be sent to cafe-call@example.org.
+"""
+CAFE_DOC = "op-language-cafes"
+CAFE_CALL = "AMIF-2027-TF2-AG-CAFE"
+CAFE_QUESTION = "What is the deadline of the language cafés call?"
+# An operator's correction of one field of that call.
+CAFE_FACTS = f"""id: {CAFE_CALL}
+deadline: {{date: 2027-11-30, time: "12:00", tz: Europe/Brussels}}
+"""
+SEEDS = Path("/work/shared/seeds")
+STEP_TIMEOUT = 120.0
+# What the bot's error handler tells a user whose update failed (handlers/errors.py).
+FAILED_ANSWER = "something went wrong on my side"
+INDEX_BUILT = "indexed "  # knowledge.base logs "indexed N passages in S s; saving" on a build
+INDEX_RESTORED = "built index restored from the database"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A database of this test's own on the PostgreSQL server."""
+    with run_database(server_url()) as url:
+        yield url
+
+
+@pytest.fixture
+def cafe_page(tmp_path: Path) -> Path:
+    """The call page, as an operator's file outside any data directory."""
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    page = folder / "language-cafes.md"
+    page.write_text(CAFE_PAGE, encoding="utf-8")
+    return page
+
+
+def environment(data: Path, url: str | None) -> dict[str, str]:
+    """An `amif-bot` command's environment: this data directory, this database (or none)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "AMIF_")) and k != "DATABASE_URL"
+    }
+    env.update({"AMIF_DATA_DIR": str(data), "LOG_LEVEL": "INFO"})
+    if url is not None:
+        env["DATABASE_URL"] = url
+    return env
+
+
+def amif(data: Path, url: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `amif-bot ARGS` as its own process and return what it did."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=environment(data, url),
+        capture_output=True,
+        text=True,
+        timeout=STEP_TIMEOUT,
+    )
+
+
+def ask(data: Path, url: str | None, question: str) -> dict[str, Any]:
+    """`amif-bot ask --json QUESTION`: the reply as JSON, and the command's log."""
+    done = amif(data, url, "ask", "--json", question)
+    assert done.returncode == 0, done.stderr
+    reply: dict[str, Any] = json.loads(done.stdout)
+    reply["log"] = done.stderr
+    return reply
+
+
+def cited(reply: dict[str, Any]) -> set[str]:
+    """The ids of the documents a reply cites."""
+    return {str(source["id"]) for source in reply["sources"]}
+
+
+def rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    """Rows read past the code under test."""
+    with psycopg.connect(url) as conn:
+        return list(conn.execute(query).fetchall())
+
+
+# --- one data directory ingests, another answers ---------------------------------------------
+
+
+def test_an_ingest_reaches_another_data_directory_and_its_undo_too(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
+    operator, replica = tmp_path / "operator", tmp_path / "replica"
+    before = ask(replica, pg_url, CAFE_QUESTION)
+    assert CAFE_DOC not in cited(before)
+
+    done = amif(operator, pg_url, "ingest", str(cafe_page))
+    assert done.returncode == 0, done.stderr
+    assert f"ingested {cafe_page} as {CAFE_DOC}" in done.stdout
+    assert "shared as knowledge version 1 (2 files written, 0 removed)" in done.stdout
+    stored = rows(pg_url, "SELECT kind, name FROM knowledge_files ORDER BY kind, name")
+    assert stored == [("document", f"{CAFE_DOC}.md"), ("extracted", f"{CAFE_DOC}.yaml")]
+    # The version row's digest is the digest of exactly those files.
+    ((version, digest),) = rows(pg_url, "SELECT version, digest FROM knowledge_version")
+    assert (version, digest) == (1, content_digest(local_files(operator)))
+
+    # The other data directory was never written by the operator's command, only pulled.
+    reply = ask(replica, pg_url, CAFE_QUESTION)
+    assert reply["answered"] is True
+    assert CAFE_DOC in cited(reply)
+    assert "14 October 2027" in reply["text"]
+    assert (replica / "documents" / f"{CAFE_DOC}.md").read_text("utf-8") == (
+        operator / "documents" / f"{CAFE_DOC}.md"
+    ).read_text("utf-8")
+    assert json.loads((replica / VERSION_FILE).read_text("utf-8")) == {"version": 1}
+
+    # Undo the ingest from yet another data directory: every one loses the document.
+    third = tmp_path / "third"
+    listed = amif(third, pg_url, "documents", "list")
+    assert listed.stdout.splitlines() == [CAFE_DOC, "1 in the database"]
+    removed = amif(third, pg_url, "documents", "remove", CAFE_DOC)
+    assert removed.returncode == 0, removed.stderr
+    assert "shared as knowledge version 2 (0 files written, 2 removed)" in removed.stdout
+    assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_files") == [(0,)]
+    after = ask(replica, pg_url, CAFE_QUESTION)
+    assert CAFE_DOC not in cited(after)
+    assert "14 October 2027" not in after["text"]
+    assert not (replica / "documents" / f"{CAFE_DOC}.md").exists()
+    assert not (replica / "extracted" / f"{CAFE_DOC}.yaml").exists()
+
+
+def test_an_operator_facts_file_put_into_the_database_corrects_every_replica(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
+    operator, replica = tmp_path / "operator", tmp_path / "replica"
+    assert amif(operator, pg_url, "ingest", str(cafe_page)).returncode == 0
+    facts = tmp_path / "cafe.yaml"
+    facts.write_text(CAFE_FACTS, encoding="utf-8")
+    put = amif(operator, pg_url, "facts", "put", str(facts))
+    assert put.returncode == 0, put.stderr
+    assert "shared as knowledge version 2 (1 files written, 0 removed)" in put.stdout
+    assert amif(replica, pg_url, "facts", "list").stdout.splitlines() == [
+        "cafe.yaml",
+        "1 in the database",
+    ]
+    reply = ask(replica, pg_url, CAFE_QUESTION)
+    assert "30 November 2027" in reply["text"]
+
+    # A broken file is refused before anything reaches the database.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: AMIF-NO-SUCH-CALL\nkind: call\n", encoding="utf-8")
+    refused = amif(operator, pg_url, "facts", "put", str(broken))
+    assert refused.returncode == 1
+    assert "the knowledge would not load, so nothing was changed" in refused.stderr
+    assert not (operator / "facts" / "broken.yaml").exists()
+    assert rows(pg_url, "SELECT version FROM knowledge_version") == [(2,)]
+
+    removed = amif(replica, pg_url, "facts", "remove", "cafe.yaml")
+    assert removed.returncode == 0, removed.stderr
+    assert "14 October 2027" in ask(operator, pg_url, CAFE_QUESTION)["text"]
+
+
+def test_a_push_from_a_stale_copy_is_refused(tmp_path: Path, pg_url: str, cafe_page: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert amif(first, pg_url, "ingest", str(cafe_page)).returncode == 0
+    assert amif(second, pg_url, "documents", "list").returncode == 0  # the schema is there
+    shared = SharedKnowledge(pg_url)
+    pulled = shared.pull(second)
+    assert pulled.version == 1
+    assert amif(first, pg_url, "documents", "remove", CAFE_DOC).returncode == 0
+    with pytest.raises(VersionConflict, match="changed meanwhile"):
+        shared.push(second, expected=pulled.version)
+    assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_files") == [(0,)]
+
+
+def test_an_empty_disk_maps_the_databases_index_instead_of_rebuilding(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
+    operator = tmp_path / "operator"
+    done = amif(operator, pg_url, "ingest", str(cafe_page))
+    assert done.returncode == 0, done.stderr
+    assert "built index kept in the database" in done.stderr
+    assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_index") == [(1,)]
+
+    timings = {}
+    for attempt, with_copy in enumerate((True, False)):
+        if not with_copy:
+            with psycopg.connect(pg_url) as conn:
+                conn.execute("DELETE FROM knowledge_index")
+        empty = tmp_path / f"empty-{attempt}"
+        started = time.perf_counter()
+        reply = ask(empty, pg_url, CAFE_QUESTION)
+        timings[with_copy] = time.perf_counter() - started
+        assert CAFE_DOC in cited(reply)
+        if with_copy:
+            assert INDEX_RESTORED in reply["log"]
+            assert INDEX_BUILT not in reply["log"]
+        else:
+            assert INDEX_RESTORED not in reply["log"]
+            assert INDEX_BUILT in reply["log"]  # no copy: this start-up builds it
+    # Numbers for the report, not an assertion (a loaded machine would make it flaky).
+    print(
+        f"\nstart-up of `ask` on an empty disk: {timings[True]:.2f} s with the database's "
+        f"index, {timings[False]:.2f} s rebuilding it"
+    )
+
+
+def test_seed_call_pages_ingested_against_the_database_answer_elsewhere(
+    tmp_path: Path, pg_url: str
+) -> None:
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is not here")
+    pages = sorted(SEEDS.glob("*.txt"))
+    if not pages:
+        pytest.skip(f"no call pages in {SEEDS}")
+    operator, replica = tmp_path / "operator", tmp_path / "replica"
+    done = amif(operator, pg_url, "ingest", "--json", *map(str, pages))
+    assert done.returncode == 0, done.stderr
+    ingested = {json.loads(line)["id"] for line in done.stdout.splitlines()}
+    listed = amif(replica, pg_url, "documents", "list", "--json")
+    assert set(json.loads(listed.stdout)["files"]) == {f"{i}.md" for i in ingested}
+    assert not (replica / "documents").exists()  # listing reads the database only
+    reply = ask(replica, pg_url, "What is the funding rate?")  # a start-up: pulls
+    assert INDEX_RESTORED in reply["log"]
+    for doc_id in ingested:
+        name = f"{doc_id}.md"
+        assert (replica / "documents" / name).read_bytes() == (
+            operator / "documents" / name
+        ).read_bytes()
+
+
+def test_without_database_url_the_data_directory_alone_holds_the_knowledge(
+    tmp_path: Path, cafe_page: Path
+) -> None:
+    data, other = tmp_path / "data", tmp_path / "other"
+    done = amif(data, None, "ingest", str(cafe_page))
+    assert done.returncode == 0, done.stderr
+    assert "shared as" not in done.stdout
+    assert not (data / VERSION_FILE).exists()
+    assert CAFE_DOC in cited(ask(data, None, CAFE_QUESTION))
+    assert CAFE_DOC not in cited(ask(other, None, CAFE_QUESTION))
+    facts = tmp_path / "cafe.yaml"
+    facts.write_text(CAFE_FACTS, encoding="utf-8")
+    put = amif(data, None, "facts", "put", str(facts))
+    assert put.returncode == 0, put.stderr
+    assert "run `amif-bot reload`" in put.stdout
+    assert "30 November 2027" in ask(data, None, CAFE_QUESTION)["text"]
+    removed = amif(data, None, "documents", "remove", CAFE_DOC)
+    assert removed.returncode == 1  # the operator's facts file names the call: kept
+    assert (data / "documents" / f"{CAFE_DOC}.md").exists()
+
+
+# --- two running bots -------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def replica(
+    core: FakeTelegram, server: FakeTelegramServer, tmp_path: Path, name: str, url: str
+) -> AsyncIterator[tuple[str, Path]]:
+    """`amif-bot run` on the shared database behind a webhook of its own: (its URL, its log)."""
+    port = free_loopback_port()
+    data = tmp_path / name
+    log_path = tmp_path / f"{name}.log"
+    env = bot_environment(
+        core,
+        server,
+        data,
+        DATABASE_URL=url,
+        WEBHOOK_URL="https://amif-bot.example.org/tg",
+        WEBHOOK_SECRET="s3cret",
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+        BOT_WORKERS="2",
+        LOG_LEVEL="INFO",
+    )
+    with log_path.open("wb") as log_file:
+        process = await start_bot_process(env, stdout=log_file, stderr=log_file)
+        try:
+            await wait_for_listener(port, 60)
+            yield f"http://127.0.0.1:{port}/tg", log_path
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+class Asker:
+    """A user whose questions a test posts to one replica's webhook, reading the replies."""
+
+    def __init__(self, core: FakeTelegram, user: FakeUser, hook: str) -> None:
+        self.core = core
+        self.user = user
+        self.hook = hook
+        self.chat = core.private_chat(user)
+
+    async def ask(self, client: httpx.AsyncClient, text: str) -> str:
+        """Post the question; the bot's reply once it has sent one."""
+        before = len(self.core.sent(self.chat))
+        update = self.core.text_update(text, user=self.user, chat=self.chat)
+        response = await client.post(self.hook, json=update, headers={SECRET_HEADER: "s3cret"})
+        assert response.status_code == 200
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            sent = self.core.sent(self.chat)
+            if len(sent) > before:
+                await asyncio.sleep(0.2)  # a reply in several messages
+                return "\n".join(m.text for m in self.core.sent(self.chat)[before:])
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no reply to {text!r} within 30 s")
+
+
+async def run_cli(data: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """amif() off the event loop, so the bots' fake Telegram keeps serving meanwhile."""
+    return await asyncio.to_thread(amif, data, url, *args)
+
+
+@pytest.mark.slow
+async def test_two_running_bots_answer_from_an_ingest_within_a_minute(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
+    core = FakeTelegram()
+    operator = tmp_path / "operator"
+    # The schema first, as `amif-bot migrate` before a deploy: two replicas then start at once.
+    assert (await run_cli(operator, pg_url, "migrate")).returncode == 0
+    async with (
+        FakeTelegramServer(core) as server,
+        replica(core, server, tmp_path, "one", pg_url) as (hook_one, log_one),
+        replica(core, server, tmp_path, "two", pg_url) as (hook_two, log_two),
+        httpx.AsyncClient(timeout=30, trust_env=False) as client,
+    ):
+        askers = [
+            Asker(core, core.user(f"Asker{n}", user_id=7_000_000 + n), hook)
+            for n, hook in enumerate((hook_one, hook_two))
+        ]
+        for asker in askers:
+            assert "14 October 2027" not in await asker.ask(client, CAFE_QUESTION)
+
+        assert (await run_cli(operator, pg_url, "ingest", str(cafe_page))).returncode == 0
+        reload = await run_cli(operator, pg_url, "reload", "--wait", "60")
+        assert reload.returncode == 0, reload.stderr
+        assert "reload requested as knowledge version 2" in reload.stdout
+        started = time.monotonic()
+        answered: dict[int, float] = {}
+        failures: list[str] = []
+        while len(answered) < len(askers) and time.monotonic() - started < 60:
+            for n, asker in enumerate(askers):
+                if n in answered:
+                    continue
+                text = await asker.ask(client, CAFE_QUESTION)
+                # Before the swap the old knowledge answers (declining, or another call); a
+                # failed answer would be the error message instead.
+                if FAILED_ANSWER in text:
+                    failures.append(text)
+                if "14 October 2027" in text:
+                    answered[n] = time.monotonic() - started
+            await asyncio.sleep(1.0)  # the flood limit: one message a second per chat
+        assert failures == []
+        assert sorted(answered) == [0, 1], f"answered: {answered}"
+        print(f"\nreplicas answered from the ingest after {answered} s")
+
+        # Undo: every replica stops citing the document.
+        assert (await run_cli(operator, pg_url, "documents", "remove", CAFE_DOC)).returncode == 0
+        gone: set[int] = set()
+        started = time.monotonic()
+        while len(gone) < len(askers) and time.monotonic() - started < 60:
+            for n, asker in enumerate(askers):
+                if n not in gone and "14 October 2027" not in await asker.ask(
+                    client, CAFE_QUESTION
+                ):
+                    gone.add(n)
+            await asyncio.sleep(1.0)
+        assert gone == {0, 1}
+
+    for log_path in (log_one, log_two):
+        log = log_path.read_text("utf-8", errors="replace")
+        assert "Traceback" not in log, log[-3000:]
+        assert re.search(r"knowledge version 2 followed", log), log[-3000:]
+        assert CAFE_QUESTION not in log  # no user's question in any log
