@@ -382,35 +382,64 @@ async def test_two_running_bots_answer_from_an_ingest_within_a_minute(
         replica(core, server, tmp_path, "two", pg_url) as (hook_two, log_two),
         httpx.AsyncClient(timeout=30, trust_env=False) as client,
     ):
+        # Two users per replica: one served by each of its two worker processes.
         askers = [
-            Asker(core, core.user(f"Asker{n}", user_id=7_000_000 + n), hook)
-            for n, hook in enumerate((hook_one, hook_two))
+            Asker(
+                core, core.user(f"Asker{n}", user_id=7_000_000 + n), (hook_one, hook_two)[n // 2]
+            )
+            for n in range(4)
         ]
         for asker in askers:
             assert "14 October 2027" not in await asker.ask(client, CAFE_QUESTION)
+        # Told of new calls: once, by whichever replica claims the version, not by each.
+        subscriber = Asker(core, core.user("Subscriber", user_id=7_000_020), hook_two)
+        assert "Subscribed to all calls" in await subscriber.ask(client, "/subscribe all")
 
-        assert (await run_cli(operator, pg_url, "ingest", str(cafe_page))).returncode == 0
-        reload = await run_cli(operator, pg_url, "reload", "--wait", "60")
-        assert reload.returncode == 0, reload.stderr
-        assert "reload requested as knowledge version 2" in reload.stdout
-        started = time.monotonic()
         answered: dict[int, float] = {}
         failures: list[str] = []
-        while len(answered) < len(askers) and time.monotonic() - started < 60:
-            for n, asker in enumerate(askers):
-                if n in answered:
-                    continue
+        asking = asyncio.Event()
+        started = time.monotonic()
+
+        async def keep_asking(n: int, asker: Asker) -> None:
+            # Before the swap the old knowledge answers (declining, or naming other calls);
+            # a failed update would get the error handler's apology instead.
+            while not asking.is_set():
                 text = await asker.ask(client, CAFE_QUESTION)
-                # Before the swap the old knowledge answers (declining, or another call); a
-                # failed answer would be the error message instead.
                 if FAILED_ANSWER in text:
                     failures.append(text)
                 if "14 October 2027" in text:
-                    answered[n] = time.monotonic() - started
-            await asyncio.sleep(1.0)  # the flood limit: one message a second per chat
+                    answered.setdefault(n, time.monotonic() - started)
+                await asyncio.sleep(1.0)  # the flood limit: one message a second per chat
+
+        tasks = [asyncio.ensure_future(keep_asking(n, a)) for n, a in enumerate(askers)]
+        try:
+            ingest = await run_cli(operator, pg_url, "ingest", str(cafe_page))
+            assert ingest.returncode == 0, ingest.stderr
+            reload = await run_cli(operator, pg_url, "reload", "--wait", "60")
+            assert reload.returncode == 0, reload.stderr
+            assert "reload requested as knowledge version 2" in reload.stdout
+            assert json.loads(reload.stdout[reload.stdout.index("{") :])["ok"] is True
+            while len(answered) < len(askers) and time.monotonic() - started < 60:
+                await asyncio.sleep(0.5)
+        finally:
+            asking.set()
+            await asyncio.gather(*tasks)
         assert failures == []
-        assert sorted(answered) == [0, 1], f"answered: {answered}"
-        print(f"\nreplicas answered from the ingest after {answered} s")
+        assert sorted(answered) == [0, 1, 2, 3], f"answered after: {answered}"
+        print(f"\nseconds after the ingest began until each user got the new call: {answered}")
+
+        await asyncio.sleep(2.0)  # notices go out in the background
+        notices = [m.text for m in core.sent(subscriber.chat) if CAFE_CALL in m.text]
+        assert len(notices) == 1, notices
+        assert notices[0].startswith("ℹ️ A new call is in my knowledge")
+
+        # A third replica starting on an empty disk answers at once, from the kept index.
+        async with replica(core, server, tmp_path, "three", pg_url) as (hook_three, log_three):
+            late = Asker(core, core.user("Late", user_id=7_000_010), hook_three)
+            assert "14 October 2027" in await late.ask(client, CAFE_QUESTION)
+        started_log = log_three.read_text("utf-8", errors="replace")
+        assert INDEX_RESTORED in started_log
+        assert INDEX_BUILT not in started_log
 
         # Undo: every replica stops citing the document.
         assert (await run_cli(operator, pg_url, "documents", "remove", CAFE_DOC)).returncode == 0
@@ -423,10 +452,11 @@ async def test_two_running_bots_answer_from_an_ingest_within_a_minute(
                 ):
                     gone.add(n)
             await asyncio.sleep(1.0)
-        assert gone == {0, 1}
+        assert gone == {0, 1, 2, 3}
 
     for log_path in (log_one, log_two):
         log = log_path.read_text("utf-8", errors="replace")
         assert "Traceback" not in log, log[-3000:]
-        assert re.search(r"knowledge version 2 followed", log), log[-3000:]
+        assert re.search(r"knowledge version [12] followed", log), log[-3000:]
+        assert "knowledge version 3 followed" in log  # the undo
         assert CAFE_QUESTION not in log  # no user's question in any log
