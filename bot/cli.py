@@ -98,18 +98,19 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Add operator documents to the local knowledge store and show what each one says."""
-    from bot.knowledge_cli import SharedKnowledgeError, open_shared, share, shared_line
+    """Add operator documents to the knowledge store and show what each one says."""
+    from bot.knowledge_cli import shared_change
+
+    # With DATABASE_URL: on a copy of the database's knowledge, stored back once it loads.
+    return shared_change(args, settings, _ingest_files)
+
+
+def _ingest_files(args: argparse.Namespace, settings: Settings) -> int:
+    """Add operator documents to the data directory's store and show what each one says."""
     from i18n import translator
     from knowledge.extract import as_dict, describe
     from knowledge.ingest import ingest_paths
 
-    try:
-        # With DATABASE_URL the data directory is first made the database's knowledge.
-        shared = open_shared(settings)
-    except SharedKnowledgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     loaded: list[KnowledgeBase] = []
     try:
         # The store keeps this run's files only once the whole knowledge loads with them.
@@ -179,13 +180,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             f"{len(results) - failed} of {len(results)} files ingested into "
             f"{settings.data_dir / 'documents'}"
         )
-    if shared is not None:
-        try:
-            line = shared_line(share(settings, *shared))
-        except SharedKnowledgeError as exc:
-            print(f"error: nothing was shared: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        print(line, file=sys.stderr if args.json else sys.stdout)
     return EXIT_FAILED if failed else EXIT_OK
 
 

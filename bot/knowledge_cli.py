@@ -108,6 +108,34 @@ def shared_line(pushed: PushResult) -> str:
     )
 
 
+def shared_change(
+    args: argparse.Namespace,
+    settings: Settings,
+    command: Callable[[argparse.Namespace, Settings], int],
+) -> int:
+    """Run a command that changes the data directory's knowledge (and checks that it loads).
+
+    With DATABASE_URL it runs on the database's knowledge, pulled first, and what it leaves is
+    pushed back. That is only ever knowledge that loaded: a command whose check fails puts the
+    files back as pulled, and a push of unchanged files changes nothing.
+    """
+    try:
+        opened = open_shared(settings)
+    except SharedKnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    code = command(args, settings)
+    if opened is None:
+        return code
+    try:
+        line = shared_line(share(settings, *opened))
+    except SharedKnowledgeError as exc:
+        print(f"error: nothing was shared: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(line, file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+    return code
+
+
 # --- changing files, checked ---------------------------------------------------------------
 
 

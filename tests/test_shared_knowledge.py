@@ -68,6 +68,7 @@ SEEDS = Path("/work/shared/seeds")
 STEP_TIMEOUT = 120.0
 # What the bot's error handler tells a user whose update failed (handlers/errors.py).
 FAILED_ANSWER = "something went wrong on my side"
+ADMIN_ID = 7_000_100
 INDEX_BUILT = "indexed "  # knowledge.base logs "indexed N passages in S s; saving" on a build
 INDEX_RESTORED = "built index restored from the database"
 
@@ -279,6 +280,22 @@ def test_seed_call_pages_ingested_against_the_database_answer_elsewhere(
         ).read_bytes()
 
 
+def test_an_installation_moving_to_postgresql_shares_its_files_with_its_first_reload(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
+    data, replica = tmp_path / "data", tmp_path / "replica"
+    assert amif(data, None, "ingest", str(cafe_page)).returncode == 0  # SQLite days
+    # Nothing in the database yet: the files stay (a pull of version 0 removes nothing).
+    assert CAFE_DOC in cited(ask(data, pg_url, CAFE_QUESTION))
+    reload = amif(data, pg_url, "reload")
+    assert reload.returncode == 0, reload.stderr
+    assert "reload requested as knowledge version 1" in reload.stdout
+    assert CAFE_DOC in cited(ask(replica, pg_url, CAFE_QUESTION))
+    again = amif(data, pg_url, "reload")
+    assert "reload requested as knowledge version 2" in again.stdout
+    assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_files") == [(2,)]
+
+
 def test_without_database_url_the_data_directory_alone_holds_the_knowledge(
     tmp_path: Path, cafe_page: Path
 ) -> None:
@@ -321,6 +338,7 @@ async def replica(
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),
         BOT_WORKERS="2",
+        ADMIN_IDS=str(ADMIN_ID),
         LOG_LEVEL="INFO",
     )
     with log_path.open("wb") as log_file:
@@ -361,6 +379,16 @@ class Asker:
                 return "\n".join(m.text for m in self.core.sent(self.chat)[before:])
             await asyncio.sleep(0.05)
         raise AssertionError(f"no reply to {text!r} within 30 s")
+
+    async def seen(self, start: str, timeout: float = 60.0) -> bool:
+        """Whether a message of the bot (sent or edited) starts so, waiting up to timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = [*self.core.sent(self.chat), *self.core.edits(self.chat)]
+            if any(m.text.startswith(start) for m in messages):
+                return True
+            await asyncio.sleep(0.2)
+        return False
 
 
 async def run_cli(data: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -454,9 +482,20 @@ async def test_two_running_bots_answer_from_an_ingest_within_a_minute(
             await asyncio.sleep(1.0)
         assert gone == {0, 1, 2, 3}
 
+        # /reload by an operator in one replica is a reload of every replica.
+        admin = Asker(core, core.user("Op", user_id=ADMIN_ID), hook_one)
+        assert (await admin.ask(client, "/reload")).startswith("Reloading the knowledge")
+        assert await admin.seen("Knowledge reloaded in "), core.sent(admin.chat)
+        for log_path in (log_one, log_two):
+            for _ in range(60):
+                if "knowledge version 4 followed" in log_path.read_text("utf-8", "replace"):
+                    break
+                await asyncio.sleep(1.0)
+
     for log_path in (log_one, log_two):
         log = log_path.read_text("utf-8", errors="replace")
         assert "Traceback" not in log, log[-3000:]
         assert re.search(r"knowledge version [12] followed", log), log[-3000:]
         assert "knowledge version 3 followed" in log  # the undo
+        assert "knowledge version 4 followed" in log  # the /reload
         assert CAFE_QUESTION not in log  # no user's question in any log
