@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import psycopg
 import pytest
 
 from bot.webhook import SECRET_HEADER
+from knowledge.base import KnowledgeBase
 from knowledge.shared import (
     VERSION_FILE,
     SharedKnowledge,
@@ -39,6 +41,7 @@ from tests.conftest import (
 )
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer, FakeUser
 from tests.support.postgres import run_database, server_url
+from tests.test_reminders import OperatorBot, start_operator_bot
 
 # An invented call page (no sentence of the seeds): what the operator ingests.
 CAFE_PAGE = """# Language cafés for newly arrived parents (AMIF-2027-TF2-AG-CAFE)
@@ -315,6 +318,86 @@ def test_without_database_url_the_data_directory_alone_holds_the_knowledge(
     removed = amif(data, None, "documents", "remove", CAFE_DOC)
     assert removed.returncode == 1  # the operator's facts file names the call: kept
     assert (data / "documents" / f"{CAFE_DOC}.md").exists()
+
+
+# --- a running bot's watch of the version, in this process ---------------------------------
+
+
+@asynccontextmanager
+async def watching_bot(
+    tmp_path: Path, url: str, kb: KnowledgeBase, checks: dict, poll: float
+) -> AsyncIterator[OperatorBot]:
+    """A bot (the real Application) whose operator features follow the database's knowledge."""
+    assert amif(tmp_path / "bot", url, "migrate").returncode == 0
+    running = await start_operator_bot(
+        tmp_path / "bot", kb, lambda: datetime.now(UTC), checks, database_url=url
+    )
+    running.features.poll_interval = poll
+    running.features.start()
+    try:
+        yield running
+    finally:
+        await running.close()
+        await running.store.close()
+
+
+async def answers_from(bot: OperatorBot, doc_id: str, timeout: float = 30.0) -> bool:
+    """Whether the bot's assistant comes to cite doc_id for the question within timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reply = bot.features.services.assistant.answer(CAFE_QUESTION, "en")
+        if doc_id in {str(s["id"]) for s in reply.to_json()["sources"]}:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def listening(url: str, timeout: float = 30.0) -> None:
+    """Return once a connection of the bot listens on the database (its last query LISTEN)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = rows(
+            url,
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'idle' AND query LIKE 'LISTEN %'",
+        )
+        if found[0][0]:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the bot never listened for knowledge versions")
+
+
+async def test_a_notify_reaches_a_running_bot_long_before_its_poll(
+    tmp_path: Path, pg_url: str, cafe_page: Path, kb: KnowledgeBase, checks: dict
+) -> None:
+    async with watching_bot(tmp_path, pg_url, kb, checks, poll=3600.0) as bot:
+        await listening(pg_url)
+        done = await asyncio.to_thread(
+            amif, tmp_path / "operator", pg_url, "ingest", str(cafe_page)
+        )
+        assert done.returncode == 0, done.stderr
+        assert await answers_from(bot, CAFE_DOC)  # an hour's poll away: it was the NOTIFY
+        assert bot.features.applied_version == 1
+
+
+async def test_without_a_notify_a_running_bot_polls_the_version_row(
+    tmp_path: Path, pg_url: str, cafe_page: Path, kb: KnowledgeBase, checks: dict
+) -> None:
+    operator = tmp_path / "operator"
+    assert amif(operator, None, "ingest", str(cafe_page)).returncode == 0  # files only
+    async with watching_bot(tmp_path, pg_url, kb, checks, poll=0.2) as bot:
+        # As a NOTIFY lost on a dropped connection: the rows and the version, and no notice.
+        with psycopg.connect(pg_url) as conn:
+            for (kind, name), text in local_files(operator).items():
+                conn.execute(
+                    "INSERT INTO knowledge_files VALUES (%s, %s, %s, %s, now())",
+                    (kind, name, text, "not-checked"),
+                )
+            conn.execute("INSERT INTO knowledge_version VALUES (1, 1, 'd', 0, NULL, now())")
+        assert await answers_from(bot, CAFE_DOC)
+    assert (tmp_path / "bot" / "documents" / f"{CAFE_DOC}.md").read_text("utf-8") == (
+        operator / "documents" / f"{CAFE_DOC}.md"
+    ).read_text("utf-8")
 
 
 # --- two running bots -------------------------------------------------------------------------
