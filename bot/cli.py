@@ -21,17 +21,9 @@ log = logging.getLogger("amif")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE_BYTES = 100_000
 # The subcommands defined here. The operator's (stats, reload) come from bot.operator, which
-# imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use.
-OWN_COMMANDS = (
-    "ask",
-    "chat",
-    "ingest",
-    "run",
-    "migrate",
-    "compile-catalogs",
-    "facts",
-    "documents",
-)
+# imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use;
+# facts and documents come from bot.knowledge_cli with them.
+OWN_COMMANDS = ("ask", "chat", "ingest", "run", "migrate", "compile-catalogs")
 
 
 def _lines(stream: TextIO) -> Iterator[str]:
@@ -49,11 +41,12 @@ def load_assistant(settings: Settings) -> Assistant:
     # What is loaded here lives as long as the process. Collections while tens of thousands of
     # passages are made would walk them and find nothing, and so would every full collection
     # after; frozen, they are left out of all of them (measured: ~40 ms of a warm start).
-    from bot.knowledge_cli import pull_for_start
+    if settings.database_url:  # the database's knowledge first
+        from bot.knowledge_cli import pull_for_start
 
-    problem = pull_for_start(settings)  # with DATABASE_URL: the database's knowledge first
-    if problem is not None:
-        raise KnowledgeError(f"the shared knowledge cannot be read: {problem}")
+        problem = pull_for_start(settings)
+        if problem is not None:
+            raise KnowledgeError(f"the shared knowledge cannot be read: {problem}")
     gc.disable()
     try:
         return Assistant(KnowledgeBase.load(settings.data_dir))
@@ -330,13 +323,12 @@ def build_parser(operator_commands: bool = True) -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
     comp.set_defaults(func=cmd_compile)
-    from bot.knowledge_cli import add_knowledge_commands
-
-    add_knowledge_commands(sub)
     if operator_commands:
+        from bot.knowledge_cli import add_knowledge_commands
         from bot.operator import add_operator_commands
 
         add_operator_commands(sub)
+        add_knowledge_commands(sub)
     return parser
 
 

@@ -11,7 +11,6 @@ that fails puts the files back and pushes nothing.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import shutil
@@ -52,6 +51,8 @@ def open_shared(settings: Settings) -> tuple[SharedKnowledge, PullResult] | None
 
 def _migrate(settings: Settings) -> None:
     """Bring the database to the current schema (the knowledge tables are part of it)."""
+    import asyncio
+
     from bot.stores import open_storage
 
     async def migrate() -> None:
