@@ -560,7 +560,7 @@ class OperatorFeatures:
         return report
 
     async def follow_shared(self) -> ReloadReport | None:
-        """Pull and swap in the database's knowledge if its version is newer than ours.
+        """Pull and swap in the database's knowledge if its version is not the one we have.
 
         One replica claims each version's subscriber notices (and leaves its report for
         `amif-bot reload --wait`); the others reload without telling anyone again.
@@ -570,7 +570,8 @@ class OperatorFeatures:
         data_dir = self.services.settings.data_dir
         async with self._reload_lock:
             current = await asyncio.to_thread(shared.version)
-            if current.version <= self.applied_version:
+            # Any other version, a lower one too: a database restored from a backup.
+            if current.version == self.applied_version:
                 return None
             pulled = await asyncio.to_thread(shared.pull, data_dir)
             report = await reload_knowledge(self.services, self.loader)
