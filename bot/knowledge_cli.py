@@ -45,6 +45,7 @@ def open_shared(settings: Settings) -> tuple[SharedKnowledge, PullResult] | None
     if not settings.database_url:
         return None
     shared = SharedKnowledge(settings.database_url)
+    shared.check()  # a refused connection fails here at once, not after the pool's wait
     _migrate(settings)
     return shared, shared.pull(settings.data_dir)
 

@@ -589,7 +589,7 @@ class OperatorFeatures:
                 pulled.version,
                 pulled.written,
                 pulled.removed,
-                "restored from the database" if pulled.index_restored else "local",
+                "restored from the database" if pulled.index_restored else "built here or current",
             )
             if claimed:
                 await asyncio.to_thread(shared.write_report, pulled.version, report.to_json())

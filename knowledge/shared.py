@@ -278,6 +278,11 @@ class SharedKnowledge:
             conn.execute("SET TIME ZONE 'UTC'")
             yield conn
 
+    def check(self) -> None:
+        """Connect once: SharedKnowledgeError at once when the database does not answer."""
+        with self._connection() as conn:
+            conn.execute("SELECT 1")
+
     def version(self) -> KnowledgeVersion:
         """The database's knowledge version (0 and no digest before anything was pushed)."""
         with self._connection() as conn:

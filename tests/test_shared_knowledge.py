@@ -23,8 +23,10 @@ import httpx
 import psycopg
 import pytest
 
+from bot.storage_pg import PostgresStorage
 from bot.webhook import SECRET_HEADER
 from knowledge.base import KnowledgeBase
+from knowledge.ingest import ingest_paths
 from knowledge.shared import (
     VERSION_FILE,
     SharedKnowledge,
@@ -132,6 +134,12 @@ def cited(reply: dict[str, Any]) -> set[str]:
     return {str(source["id"]) for source in reply["sources"]}
 
 
+async def migrate(url: str) -> None:
+    """The current schema in the database, as the bot's start or `amif-bot migrate` makes it."""
+    async with PostgresStorage(url):
+        pass
+
+
 def rows(url: str, query: str) -> list[tuple[Any, ...]]:
     """Rows read past the code under test."""
     with psycopg.connect(url) as conn:
@@ -141,6 +149,7 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
 # --- one data directory ingests, another answers ---------------------------------------------
 
 
+@pytest.mark.slow  # `amif-bot` processes
 def test_an_ingest_reaches_another_data_directory_and_its_undo_too(
     tmp_path: Path, pg_url: str, cafe_page: Path
 ) -> None:
@@ -183,6 +192,7 @@ def test_an_ingest_reaches_another_data_directory_and_its_undo_too(
     assert not (replica / "extracted" / f"{CAFE_DOC}.yaml").exists()
 
 
+@pytest.mark.slow  # `amif-bot` processes
 def test_an_operator_facts_file_put_into_the_database_corrects_every_replica(
     tmp_path: Path, pg_url: str, cafe_page: Path
 ) -> None:
@@ -214,19 +224,28 @@ def test_an_operator_facts_file_put_into_the_database_corrects_every_replica(
     assert "14 October 2027" in ask(operator, pg_url, CAFE_QUESTION)["text"]
 
 
-def test_a_push_from_a_stale_copy_is_refused(tmp_path: Path, pg_url: str, cafe_page: Path) -> None:
+async def test_a_push_from_a_stale_copy_is_refused(
+    tmp_path: Path, pg_url: str, cafe_page: Path
+) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
-    assert amif(first, pg_url, "ingest", str(cafe_page)).returncode == 0
-    assert amif(second, pg_url, "documents", "list").returncode == 0  # the schema is there
+    await migrate(pg_url)
+    ingest_paths([cafe_page], first)
     shared = SharedKnowledge(pg_url)
+    assert shared.push(first, expected=0).version == 1
     pulled = shared.pull(second)
     assert pulled.version == 1
-    assert amif(first, pg_url, "documents", "remove", CAFE_DOC).returncode == 0
+    (first / "documents" / f"{CAFE_DOC}.md").unlink()
+    assert shared.push(first, expected=1).version == 2
+    (second / "facts").mkdir()
+    (second / "facts" / "cafe.yaml").write_text(CAFE_FACTS, encoding="utf-8")
     with pytest.raises(VersionConflict, match="changed meanwhile"):
         shared.push(second, expected=pulled.version)
-    assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_files") == [(0,)]
+    assert rows(pg_url, "SELECT kind, name FROM knowledge_files") == [
+        ("extracted", f"{CAFE_DOC}.yaml")
+    ]
 
 
+@pytest.mark.slow  # `amif-bot` processes
 def test_an_empty_disk_maps_the_databases_index_instead_of_rebuilding(
     tmp_path: Path, pg_url: str, cafe_page: Path
 ) -> None:
@@ -259,6 +278,7 @@ def test_an_empty_disk_maps_the_databases_index_instead_of_rebuilding(
     )
 
 
+@pytest.mark.slow  # `amif-bot` processes
 def test_seed_call_pages_ingested_against_the_database_answer_elsewhere(
     tmp_path: Path, pg_url: str
 ) -> None:
@@ -283,6 +303,7 @@ def test_seed_call_pages_ingested_against_the_database_answer_elsewhere(
         ).read_bytes()
 
 
+@pytest.mark.slow  # `amif-bot` processes
 def test_an_installation_moving_to_postgresql_shares_its_files_with_its_first_reload(
     tmp_path: Path, pg_url: str, cafe_page: Path
 ) -> None:
@@ -299,6 +320,29 @@ def test_an_installation_moving_to_postgresql_shares_its_files_with_its_first_re
     assert rows(pg_url, "SELECT COUNT(*) FROM knowledge_files") == [(2,)]
 
 
+@pytest.mark.slow  # `amif-bot` processes
+def test_a_database_that_does_not_answer_changes_nothing(tmp_path: Path, cafe_page: Path) -> None:
+    data = tmp_path / "data"
+    nowhere = f"postgresql://postgres@127.0.0.1:{free_loopback_port()}/none"
+    for args in (["ingest", str(cafe_page)], ["documents", "remove", CAFE_DOC], ["reload"]):
+        done = amif(data, nowhere, *args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert "error: " in done.stderr and "Traceback" not in done.stderr
+    assert not (data / "documents").exists()
+    asked = amif(data, nowhere, "ask", CAFE_QUESTION)
+    assert asked.returncode == 1
+    assert "the shared knowledge cannot be read" in asked.stderr
+
+
+@pytest.mark.slow  # `amif-bot` processes
+def test_reload_wait_says_so_when_no_replica_reports(tmp_path: Path, pg_url: str) -> None:
+    done = amif(tmp_path / "data", pg_url, "reload", "--wait", "1")
+    assert done.returncode == 1
+    assert "reload requested as knowledge version 1" in done.stdout
+    assert "no replica reported version 1 within 1 s" in done.stderr
+
+
+@pytest.mark.slow  # `amif-bot` processes
 def test_without_database_url_the_data_directory_alone_holds_the_knowledge(
     tmp_path: Path, cafe_page: Path
 ) -> None:
@@ -328,7 +372,7 @@ async def watching_bot(
     tmp_path: Path, url: str, kb: KnowledgeBase, checks: dict, poll: float
 ) -> AsyncIterator[OperatorBot]:
     """A bot (the real Application) whose operator features follow the database's knowledge."""
-    assert amif(tmp_path / "bot", url, "migrate").returncode == 0
+    await migrate(url)
     running = await start_operator_bot(
         tmp_path / "bot", kb, lambda: datetime.now(UTC), checks, database_url=url
     )
@@ -372,10 +416,9 @@ async def test_a_notify_reaches_a_running_bot_long_before_its_poll(
 ) -> None:
     async with watching_bot(tmp_path, pg_url, kb, checks, poll=3600.0) as bot:
         await listening(pg_url)
-        done = await asyncio.to_thread(
-            amif, tmp_path / "operator", pg_url, "ingest", str(cafe_page)
-        )
-        assert done.returncode == 0, done.stderr
+        operator = tmp_path / "operator"
+        ingest_paths([cafe_page], operator)
+        await asyncio.to_thread(SharedKnowledge(pg_url).push, operator, 0)
         assert await answers_from(bot, CAFE_DOC)  # an hour's poll away: it was the NOTIFY
         assert bot.features.applied_version == 1
 
@@ -384,7 +427,7 @@ async def test_without_a_notify_a_running_bot_polls_the_version_row(
     tmp_path: Path, pg_url: str, cafe_page: Path, kb: KnowledgeBase, checks: dict
 ) -> None:
     operator = tmp_path / "operator"
-    assert amif(operator, None, "ingest", str(cafe_page)).returncode == 0  # files only
+    ingest_paths([cafe_page], operator)  # files only
     async with watching_bot(tmp_path, pg_url, kb, checks, poll=0.2) as bot:
         # As a NOTIFY lost on a dropped connection: the rows and the version, and no notice.
         with psycopg.connect(pg_url) as conn:
