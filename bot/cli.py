@@ -101,7 +101,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _ingest_files(args: argparse.Namespace, settings: Settings) -> int:
     """Add operator documents to the data directory's store and show what each one says."""
     from i18n import translator
-    from knowledge.extract import as_dict, describe
+    from knowledge.extraction.report import as_dict, describe
     from knowledge.ingest import ingest_paths
 
     loaded: list[KnowledgeBase] = []

@@ -44,8 +44,8 @@ DENSE_MIN_DOCS = 4096
 # Top-k selection: in a small index, scan all scores; otherwise, with few postings, sort the
 # passages they name, and with many, look at blocks of the score array (a sort of P postings
 # costs about as much as a scan of 8P scores).
-_SMALL_INDEX = 4096
-_SPARSE_RATIO = 8
+SMALL_INDEX = 4096
+SPARSE_RATIO = 8
 _BLOCK = 64
 _BLOCK_OFFSETS = np.arange(_BLOCK)
 # Sorting this many (score, doc) pairs in Python costs less than numpy's calls to narrow them.
@@ -302,11 +302,11 @@ class BM25Index:
         buffer = self._buffer()
         try:
             touched, any_dense = self._accumulate(buffer, terms)
-            if self.n_docs <= _SMALL_INDEX:
+            if self.n_docs <= SMALL_INDEX:
                 candidates = np.flatnonzero(buffer)
                 scores = buffer[candidates]
                 buffer[candidates] = 0.0
-            elif not any_dense and touched.size * _SPARSE_RATIO < self.n_docs:
+            elif not any_dense and touched.size * SPARSE_RATIO < self.n_docs:
                 candidates = _distinct(touched)
                 scores = buffer[candidates]
                 buffer[candidates] = 0.0

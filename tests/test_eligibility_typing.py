@@ -6,8 +6,8 @@ import pytest
 
 from bot.eligibility.parsing import Parsed, parse_whole_number
 from bot.storage import StorageKey
-from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver
+from tests.support.bots import Harness
 
 THB = "AMIF-2024-TF2-AG-THB"
 STEP = {

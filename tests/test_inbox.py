@@ -16,15 +16,15 @@ import pytest
 from bot.inbox import open_inbox
 from bot.webhook import SECRET_HEADER
 from bot.workers import MAX_LINE_BYTES, Router
-from tests.conftest import (
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+from tests.support.postgres import run_database, server_url
+from tests.support.processes import (
     bot_environment,
     free_loopback_port,
     server_settings,
     start_bot_process,
     wait_for_listener,
 )
-from tests.fake_telegram import FakeTelegram, FakeTelegramServer
-from tests.support.postgres import run_database, server_url
 
 # Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
