@@ -203,7 +203,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem is not None:
         print(f"error: the shared knowledge cannot be read: {problem}", file=sys.stderr)
         return EXIT_FAILED
-    from bot.telegram_app import run_bot
+    from bot.serve import run_bot
 
     try:
         return run_bot(settings)

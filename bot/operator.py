@@ -36,7 +36,7 @@ from bot.reminders import (
     deadline_text,
     user_zone,
 )
-from bot.storage import ALL_CALLS, UsageStats
+from bot.storage import ALL_CALLS, Answers, Subscriptions, UsageStats
 from bot.stores import Store, open_storage
 from i18n import Translator, translator
 from knowledge.base import KnowledgeBase
@@ -283,7 +283,7 @@ def change_notice(change: CallChange, t: Translator, zone_name: str | None) -> s
     return "\n".join(lines)
 
 
-async def change_notices(store: Store, report: ReloadReport) -> list[Outgoing]:
+async def change_notices(store: Subscriptions, report: ReloadReport) -> list[Outgoing]:
     """One notice per subscriber and changed call: named subscriptions, and '*' for every one."""
     changes = [c for c in report.call_changes if _is_call(c)]
     if not changes:
@@ -424,7 +424,7 @@ def stats_text(stats: UsageStats, t: Translator) -> str:
     return "\n".join(lines)
 
 
-async def collect_stats(store: Store, settings: Settings) -> UsageStats:
+async def collect_stats(store: Answers, settings: Settings) -> UsageStats:
     """The numbers /stats and `amif-bot stats` show."""
     return await store.usage_stats(timedelta(hours=settings.dialog_ttl_hours))
 

@@ -1,9 +1,9 @@
 """The database schema of both engines: numbered migrations, step for step the same tables.
 
-SQLite (bot/storage.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these lists in
-order, each step once, inside one transaction with its version bump; one version number means one
-schema on both engines (tests/test_storage_contract.py holds the lists equal in length). Append a
-step to both lists; never edit a released one.
+SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these
+lists in order, each step once, inside one transaction with its version bump; one version number
+means one schema on both engines (tests/test_storage_contract.py holds the lists equal in length).
+Append a step to both lists; never edit a released one.
 """
 
 from __future__ import annotations
@@ -105,6 +105,15 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
            )""",
         "CREATE INDEX inbox_by_user ON inbox (user_id)",
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
+    ),
+    (
+        # The id of the last Telegram update applied to a dialog, a column of its own instead of
+        # a key "u" inside the state JSON (where older code kept it): moved out, not lost, so a
+        # redelivered update stays recognised across the upgrade.
+        "ALTER TABLE dialogs ADD COLUMN last_update_id INTEGER",
+        """UPDATE dialogs SET last_update_id = json_extract(state, '$.u'),
+                              state = json_remove(state, '$.u')
+           WHERE json_valid(state) AND json_type(state, '$.u') = 'integer'""",
     ),
     (
         # Shared knowledge (knowledge/shared.py), used with DATABASE_URL only: an SQLite
@@ -235,7 +244,14 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
     ),
     (
-        # As SQLite's step 5: the shared knowledge (knowledge/shared.py).
+        # As SQLite's step 5: the last applied update id moves out of the state JSON.
+        "ALTER TABLE dialogs ADD COLUMN last_update_id BIGINT",
+        """UPDATE dialogs SET last_update_id = (state ->> 'u')::bigint,
+                              state = (state::jsonb - 'u')::json
+           WHERE json_typeof(state -> 'u') = 'number' AND (state ->> 'u') ~ '^-?[0-9]+$'""",
+    ),
+    (
+        # As SQLite's step 6: the shared knowledge (knowledge/shared.py).
         """CREATE TABLE knowledge_files (
                kind       TEXT NOT NULL,
                name       TEXT NOT NULL,

@@ -60,13 +60,13 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
+from bot.context import BotApp, features_of
 from bot.inbox import Inbox, open_inbox
 from bot.operator import OperatorFeatures
+from bot.services import Services
 from bot.telegram_app import FairUpdateProcessor, build_application, new_event_loop
 from bot.transport import AiohttpRequest
 from bot.webhook import serve_webhook
-from handlers.admin import features_of
-from handlers.common import BotApp, Services
 
 log = logging.getLogger("amif.workers")
 

@@ -9,8 +9,9 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.assistant import Assistant, Reply, SourceRef
-from handlers.common import BotContext, stored_language
-from handlers.feedback import record_answer, send_answer_with_feedback
+from bot.questions import ask, record_answer
+from handlers.common import BotContext, user_context
+from handlers.feedback import send_answer_with_feedback
 from handlers.inline import single_message_html
 from tests.support.bots import OperatorBot
 
@@ -23,9 +24,9 @@ async def answer_with_feedback(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    chosen = await stored_language(update, context)
-    reply = context.services.assistant.answer(message.text, chosen)
-    await send_answer_with_feedback(update, context, reply, message.text)
+    user = await user_context(update, context)
+    asked = await ask(context.services, user, message.text, user.chosen)
+    await send_answer_with_feedback(update, context, asked)
     raise ApplicationHandlerStop
 
 

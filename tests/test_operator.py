@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.context import features_of
 from bot.operator import (
     RELOAD_REQUEST,
     KnowledgeLoader,
@@ -22,7 +23,7 @@ from bot.operator import (
     request_reload,
 )
 from bot.storage import AnswerRecord
-from handlers.admin import features_of, register_operator_features
+from bot.telegram_app import install_operator_features
 from i18n import translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import BUILTIN_DOCUMENTS_DIR
@@ -211,10 +212,10 @@ async def test_a_broken_knowledge_file_keeps_the_old_knowledge(
     assert "90%" in admin.last_text
 
 
-async def test_registering_the_features_again_does_not_double_the_replies(
+async def test_installing_the_features_again_does_not_double_the_replies(
     bot: OperatorBot,
 ) -> None:
-    again = register_operator_features(bot.harness.app, interval=5.0)
+    again = install_operator_features(bot.harness.app, interval=5.0)
     assert features_of(bot.harness.app) is again
     chat = bot.harness.driver()
     await chat.send("/subscribe all")

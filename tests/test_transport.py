@@ -21,10 +21,10 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.assistant import Assistant
 from bot.eligibility import EligibilitySessions
+from bot.services import Services
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application
 from bot.transport import AiohttpRequest
-from handlers.common import Services
 from knowledge.base import KnowledgeBase
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
 from tests.support.processes import server_settings

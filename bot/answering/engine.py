@@ -13,17 +13,9 @@ from bot.answering.glossary import to_english
 from bot.answering.passages import PassageFinder, share
 from bot.answering.policy import POLICY, AnswerPolicy
 from bot.answering.query import Query, parse_query
-from bot.answering.render import (
-    _LONG_TOPICS,
-    _TOPIC_FIELDS,
-    _TOPIC_WHAT,
-    FactRenderer,
-    View,
-    _bullets,
-    _field_set,
-    _has_topic,
-)
+from bot.answering.render import FactRenderer, View, bullets
 from bot.answering.reply import Reply
+from bot.answering.topics import LONG_TOPICS, TOPIC_WHAT, has_topic, topic_facts
 from i18n import LANGUAGES, Translator, translator
 from knowledge.base import KnowledgeBase, fold
 from knowledge.facts import CallFacts, CallStatus, official_page
@@ -240,7 +232,7 @@ class Answerer:
         if call is not None and topic is not None:
             first = t.gettext(
                 "Our sources do not say {what} for {call}, so I cannot tell you."
-            ).format(what=t.gettext(_TOPIC_WHAT[topic]), call=call.title.get(t.lang))
+            ).format(what=t.gettext(TOPIC_WHAT[topic]), call=call.title.get(t.lang))
         else:
             first = t.gettext(
                 "I don't know that: my sources don't cover it, and I'd rather not guess."
@@ -287,7 +279,7 @@ class Answerer:
             ),
             t.gettext("The calls I know about:")
             + "\n"
-            + _bullets(
+            + bullets(
                 [
                     f"{c.title.get(t.lang)}" + (f" ({c.reference})" if c.reference else "")
                     for c in known
@@ -350,12 +342,12 @@ class Answerer:
             specific = self._specific_passage(v, q, aspect)
             if specific is not None:
                 return specific
-        having = [c for c in candidates if _has_topic(c, topic)]
+        having = [c for c in candidates if has_topic(c, topic)]
         if not having:
             return None
         # Long listings for one call only; short facts for up to four calls side by side.
         most = self.policy.max_calls_side_by_side
-        having = having[: len(named) or 1] if topic in _LONG_TOPICS or named else having[:most]
+        having = having[: len(named) or 1] if topic in LONG_TOPICS or named else having[:most]
         body: list[str] = []
         for call in having:
             body.extend(self.render.topic(v, call, topic))
@@ -366,8 +358,7 @@ class Answerer:
         sources = [
             self.render.ref(call.source_of(f), None)
             for call in having
-            for f in _TOPIC_FIELDS.get(topic, (topic,))
-            if _field_set(call, f)
+            for f in topic_facts(call, topic)
         ]
         if not sources:
             sources = [self.render.ref(call.source, None) for call in having]
@@ -513,12 +504,12 @@ class Answerer:
         first, second = q.calls[0], q.calls[1]
         body: list[str] = []
         for call in (first, second):
-            if _has_topic(call, topic):
+            if has_topic(call, topic):
                 body.extend(self.render.topic(v, call, topic))
             else:
                 body.append(
                     t.gettext("Our sources do not say {what} for {call}.").format(
-                        what=t.gettext(_TOPIC_WHAT[topic]), call=call.title.get(t.lang)
+                        what=t.gettext(TOPIC_WHAT[topic]), call=call.title.get(t.lang)
                     )
                 )
         a, b = _comparable_value(first, topic), _comparable_value(second, topic)
@@ -527,8 +518,7 @@ class Answerer:
         sources = [
             self.render.ref(call.source_of(f), None)
             for call in (first, second)
-            for f in _TOPIC_FIELDS.get(topic, (topic,))
-            if _field_set(call, f)
+            for f in topic_facts(call, topic)
         ]
         return Reply(
             t.lang,

@@ -10,17 +10,12 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from bot.answering.reply import Reply, SourceRef
+from bot.answering.topics import has_measures, has_topic, topic_facts
 from i18n import N_, Translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import Source
 from knowledge.facts import CallFacts, CallStatus, Objective, official_page
 
-_TOPIC_FIELDS = {
-    "funding_rate": ("funding_rate", "co_financing"),
-    "grant": ("grant", "funding_rate"),
-    "budget": ("budget", "objectives"),
-    "actions": ("actions", "objectives"),
-}
 _ZONE_NAMES = {
     "Europe/Brussels": N_("Brussels time"),
     "Europe/Helsinki": N_("Helsinki time"),
@@ -33,26 +28,6 @@ _STATUS_TEXT = {
     CallStatus.CLOSED: N_("closed"),
     CallStatus.UNKNOWN: N_("status unknown: our sources give no deadline"),
 }
-_TOPIC_WHAT = {
-    "budget": N_("the total budget"),
-    "grant": N_("the size of a grant"),
-    "funding_rate": N_("the funding rate"),
-    "deadline": N_("the deadline"),
-    "duration": N_("the duration of projects"),
-    "contact": N_("a contact address"),
-    "applicants": N_("who may apply"),
-    "countries": N_("which countries are eligible"),
-    "consortium": N_("consortium rules"),
-    "priorities": N_("the priorities"),
-    "actions": N_("which activities are funded"),
-    "objectives": N_("the specific objectives"),
-    "not_funded": N_("what is not funded"),
-    "how_to_apply": N_("how to apply"),
-    "history": N_("the history of the programme"),
-    "network": N_("the European Migration Network"),
-    "management": N_("how the budget is managed"),
-    "target_group": N_("the target group"),
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +39,8 @@ class View:
     now: datetime
 
 
-def _bullets(items: Sequence[str]) -> str:
+def bullets(items: Sequence[str]) -> str:
+    """Items as a list of "• " lines."""
     return "\n".join(f"• {item}" for item in items)
 
 
@@ -238,7 +214,7 @@ class FactRenderer:
             t.gettext("{call} funds actions with these priorities:").format(
                 call=call.title.get(t.lang)
             ),
-            _bullets([p.text.get(t.lang) for p in call.priorities]),
+            bullets([p.text.get(t.lang) for p in call.priorities]),
         ]
 
     def _actions_lines(self, v: View, call: CallFacts) -> list[str]:
@@ -246,10 +222,10 @@ class FactRenderer:
         if call.actions:
             return [
                 t.gettext("Examples of what {call} funds:").format(call=call.title.get(t.lang)),
-                _bullets([a.text.get(t.lang) for a in call.actions]),
+                bullets([a.text.get(t.lang) for a in call.actions]),
             ]
         # Without examples of actions, the objectives' measures say what is funded.
-        return self._objectives(v, call) if _measures(call) else []
+        return self._objectives(v, call) if has_measures(call) else []
 
     def _objectives_lines(self, v: View, call: CallFacts) -> list[str]:
         return self._objectives(v, call) if call.objectives else []
@@ -260,7 +236,7 @@ class FactRenderer:
             return []
         return [
             t.gettext("{call} does not fund:").format(call=call.title.get(t.lang)),
-            _bullets([x.get(t.lang) for x in call.not_funded]),
+            bullets([x.get(t.lang) for x in call.not_funded]),
         ]
 
     def _how_to_apply_lines(self, v: View, call: CallFacts) -> list[str]:
@@ -363,7 +339,7 @@ class FactRenderer:
             lines.append(
                 t.gettext("{call}: eligible organisations include:").format(call=name)
                 + "\n"
-                + _bullets([x.get(t.lang) for x in a.types])
+                + bullets([x.get(t.lang) for x in a.types])
             )
         return lines
 
@@ -457,12 +433,12 @@ class FactRenderer:
         used: list[str] = []
         prefix = f"{call.title.get(t.lang)}: "
         for topic in topics:
-            if _has_topic(call, topic):
+            if has_topic(call, topic):
                 # The title heads the overview, so each line drops its "<call>: " lead-in.
                 body.extend(
                     _capitalize(line.removeprefix(prefix)) for line in self.topic(v, call, topic)
                 )
-                used.extend(f for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f))
+                used.extend(topic_facts(call, topic))
         if call.kind == "call" and call.deadline is None:
             body.append(self.status_line(v, call))
         sources = tuple(dict.fromkeys(self.ref(call.source_of(f), None) for f in used)) or (
@@ -507,57 +483,9 @@ class FactRenderer:
         )
 
 
-_LONG_TOPICS = {
-    "priorities",
-    "actions",
-    "objectives",
-    "how_to_apply",
-    "history",
-    "network",
-    "not_funded",
-    "applicants",
-    "management",
-    "countries",
-    "target_group",
-}
-
-
-def _measures(call: CallFacts) -> bool:
-    return any(o.measures for o in call.objectives)
-
-
-def _has_topic(call: CallFacts, topic: str) -> bool:
-    checks: dict[str, Callable[[CallFacts], object]] = {
-        "budget": lambda c: c.budget or any(o.amount for o in c.objectives),
-        "grant": lambda c: c.grant_min,
-        "funding_rate": lambda c: c.funding_rate or c.co_financing,
-        "deadline": lambda c: c.deadline,
-        "duration": lambda c: c.duration_months,
-        "contact": lambda c: c.contact,
-        "applicants": lambda c: c.applicants,
-        "countries": lambda c: c.countries,
-        "consortium": lambda c: c.consortium,
-        "priorities": lambda c: c.priorities,
-        "actions": lambda c: c.actions or _measures(c),
-        "objectives": lambda c: c.objectives,
-        "not_funded": lambda c: c.not_funded,
-        "how_to_apply": lambda c: c.how_to_apply,
-        "history": lambda c: c.history,
-        "network": lambda c: c.network,
-        "management": lambda c: c.management,
-        "target_group": lambda c: c.target_group,
-    }
-    return bool(checks[topic](call))
-
-
 def _babel_lang(lang: str) -> str:
     return {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}.get(lang, "en_GB")
 
 
 def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _field_set(call: CallFacts, name: str) -> bool:
-    value = getattr(call, name if name != "grant" else "grant_min", None)
-    return bool(value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from knowledge.extraction.words import (
     CONTEXT,
@@ -28,6 +28,11 @@ def alternation(words: Sequence[str]) -> str:
     return r"(?<!\w)(?:" + "|".join(parts) + ")"
 
 
+def _one_of(words: Iterable[str]) -> str:
+    """The words as a bare regex alternation, longest first so a longer word wins."""
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
 def _compile_context() -> dict[str, dict[str, re.Pattern[str]]]:
     compiled: dict[str, dict[str, re.Pattern[str]]] = {}
     for lang, table in CONTEXT.items():
@@ -42,7 +47,7 @@ def _compile_context() -> dict[str, dict[str, re.Pattern[str]]]:
 
 
 CONTEXT_PATTERNS = _compile_context()
-_MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_MONTH = _one_of(MONTHS)
 TEXT_DATE = re.compile(
     rf"(?<![\w.])(?:den\s+)?(?P<d>[0-3]?\d)(?:\.|st|nd|rd|th|:e)?\s+(?:of\s+)?"
     rf"(?P<mon>{_MONTH})\.?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
@@ -65,7 +70,7 @@ PARTIAL_START = re.compile(
     r"\s*(?:–|-|—|\bto\b|\btill\b|\buntil\b|\band\b|\boch\b|\bja\b|\bthrough\b)\s*$",
     re.I,
 )
-_ZONE_WORDS = "|".join(sorted((re.escape(z) for z in ZONES), key=len, reverse=True))
+_ZONE_WORDS = _one_of(ZONES)
 TIME_AFTER = re.compile(
     r"[ \t]*,?[ \t]*(?:\([ \t]*)?"
     r"(?:at[ \t]+|kl\.?[ \t]*|klockan[ \t]+|klo[ \t]+|kello[ \t]+|@[ \t]*|[-–][ \t]*)?"
@@ -86,10 +91,10 @@ _NUMBER = (
     r"|\d{1,3}(?:\.\d{3})+(?:,\d+)?(?!\d)"
     r"|\d+(?:[.,]\d+)?"
 )
-_NUMBER_WORD = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
-_SCALE = "|".join(sorted((re.escape(s) for s in SCALES), key=len, reverse=True))
+_NUMBER_WORD = _one_of(NUMBER_WORDS)
+_SCALE = _one_of(SCALES)
 _CUR_PRE = r"EUR|€|SEK|DKK|NOK|CHF|USD|GBP|\$|£"
-_CUR_POST = "|".join(sorted((re.escape(c) for c in CURRENCIES), key=len, reverse=True))
+_CUR_POST = _one_of(CURRENCIES)
 _AMOUNT_CORE = (
     rf"(?:(?P<pre>{_CUR_PRE})\s?(?P<n1>{_NUMBER})(?:\s?(?P<s1>{_SCALE})(?!\w))?"
     rf"|(?P<n2>{_NUMBER}|(?<!\w)(?:{_NUMBER_WORD}))(?:\s?(?P<s2>{_SCALE})(?!\w))?\s?"
@@ -111,7 +116,7 @@ PERCENT = re.compile(
     r"|procent(?!\w)|prosenttia(?!\w))",
     re.I,
 )
-_UNIT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+_UNIT = _one_of(UNITS)
 DURATION = re.compile(
     rf"(?<![\w.,])(?P<a>\d{{1,3}}|{_NUMBER_WORD})(?:\s*(?:–|-|—|\bto\b|\btill\b|\band\b|\boch\b|\bja\b)\s*"
     rf"(?P<b>\d{{1,3}}|{_NUMBER_WORD}))?\s*(?P<unit>{_UNIT})(?!\w)",

@@ -20,13 +20,13 @@ from telegram import Update
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.context import BotApp
 from bot.eligibility import CheckSpec, EligibilitySessions
 from bot.operator import KnowledgeLoader, OperatorFeatures, default_loader
 from bot.reminders import SendThrottle
+from bot.services import Services
 from bot.storage import SQLiteStorage
-from bot.telegram_app import build_application
-from handlers.admin import register_operator_features
-from handlers.common import BotApp, Services
+from bot.telegram_app import build_application, install_operator_features
 from knowledge.base import KnowledgeBase
 from tests.support.telegram import ChatDriver, FakeChat, FakeRequest, FakeTelegram, FakeUser
 
@@ -133,7 +133,7 @@ async def start_operator_bot(
     assistant = Assistant(kb, clock)
     services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
     app = build_application(services, request=FakeRequest(core), updates_request=FakeRequest(core))
-    features = register_operator_features(
+    features = install_operator_features(
         app, loader=loader, throttle=throttle or SendThrottle(rate=1000.0, chat_interval=0.0)
     )
     await app.initialize()
