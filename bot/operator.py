@@ -686,11 +686,14 @@ class OperatorFeatures:
 
     def start(self) -> None:
         """Start the scheduler task (from the application's post_init), and the version watch."""
-        loop = asyncio.get_running_loop()
         if self._task is None or self._task.done():
-            self._task = loop.create_task(self.run_forever())
+            self._task = asyncio.get_running_loop().create_task(self.run_forever())
+        self.start_watch()
+
+    def start_watch(self) -> None:
+        """With shared knowledge, start following its version: on every replica, leader or not."""
         if self.shared is not None and (self._watch is None or self._watch.done()):
-            self._watch = loop.create_task(self.watch_shared())
+            self._watch = asyncio.get_running_loop().create_task(self.watch_shared())
 
     async def stop(self) -> None:
         """Stop the scheduler task and background sends (from post_shutdown)."""

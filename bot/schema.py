@@ -116,6 +116,11 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
            WHERE json_valid(state) AND json_type(state, '$.u') = 'integer'""",
     ),
     (
+        # The pending rows only: what the replicas' claimers (bot/replicas.py) scan every
+        # second, among up to an hour of done rows kept for recognising re-deliveries.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
+    (
         # Shared knowledge (knowledge/shared.py), used with DATABASE_URL only: an SQLite
         # installation is one machine, whose data directory already is all the knowledge it
         # shares; the tables exist here too so that one version means the same tables on both.
@@ -251,7 +256,11 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
            WHERE json_typeof(state -> 'u') = 'number' AND (state ->> 'u') ~ '^-?[0-9]+$'""",
     ),
     (
-        # As SQLite's step 6: the shared knowledge (knowledge/shared.py).
+        # As SQLite's step 6: the pending rows, which the replicas' claimers scan.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
+    (
+        # As SQLite's step 7: the shared knowledge (knowledge/shared.py).
         """CREATE TABLE knowledge_files (
                kind       TEXT NOT NULL,
                name       TEXT NOT NULL,
