@@ -155,10 +155,13 @@ def _ingest_files(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {line}")
         if result.calls:
             print(f"  -> call{'s' if len(result.calls) > 1 else ''}: {', '.join(result.calls)}")
-            print(
-                f"  check {settings.data_dir / 'extracted' / (result.doc_id or '')}.yaml; "
-                f"correct it in {settings.data_dir / 'facts'}/ and run `amif-bot reload`"
+            extracted = settings.data_dir / "extracted" / f"{result.doc_id or ''}.yaml"
+            correct = (
+                "correct it with `amif-bot facts put FILE` (it reaches every replica)"
+                if settings.database_url
+                else f"correct it in {settings.data_dir / 'facts'}/ and run `amif-bot reload`"
             )
+            print(f"  check {extracted}; {correct}")
     if not results:
         print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
         return EXIT_FAILED

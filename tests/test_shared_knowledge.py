@@ -161,6 +161,8 @@ def test_an_ingest_reaches_another_data_directory_and_its_undo_too(
     assert done.returncode == 0, done.stderr
     assert f"ingested {cafe_page} as {CAFE_DOC}" in done.stdout
     assert "shared as knowledge version 1 (2 files written, 0 removed)" in done.stdout
+    # A correction goes into the database too, not into this machine's facts/ folder.
+    assert "correct it with `amif-bot facts put FILE`" in done.stdout
     stored = rows(pg_url, "SELECT kind, name FROM knowledge_files ORDER BY kind, name")
     assert stored == [("document", f"{CAFE_DOC}.md"), ("extracted", f"{CAFE_DOC}.yaml")]
     # The version row's digest is the digest of exactly those files.
