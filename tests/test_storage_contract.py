@@ -58,13 +58,18 @@ TABLES = {
     "daily_counts",
     "dialogs",
     "inbox",
+    "knowledge_files",
+    "knowledge_index",
+    "knowledge_version",
     "questions",
     "reminders_sent",
     "subscriptions",
     "user_settings",
     "user_timezones",
 }
-USER_TABLES = TABLES - {"answers", "daily_counts"}
+# The knowledge tables hold the operator's documents and facts, nothing about a user.
+KNOWLEDGE_TABLES = {"knowledge_files", "knowledge_index", "knowledge_version"}
+USER_TABLES = TABLES - {"answers", "daily_counts"} - KNOWLEDGE_TABLES
 # What /mydata shows: the inbox holds a user's updates only until they are handled.
 EXPORTED_TABLES = USER_TABLES - sqlite_module.NOT_EXPORTED
 SQL_BACKENDS = ["sqlite", "postgresql"]

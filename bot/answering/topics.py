@@ -90,10 +90,13 @@ def has_topic(call: CallFacts, topic: str) -> bool:
     return bool(_HAS_TOPIC[topic](call))
 
 
+# A fact's name (as field_sources and TOPIC_FIELDS call it) -> the CallFacts attribute holding it.
+FACT_ATTRIBUTES = {"grant": "grant_min", "duration": "duration_months"}
+
+
 def field_set(call: CallFacts, name: str) -> bool:
     """Whether the call has a value for the fact called name ("grant" is its minimum)."""
-    value = getattr(call, name if name != "grant" else "grant_min", None)
-    return bool(value)
+    return bool(getattr(call, FACT_ATTRIBUTES.get(name, name), None))
 
 
 def topic_facts(call: CallFacts, topic: str) -> list[str]:
