@@ -2,7 +2,7 @@
 
 SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these
 lists in order, each step once, inside one transaction with its version bump; one version number
-means one schema on both engines (tests/test_storage_contract.py holds the lists equal in length).
+means one schema on both engines (tests/storage/test_engines.py holds the lists equal in length).
 Append a step to both lists; never edit a released one.
 """
 
@@ -153,7 +153,7 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 
 # Numbered like SQLITE_MIGRATIONS and step for step the same tables, so one version
-# number means one schema on both engines (tests/test_storage_contract.py holds them equal).
+# number means one schema on both engines (tests/storage/test_engines.py holds them equal).
 # Append new ones; never edit a released one. A table about a person has a `user_id` column:
 # export_user and forget_user find such tables by it. Telegram ids exceed 32 bits: BIGINT.
 POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (

@@ -1,7 +1,7 @@
 """The SQLite file itself (durability, WAL, concurrent processes), and whole checks through the
 store: on the memory store and SQLite, and 200 users at once on one file.
 
-The protocol contract of every store is tests/test_storage_contract.py.
+The protocol contract of every store is tests/storage/test_contract.py.
 """
 
 import asyncio
