@@ -2,7 +2,7 @@
 
 SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these
 lists in order, each step once, inside one transaction with its version bump; one version number
-means one schema on both engines (tests/test_storage_contract.py holds the lists equal in length).
+means one schema on both engines (tests/storage/test_engines.py holds the lists equal in length).
 Append a step to both lists; never edit a released one.
 """
 
@@ -120,10 +120,40 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # second, among up to an hour of done rows kept for recognising re-deliveries.
         "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
     ),
+    (
+        # Shared knowledge (knowledge/shared.py), used with DATABASE_URL only: an SQLite
+        # installation is one machine, whose data directory already is all the knowledge it
+        # shares; the tables exist here too so that one version means the same tables on both.
+        # kind: document | extracted | facts; name: the file's name in that folder.
+        """CREATE TABLE knowledge_files (
+               kind       TEXT NOT NULL,
+               name       TEXT NOT NULL,
+               content    TEXT NOT NULL,
+               sha256     TEXT NOT NULL,
+               updated_at TEXT NOT NULL,
+               PRIMARY KEY (kind, name)
+           )""",
+        # One row, bumped in the transaction that changes the files (or by a reload request);
+        # notified_version: the last version whose subscriber notices a replica has claimed.
+        """CREATE TABLE knowledge_version (
+               id               INTEGER PRIMARY KEY CHECK (id = 1),
+               version          INTEGER NOT NULL,
+               digest           TEXT NOT NULL,
+               notified_version INTEGER NOT NULL,
+               report           TEXT,
+               updated_at       TEXT NOT NULL
+           )""",
+        # Built retrieval indexes (knowledge.arrays) by the content they were built from.
+        """CREATE TABLE knowledge_index (
+               key        TEXT PRIMARY KEY,
+               data       BLOB NOT NULL,
+               created_at TEXT NOT NULL
+           )""",
+    ),
 )
 
 # Numbered like SQLITE_MIGRATIONS and step for step the same tables, so one version
-# number means one schema on both engines (tests/test_storage_contract.py holds them equal).
+# number means one schema on both engines (tests/storage/test_engines.py holds them equal).
 # Append new ones; never edit a released one. A table about a person has a `user_id` column:
 # export_user and forget_user find such tables by it. Telegram ids exceed 32 bits: BIGINT.
 POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -228,6 +258,30 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # As SQLite's step 6: the pending rows, which the replicas' claimers scan.
         "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
+    (
+        # As SQLite's step 7: the shared knowledge (knowledge/shared.py).
+        """CREATE TABLE knowledge_files (
+               kind       TEXT NOT NULL,
+               name       TEXT NOT NULL,
+               content    TEXT NOT NULL,
+               sha256     TEXT NOT NULL,
+               updated_at TIMESTAMPTZ NOT NULL,
+               PRIMARY KEY (kind, name)
+           )""",
+        """CREATE TABLE knowledge_version (
+               id               INTEGER PRIMARY KEY CHECK (id = 1),
+               version          BIGINT NOT NULL,
+               digest           TEXT NOT NULL,
+               notified_version BIGINT NOT NULL,
+               report           TEXT,
+               updated_at       TIMESTAMPTZ NOT NULL
+           )""",
+        """CREATE TABLE knowledge_index (
+               key        TEXT PRIMARY KEY,
+               data       BYTEA NOT NULL,
+               created_at TIMESTAMPTZ NOT NULL
+           )""",
     ),
 )
 

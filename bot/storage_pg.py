@@ -358,6 +358,30 @@ COPIED_TABLES: dict[
         lambda r: (date.fromisoformat(r["day"]), r["metric"], r["count"]),
         ("day", "metric"),
     ),
+    # Empty on SQLite (its knowledge is the data directory's files: `amif-bot reload` with
+    # DATABASE_URL set puts them into an empty database), copied should one ever hold rows.
+    "knowledge_files": (
+        ("kind", "name", "content", "sha256", "updated_at"),
+        lambda r: (r["kind"], r["name"], r["content"], r["sha256"], _when(r["updated_at"])),
+        ("kind", "name"),
+    ),
+    "knowledge_version": (
+        ("id", "version", "digest", "notified_version", "report", "updated_at"),
+        lambda r: (
+            r["id"],
+            r["version"],
+            r["digest"],
+            r["notified_version"],
+            r["report"],
+            _when(r["updated_at"]),
+        ),
+        ("id",),
+    ),
+    "knowledge_index": (
+        ("key", "data", "created_at"),
+        lambda r: (r["key"], bytes(r["data"]), _when(r["created_at"])),
+        ("key",),
+    ),
 }
 
 

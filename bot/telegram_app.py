@@ -270,9 +270,11 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         # Called with each update once it is handled (or dropped): the worker's inbox marking.
         self.on_done: Callable[[object], None] | None = None
+        # The flood bucket's clock (seconds); a test that sends at a person's pace sets its own.
+        self.monotonic: Callable[[], float] = time.monotonic
 
     def _admit(self, user_id: int) -> bool:
-        now = time.monotonic()
+        now = self.monotonic()
         level, last = self._buckets.get(user_id, (float(FLOOD_BURST), now))
         level = min(float(FLOOD_BURST), level + (now - last) * FLOOD_RATE)
         if level < 1.0:
@@ -309,7 +311,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[key]
 
     async def _notice(self, update: Update, user_id: int) -> None:
-        now = time.monotonic()
+        now = self.monotonic()
         if now - self._noticed.get(user_id, -1e9) < 30 or self.application is None:
             return
         self._noticed[user_id] = now
@@ -432,6 +434,9 @@ async def _expire_forever(services: Services) -> None:
 async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
+    if app.bot_data.get(WORKER_KEY, 0) == 0:
+        # The shared knowledge reaches every replica, not only the one that leads.
+        features_of(app).start_watch()
     if app.bot_data.get(AWAIT_LEAD_KEY):
         return  # a replica on PostgreSQL: worker 0 starts them once its replica leads
     if app.bot_data.get(WORKER_KEY, 0) == 0:

@@ -1,6 +1,7 @@
 """Shared fixtures; the helpers behind them live in tests/support/.
 
-- `kb`, `checks`: the shipped knowledge and eligibility checks, loaded once per run.
+- `kb`, `checks`: the shipped knowledge and eligibility checks, loaded once per run; `thb` and
+  `fi` are two of the checks (the 2024 trafficking call, Finland's autumn 2023 call).
 - `clock`: the suite's one clock, a MovingClock at FIXED_NOW (tests/support/clock.py). A module
   whose bots live at another moment overrides this fixture; everything built from it
   (assistant, store, sessions, reminders) then reads that moment.
@@ -65,6 +66,18 @@ def kb() -> KnowledgeBase:
 def checks() -> dict[str, CheckSpec]:
     """The shipped eligibility checks, loaded once."""
     return load_checks()
+
+
+@pytest.fixture(scope="session")
+def thb(checks: dict[str, CheckSpec]) -> CheckSpec:
+    """The shipped check of the 2024 trafficking call."""
+    return checks["thb24"]
+
+
+@pytest.fixture(scope="session")
+def fi(checks: dict[str, CheckSpec]) -> CheckSpec:
+    """The shipped check of Finland's autumn 2023 call."""
+    return checks["fi23"]
 
 
 @pytest.fixture

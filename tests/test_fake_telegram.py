@@ -597,6 +597,7 @@ async def test_click_requires_the_bot_to_answer_the_press(core: FakeTelegram) ->
 # -- over real HTTP --------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # an HTTP server and a polling Application
 async def test_polling_application_answers_through_the_http_server(core: FakeTelegram) -> None:
     async with FakeTelegramServer(core) as server:
         app = (
@@ -674,6 +675,7 @@ app.run_polling(poll_interval=0, timeout=1)
 """
 
 
+@pytest.mark.slow  # starts a bot process
 @pytest.mark.skipif(sys.platform == "win32", reason="stops the bot with SIGTERM")
 async def test_bot_in_a_subprocess_polls_the_server(core: FakeTelegram) -> None:
     async with FakeTelegramServer(core) as server:

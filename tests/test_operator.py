@@ -247,6 +247,7 @@ async def test_amif_bot_stats_prints_the_numbers_from_the_database(
     assert "Questions answered: 1" in out and "Subscribers: 1" in out
 
 
+@pytest.mark.slow  # polls for the running bot's report file
 async def test_amif_bot_reload_asks_the_running_bot_and_waits_for_its_report(
     bot: OperatorBot, knowledge_copy: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

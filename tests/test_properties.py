@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.storage import StorageKey
+from bot.telegram_app import FLOOD_RATE, FairUpdateProcessor
 from knowledge.base import KnowledgeBase
 from tests.support.bots import Harness, make_harness
+from tests.support.clock import PacedSeconds
 
 SETTINGS = settings(
     max_examples=60,
@@ -22,16 +24,29 @@ SETTINGS = settings(
 
 
 class Bot:
-    """A harness on a private event loop, so hypothesis can drive it from a sync test."""
+    """A harness on a private event loop, so hypothesis can drive it from a sync test.
+
+    Its flood bucket counts the test's seconds (`pace`): every message of `step` comes a second
+    after the one before, as a person sends them, however fast or slow the machine runs.
+    """
 
     def __init__(
         self, tmp_path: Path, kb: KnowledgeBase, clock: Callable[[], datetime], checks: dict
     ) -> None:
         self.loop = asyncio.new_event_loop()
         self.harness, self.store = self.run(make_harness(tmp_path, kb, clock, checks))
+        self.pace = PacedSeconds()
+        processor = self.harness.app.update_processor
+        assert isinstance(processor, FairUpdateProcessor)
+        processor.monotonic = self.pace
 
     def run(self, coroutine):
         return self.loop.run_until_complete(coroutine)
+
+    def step(self, coroutine):
+        """Run one message or button press, a person's pause after the previous one."""
+        self.pace.advance(1.0 / FLOOD_RATE)
+        return self.run(coroutine)
 
     def close(self) -> None:
         self.run(self.harness.app.shutdown())
@@ -65,8 +80,8 @@ def _bystander(bot: Bot) -> tuple[StorageKey, str]:
     h: Harness = bot.harness
     other = h.core.user("Bystander")
     chat = h.driver(other)
-    bot.run(chat.send("/start sv"))
-    bot.run(chat.send("/eligibility AMIF-2024-TF2-AG-THB"))
+    bot.step(chat.send("/start sv"))
+    bot.step(chat.send("/eligibility AMIF-2024-TF2-AG-THB"))
     key = StorageKey(chat.chat.id, other.id)
     stored = bot.run(h.store.load_dialog(key))
     assert stored is not None
@@ -92,7 +107,7 @@ def test_random_text_always_gets_a_reply_and_touches_no_one_else(bot: Bot, error
         user = h.core.user("Fuzz")
         chat = h.core.private_chat(user)
         sent_before = len(h.core.sent(chat))
-        bot.run(h.feed(h.core.text_update(text, user=user, chat=chat)))
+        bot.step(h.feed(h.core.text_update(text, user=user, chat=chat)))
         assert len(h.core.sent(chat)) >= sent_before + 1, repr(text[:50])
 
     check()
@@ -103,7 +118,7 @@ def test_random_text_always_gets_a_reply_and_touches_no_one_else(bot: Bot, error
 def test_a_100_kb_message_is_answered(bot: Bot, errors) -> None:
     h = bot.harness
     chat = h.driver()
-    bot.run(chat.send("AMIF deadline? " * 7000))
+    bot.step(chat.send("AMIF deadline? " * 7000))
     assert "too long" in chat.last_text
     assert errors() == []
 
@@ -112,7 +127,7 @@ def test_forged_callback_data_is_answered_and_changes_nothing(bot: Bot, errors) 
     key, before = _bystander(bot)
     h = bot.harness
     victim = h.driver()
-    bot.run(victim.send("/eligibility AMIF-2024-TF2-AG-THB"))
+    bot.step(victim.send("/eligibility AMIF-2024-TF2-AG-THB"))
     mine = StorageKey(victim.chat.id, victim.user.id)
     mine_before = bot.run(h.store.load_dialog(mine)).state
 
@@ -141,12 +156,13 @@ def test_forged_callback_data_is_answered_and_changes_nothing(bot: Bot, errors) 
     def check(data: str) -> None:
         current = victim.last_keyboard_message
         if current is None:
-            bot.run(victim.send("/eligibility AMIF-2024-TF2-AG-THB"))
+            bot.step(victim.send("/eligibility AMIF-2024-TF2-AG-THB"))
             current = victim.last_keyboard_message
+            assert current is not None, victim.last_text
         # A modified client can attach any data to a real button of a real message.
         update = h.core.callback_update(current, button=current.button_texts[0])
         update["callback_query"]["data"] = data
-        bot.run(h.feed(update))
+        bot.step(h.feed(update))
         assert h.core.is_answered(update["callback_query"]["id"])
 
     check()
@@ -200,7 +216,7 @@ def test_random_update_shapes_never_raise(bot: Bot, errors) -> None:
             update = core.document_update(user=user, chat=chat)
         elif kind == "edited":
             sent = core.text_update(text or "hej", user=user, chat=chat)
-            bot.run(h.feed(sent))
+            bot.step(h.feed(sent))
             update = core.edited_text_update(sent["message"], (text or "hej") + " AMIF?")
         elif kind == "group_text":
             update = core.text_update(text or "x", user=user, chat=group)
@@ -226,7 +242,7 @@ def test_random_update_shapes_never_raise(bot: Bot, errors) -> None:
         else:
             update = core.text_update("x", user=user, chat=chat)
             update["message"].pop("text")
-        bot.run(h.feed(update))
+        bot.step(h.feed(update))
 
     check()
     assert errors() == []

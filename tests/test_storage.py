@@ -1,7 +1,7 @@
 """The SQLite file itself (durability, WAL, concurrent processes), and whole checks through the
 store: on the memory store and SQLite, and 200 users at once on one file.
 
-The protocol contract of every store is tests/test_storage_contract.py.
+The protocol contract of every store is tests/storage/test_contract.py.
 """
 
 import asyncio
@@ -193,6 +193,7 @@ def _open_at(path: Path, moment: float) -> None:
         os._exit(code)
 
 
+@pytest.mark.slow  # forks 120 processes
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="forks processes")
 def test_processes_opening_a_new_file_at_the_same_moment_all_succeed(tmp_path: Path) -> None:
     # As the bot's worker processes do at their first start: one migrates, the others wait.

@@ -153,6 +153,7 @@ async def test_long_replies_are_split_at_paragraphs_and_accepted(tg: Harness) ->
     )
 
 
+@pytest.mark.slow  # waits out a retry_after of one second
 async def test_a_429_is_waited_out_and_the_reply_delivered_once(tg: Harness) -> None:
     chat = tg.driver()
     tg.core.fail_next("sendMessage", status=429, retry_after=1)

@@ -100,6 +100,24 @@ async def wait_for(condition: object, timeout: float) -> bool:
     return True
 
 
+async def shows(chat: ChatDriver, text: str, timeout: float = ANSWER_TIMEOUT) -> bool:
+    """Wait until the chat's latest bot message contains text.
+
+    PollingFeed counts the bot as done once it stayed quiet for a moment, but some answers come
+    in two steps: /reload edits its "Reloading the knowledge…" into the report once the reload
+    is done, and a button's answer may go out before its edit. Under load the second step can
+    come after that quiet moment, so a test waits for what it expects instead.
+    """
+    return await chat.core.wait_until(lambda: text in chat.last_text, timeout)
+
+
+async def shows_button(chat: ChatDriver, label: str, timeout: float = ANSWER_TIMEOUT) -> bool:
+    """Wait until the chat's latest keyboard has a button with this label (any, for "")."""
+    return await chat.core.wait_until(
+        lambda: label in chat.last_buttons if label else bool(chat.last_buttons), timeout
+    )
+
+
 async def stop(process: asyncio.subprocess.Process, sig: int = signal.SIGTERM) -> None:
     """Signal the bot and wait for it (killing it if it hangs)."""
     if process.returncode is None:
@@ -337,32 +355,33 @@ async def test_two_workers_answer_their_users_and_follow_a_reload(tmp_path: Path
         }
         for chat in chats.values():
             await chat.send("What is the funding rate of the 2024 call?")
-            assert "90%" in chat.last_text
+            assert await shows(chat, "90%"), chat.last_text
         assert len(children(process.pid)) == 2
         # A dialog's steps, in each worker: the second answer finds the first one.
         for chat in chats.values():
             await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
             await chat.click("Yes")
-            assert "Step 2 of" in chat.last_text
+            assert await shows(chat, "Step 2 of"), chat.last_text
 
         # An ingested document and /reload in worker 0; worker 1 follows.
         documents = data / "documents"
         documents.mkdir(parents=True, exist_ok=True)
         (documents / "test-clinic.md").write_text(CLINIC_DOCUMENT, encoding="utf-8")
         await chats[ADMIN_ID].send("/reload")
+        assert await shows(chats[ADMIN_ID], "Knowledge reloaded in "), chats[ADMIN_ID].last_text
         assert chats[ADMIN_ID].last_text.startswith("Knowledge reloaded in ")
+        # Worker 1 logs its own reload once the new knowledge is in use there.
+        reloads = "amif.operator: knowledge reloaded in "
+        assert await wait_for(lambda: bot_log(tmp_path).count(reloads) == 2, ANSWER_TIMEOUT)
         asker_chat = chats[ASKER_ID]
-        for _ in range(20):
-            seen = len(asker_chat.texts)
-            await asker_chat.send(CLINIC_QUESTION)
-            replies = "\n".join(asker_chat.texts[seen:])
-            if "every Thursday morning" in replies:
-                break
-            await asyncio.sleep(1.0)  # the flood bucket admits one a second
-        assert "every Thursday morning" in replies
+        seen = len(asker_chat.texts)
+        await asker_chat.send(CLINIC_QUESTION)
+        assert await asker_chat.core.wait_until(
+            lambda: "every Thursday morning" in "\n".join(asker_chat.texts[seen:]), ANSWER_TIMEOUT
+        ), asker_chat.texts[seen:]
         # The worker-1 user's check is still where it was.
         await asker_chat.send("/back")
-        assert "Step 1 of" in asker_chat.last_text
+        assert await shows(asker_chat, "Step 1 of"), asker_chat.last_text
         workers = children(process.pid)
     log = bot_log(tmp_path)
     assert process.returncode == 0, log[-3000:]
@@ -437,6 +456,7 @@ async def test_a_refused_token_stops_every_process_with_a_clear_line(tmp_path: P
     assert refused not in log and refused.partition(":")[2] not in log
 
 
+ELIGIBLE = "Result: eligible. Every criterion we can check is met."
 # One whole 2024 check by buttons ("click:") and typed answers; "click:" alone presses the first
 # button on screen.
 WHOLE_CHECK = [
@@ -464,15 +484,19 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     async with served_bot(core, tmp_path, BOT_WORKERS="3") as process:
 
         async def check(user: FakeUser) -> str:
-            # The rate limiter (30 messages/s, split over the workers) may hold an
-            # edit back after the button's answer: wait a second before the next step.
+            # The rate limiter (30 messages/s, split over the workers) may hold an edit back
+            # after the button's answer, longer than any quiet moment under load: each press
+            # waits for its button to be on screen, and the end for the verdict.
             feed = PollingFeed(core, answer_timeout=60, settle=1.0)
             chat = ChatDriver(core, feed, user=user)
             for step in WHOLE_CHECK:
                 if step.startswith("click:"):
+                    assert await shows_button(chat, step[6:]), (step, chat.texts[-1:])
                     await chat.click(step[6:] or chat.last_buttons[0])
                 else:
                     await chat.send(step)
+            verdict = await core.wait_until(lambda: ELIGIBLE in "\n".join(chat.texts), 60)
+            assert verdict, chat.texts[-1:]
             return "\n".join(chat.texts)
 
         seen = await asyncio.gather(*(check(user) for user in users))
@@ -481,7 +505,7 @@ async def test_many_users_over_three_workers_finish_their_checks_on_one_file(
     # Every worker had users, all of whom got to the verdict; SQLite's locks never showed.
     assert {user.id % 3 for user in users} == {0, 1, 2}
     for texts in seen:
-        assert "Result: eligible. Every criterion we can check is met." in texts
+        assert ELIGIBLE in texts
         assert "something went wrong" not in texts
     assert "database is locked" not in log and "Traceback" not in log
     with sqlite3.connect(data / "amif-bot.sqlite3") as db:

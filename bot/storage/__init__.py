@@ -4,7 +4,7 @@ answers and votes, and a user's data as a whole (/mydata, /forget).
 The protocols are in bot/storage/protocols.py, the values in bot/storage/records.py; the
 in-memory store (bot/storage/memory.py) serves fast tests, SQLite (bot/storage/sqlite.py) is the
 embedded default and PostgreSQL (bot/storage_pg.py) the shared engine, all three held to one
-contract (tests/test_storage_contract.py). Only parsed answers are stored (the dialog state); the
+contract (tests/storage/test_contract.py). Only parsed answers are stored (the dialog state); the
 free text of users' questions only when the operator turned on STORE_QUESTIONS, and then with the
 asker's id (table questions), so that /mydata shows it and /forget deletes it.
 """

@@ -1,6 +1,6 @@
 """Every storage protocol in memory, for fast tests: no file, no server, the same contract.
 
-It behaves as the SQL stores do, as tests/test_storage_contract.py holds all three to: rows come
+It behaves as the SQL stores do, as tests/storage/test_contract.py holds all three to: rows come
 back in the same order, dialogs expire by the same clock, a reminder is claimed once, a vote is
 1 or -1, forget_user leaves nothing of the user behind and export_user shows what SQLite shows
 (timestamps as fixed-width UTC text). What it cannot do is survive its process: nothing is

@@ -4,7 +4,7 @@ A handler or service asks for the protocol it uses: the language handler for `Us
 eligibility sessions for `Dialogs`, reminders for `Subscriptions`, feedback and /stats for
 `Answers`, /mydata and /forget for `Privacy`. `Store` is all of them plus the lifecycle, what the
 composition root opens. Three implementations keep the same contract
-(tests/test_storage_contract.py): in memory (bot/storage/memory.py), SQLite
+(tests/storage/test_contract.py): in memory (bot/storage/memory.py), SQLite
 (bot/storage/sqlite.py) and PostgreSQL (bot/storage_pg.py). Every write is durable when the call
 returns (for the in-memory store: visible to every later call).
 """

@@ -24,3 +24,22 @@ class MovingClock:
     def __call__(self) -> datetime:
         """The time the test set last."""
         return self.now
+
+
+class PacedSeconds:
+    """A monotonic clock in seconds that the test moves: `pace.advance(1.0)` lets a second pass.
+
+    Give it to a bot's flood bucket (`FairUpdateProcessor.monotonic`) and the bucket counts the
+    test's seconds, not how fast the machine runs the test.
+    """
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.seconds = start
+
+    def __call__(self) -> float:
+        """The seconds counted so far."""
+        return self.seconds
+
+    def advance(self, seconds: float) -> None:
+        """Let that many seconds pass."""
+        self.seconds += seconds
