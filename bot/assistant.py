@@ -64,7 +64,7 @@ class Assistant:
         """
         text = clean_question(question)
         if not text:
-            t = translator(normalize_language(lang) or "en")
+            t = translator(normalize_language(lang))
             return Reply(
                 t.lang,
                 False,

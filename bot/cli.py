@@ -119,7 +119,7 @@ def _ingest_files(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_FAILED
     failed = sum(1 for r in results if r.error)
-    t = translator(args.lang or "en")
+    t = translator(args.lang)
     for result in results:
         if args.json:
             print(

@@ -729,7 +729,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     except ConnectionError as exc:  # a PostgreSQL that does not answer
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(stats_text(stats, translator(getattr(args, "lang", None) or "en")))
+    print(stats_text(stats, translator(getattr(args, "lang", None))))
     return 0
 
 

@@ -322,7 +322,7 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         lang = user.language_code if user else None
         try:
             await self.application.bot.send_message(
-                chat.id, translator(lang or "en").gettext(FLOOD_NOTICE)
+                chat.id, translator(lang).gettext(FLOOD_NOTICE)
             )
         except Exception as exc:
             log.warning("flood notice not delivered: %s", type(exc).__name__)
@@ -401,7 +401,7 @@ async def stop_operator_features(app: BotApp) -> None:
 async def set_command_menus(app: BotApp) -> None:
     """One command menu per language (and English as the default)."""
     for lang in (None, *LANGUAGES):
-        t = translator(lang or "en")
+        t = translator(lang)
         commands = [BotCommand(name, t.gettext(text)) for name, text in COMMANDS]
         await app.bot.set_my_commands(commands, language_code=lang)
 

@@ -98,7 +98,7 @@ class TerminalChat:
         return reply.text
 
     async def _command(self, command: str, arg: str) -> str | None:
-        t = translator(self.lang or "en")
+        t = translator(self.lang)
         if command in ("quit", "exit", "q"):
             return None
         if command in ("help", "start"):
@@ -133,7 +133,7 @@ class TerminalChat:
         )
 
     async def _eligibility(self, arg: str) -> str:
-        t = translator(self.lang or "en")
+        t = translator(self.lang)
         assert self.sessions is not None
         opened = await flow.open_check(self.sessions, TERMINAL_KEY, arg, t)
         if isinstance(opened, flow.Resumed):
@@ -149,7 +149,7 @@ class TerminalChat:
         return self._begun(await flow.begin(self.sessions, TERMINAL_KEY, spec))
 
     def _begun(self, begun: flow.Begun) -> str:
-        t = translator(self.lang or "en")
+        t = translator(self.lang)
         # The check's own intro speaks of buttons; the terminal has none.
         intro = t.gettext(CHECK_INTRO).format(title=render_text(begun.step.spec.title, t))
         return intro + "\n\n" + self._render(begun.step)
@@ -186,7 +186,7 @@ class TerminalChat:
         return Typed(text)
 
     def _render(self, step: Step) -> str:
-        t = translator(self.lang or "en")
+        t = translator(self.lang)
         outcome = step.outcome
         if isinstance(outcome, Stale):
             outcome = outcome.current
@@ -237,7 +237,7 @@ class TerminalChat:
         Interactive, lines come from read (input() with readline: history and line editing)
         and are read outside the event loop, so that the first Ctrl-C ends the chat at once.
         """
-        t = translator(self.lang or "en")
+        t = translator(self.lang)
         with asyncio.Runner() as runner:
             store = runner.run(self._open())
             try:
@@ -248,7 +248,7 @@ class TerminalChat:
                 return self._loop(runner, iter(lines), out, False)
             except KeyboardInterrupt:
                 # Ctrl-C while reading or while an answer is worked out: leave cleanly.
-                out.write("\n" + translator(self.lang or "en").gettext(GOODBYE) + "\n")
+                out.write("\n" + translator(self.lang).gettext(GOODBYE) + "\n")
                 out.flush()
                 return 0
             finally:
@@ -264,7 +264,7 @@ class TerminalChat:
             out.write(response + "\n" + ("\n" if interactive else ""))
             out.flush()
         if interactive:
-            out.write(translator(self.lang or "en").gettext(GOODBYE) + "\n")
+            out.write(translator(self.lang).gettext(GOODBYE) + "\n")
             out.flush()
         return 0
 

@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 from bot.context import SERVICES_KEY
 from bot.services import ChatKind, Services, UserContext
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
-from i18n import N_, normalize_language
+from i18n import DEFAULT_LANGUAGE, N_, normalize_language
 
 FOREIGN_BUTTON = N_(
     "These buttons belong to someone else's request. Send the command yourself to get your own."
@@ -65,7 +65,7 @@ async def user_context(update: Update, context: BotContext) -> UserContext:
         zone = await store.get_timezone(user.id)
     client = normalize_language(user.language_code if user else None)
     built = UserContext(
-        lang=chosen or client or "en",
+        lang=chosen or client or DEFAULT_LANGUAGE,
         chosen=chosen,
         zone_name=zone,
         chat=_chat_kind(update),
