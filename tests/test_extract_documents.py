@@ -35,7 +35,7 @@ from tests.support.extraction import (
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 DOCUMENTS = Path(__file__).resolve().parent.parent / "knowledge" / "documents"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def ingest_like(name: str, lang: str) -> tuple[Extraction, dict[str, str]]:
@@ -48,6 +48,18 @@ def ingest_like(name: str, lang: str) -> tuple[Extraction, dict[str, str]]:
 # ---------------------------------------------------------------------------------------------
 # The corpus: exactly what each document yields.
 
+# The ministry's news item says the same in Finnish and in Swedish.
+MINISTRY_NEWS = expect(
+    references=["VN/4417/2026"],
+    published=date(2026, 1, 12),
+    opens=(date(2026, 2, 2), None, None),
+    deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
+    budget=eur(8_400_000),
+    grant=(eur(150_000), eur(900_000)),
+    rate=Decimal("0.75"),
+    duration=(36, 36),
+    emails=["amif.haku@example.fi"],
+)
 CORPUS_EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
     "ft-topic-housing.html": (
         "en",
@@ -93,34 +105,8 @@ CORPUS_EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
             excluded=["DK"],
         ),
     ),
-    "fi-ministry-news.txt": (
-        "fi",
-        expect(
-            references=["VN/4417/2026"],
-            published=date(2026, 1, 12),
-            opens=(date(2026, 2, 2), None, None),
-            deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
-            budget=eur(8_400_000),
-            grant=(eur(150_000), eur(900_000)),
-            rate=Decimal("0.75"),
-            duration=(36, 36),
-            emails=["amif.haku@example.fi"],
-        ),
-    ),
-    "sv-ministry-news.txt": (
-        "sv",
-        expect(
-            references=["VN/4417/2026"],
-            published=date(2026, 1, 12),
-            opens=(date(2026, 2, 2), None, None),
-            deadline=(date(2026, 3, 16), time(16, 15), HELSINKI),
-            budget=eur(8_400_000),
-            grant=(eur(150_000), eur(900_000)),
-            rate=Decimal("0.75"),
-            duration=(36, 36),
-            emails=["amif.haku@example.fi"],
-        ),
-    ),
+    "fi-ministry-news.txt": ("fi", MINISTRY_NEWS),
+    "sv-ministry-news.txt": ("sv", MINISTRY_NEWS),
     "call-document.pdf": (
         "en",
         expect(

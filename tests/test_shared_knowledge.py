@@ -69,7 +69,7 @@ CAFE_QUESTION = "What is the deadline of the language cafés call?"
 CAFE_FACTS = f"""id: {CAFE_CALL}
 deadline: {{date: 2027-11-30, time: "12:00", tz: Europe/Brussels}}
 """
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 STEP_TIMEOUT = 120.0
 # What the bot's error handler tells a user whose update failed (handlers/errors.py).
 FAILED_ANSWER = "something went wrong on my side"
