@@ -1,0 +1,284 @@
+"""Three `amif-bot run` replicas on one PostgreSQL database, one of them killed now and then.
+
+50 users at once each run a whole eligibility check (buttons and typed answers, in English and
+Swedish, eligible and not) and ask questions, while one replica at a time is SIGKILLed at a
+random moment and started again, five times; other users wait for a deadline reminder that
+falls due during the run. Webhook mode goes through a load balancer in the test that spreads
+the posts at random (tests/support/fleet.py); polling mode kills the replica that is polling.
+
+What a user would notice is compared with a reference: the same conversations played on one
+in-process bot that is never killed. Afterwards the database must hold exactly what the users
+did: no update left pending, one dialog per check, one reminder per subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bot.eligibility import facts_by_file, load_checks
+from knowledge.base import KnowledgeBase
+from tests.conftest import make_harness
+from tests.fake_telegram import ChatDriver, FakeTelegram, FakeUser, UpdateFeed
+from tests.support.checks import THB
+from tests.support.fleet import Fleet, Mode, WebhookFeed
+from tests.support.postgres import run_database, server_url
+
+# Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
+REPLICAS = 3
+USERS = 50
+SUBSCRIBERS = 10
+KILLS = 5
+# A call whose 1-day reminder falls due this long after the test starts its replicas.
+REMINDED_CALL = "EU-2020-THB"
+REMINDER_DUE_AFTER = timedelta(seconds=45)
+# The scheduler looks for due reminders every minute, and at each replica's start.
+REMINDER_WAIT_S = 200.0
+REMINDER_MARK = "⏰"
+# What a user of each script asks besides the check.
+EN_QUESTION = "What is the funding rate of the 2024 call?"
+SV_QUESTION = "Hur stor är medfinansieringsgraden i utlysningen 2024?"
+EN_VERDICT = "Result: eligible. Every criterion we can check is met."
+EN_REFUSAL = "Result: not eligible as things stand. 1 criterion is not met."
+
+
+@dataclass(frozen=True)
+class Script:
+    """One user's conversation: steps ("click:" presses a button, alone the first one)."""
+
+    name: str
+    steps: tuple[str, ...]
+    verdict: str | None  # a line the verdict must hold (None: checked only against the reference)
+
+
+def amount_of(index: int) -> int:
+    """Each user asks for a grant of their own, so one user's answers are told from another's."""
+    return 600_000 + 1_000 * index
+
+
+def script_for(index: int) -> Script:
+    """The conversation of user number `index`: three kinds in turn."""
+    amount = amount_of(index)
+    kind = index % 3
+    if kind == 0:
+        steps = (
+            EN_QUESTION,
+            f"/eligibility {THB}",
+            "click:Yes",
+            "click:Private body (for example an association or a foundation)",
+            "yes",
+            "Finland",
+            "Sweden, Estonia and Germany",
+            "click:Done",
+            f"EUR {amount:,}",
+            "24",
+            "click:",
+            "click:Done",
+            f"/eligibility {THB}",  # the finished check is shown again, not restarted
+        )
+        return Script("en-eligible", steps, EN_VERDICT)
+    if kind == 1:
+        steps = (
+            f"/eligibility {THB}",
+            "click:Yes",
+            "click:Private body (for example an association or a foundation)",
+            "yes",
+            "Finland",
+            "Sweden, Estonia",
+            "click:Done",
+            f"EUR {amount + 900_000:,}",  # above the call's largest grant
+            "24",
+            "click:",
+            "click:Done",
+            EN_QUESTION,
+        )
+        return Script("en-refused", steps, EN_REFUSAL)
+    steps = (
+        SV_QUESTION,
+        f"/eligibility {THB}",
+        "ja",
+        "2",
+        "ja",
+        "Finland",
+        "Sverige, Estland",
+        "click:Klar",
+        f"{amount:,}".replace(",", " "),
+        "två år",
+        "click:",
+        "click:Klar",
+    )
+    return Script("sv-eligible", steps, None)
+
+
+async def play(chat: ChatDriver, script: Script) -> list[str]:
+    """Play the script; the texts the user sees at the end (edits applied)."""
+    for step in script.steps:
+        if step.startswith("click:"):
+            await chat.click(step[6:] or chat.last_buttons[0])
+        else:
+            await chat.send(step)
+    return chat.texts
+
+
+def write_reminded_deadline(data_dir: Path, due: datetime) -> None:
+    """An operator's facts file: the 2020 call closes a day after `due` (its 1-day reminder)."""
+    deadline = (due + timedelta(days=1)).astimezone(UTC)
+    folder = data_dir / "facts"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{REMINDED_CALL.lower()}.yaml").write_text(
+        f"id: {REMINDED_CALL}\n"
+        f"deadline: {{date: {deadline:%Y-%m-%d}, time: '{deadline:%H:%M:%S}', tz: UTC}}\n",
+        encoding="utf-8",
+    )
+
+
+async def reference_transcripts(
+    root: Path, due: datetime, users: Sequence[int]
+) -> list[list[str]]:
+    """Every script played on one in-process bot (SQLite) that nothing interrupts."""
+    data = root / "reference"
+    write_reminded_deadline(data, due)
+    kb = KnowledgeBase.load(data)
+    checks = load_checks(facts=facts_by_file(kb.calls))
+    harness, store = await make_harness(data, kb, lambda: datetime.now(UTC), checks)
+    try:
+        chats = [
+            harness.driver(harness.core.user(f"U{i}", user_id=uid)) for i, uid in enumerate(users)
+        ]
+        return list(
+            await asyncio.gather(*(play(chat, script_for(i)) for i, chat in enumerate(chats)))
+        )
+    finally:
+        await harness.app.shutdown()
+        await store.close()
+
+
+def digits(text: str) -> str:
+    """The text without the separators numbers are written with (1,000 / 1 000 / 1.000)."""
+    return re.sub(r"[\s,.\u00a0\u202f]", "", text)
+
+
+async def kill_now_and_then(
+    fleet: Fleet, victim: Callable[[], int | None], rng: random.Random, kills: int
+) -> list[int]:
+    """SIGKILL a replica at random moments and start it again, `kills` times; who was killed."""
+    killed: list[int] = []
+    for _ in range(kills):
+        await asyncio.sleep(rng.uniform(2.0, 6.0))
+        deadline = time.monotonic() + 30
+        index = victim()
+        while index is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            index = victim()
+        assert index is not None, "no replica to kill (no polling leader?)"
+        await fleet.kill(index)
+        killed.append(index)
+        await asyncio.sleep(rng.uniform(0.2, 3.0))
+        await fleet.restart(index)
+    return killed
+
+
+def reminders_seen(core: FakeTelegram, user: FakeUser) -> list[str]:
+    """The reminders the user got in their private chat."""
+    return [m.text for m in core.sent(user.id) if m.text.startswith(REMINDER_MARK)]
+
+
+def database_rows(url: str, query: str) -> list[tuple[object, ...]]:
+    """Rows of one query on the fleet's database."""
+    with psycopg.connect(url) as conn:
+        return list(conn.execute(query).fetchall())
+
+
+@pytest.mark.parametrize("mode", ["webhook", "polling"])
+async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode: Mode) -> None:
+    seed = random.randrange(1_000_000)
+    rng = random.Random(seed)
+    core = FakeTelegram()
+    users = [core.user(f"User{n}", user_id=7_100_000 + n) for n in range(USERS)]
+    subscribers = [core.user(f"Sub{n}", user_id=7_200_000 + n) for n in range(SUBSCRIBERS)]
+    due = datetime.now(UTC) + REMINDER_DUE_AFTER
+    expected = await reference_transcripts(tmp_path, due, [user.id for user in users])
+    with run_database(server_url()) as url:
+        fleet = Fleet(core, url, tmp_path / "fleet", count=REPLICAS, mode=mode, seed=seed)
+        for replica in fleet.replicas:
+            write_reminded_deadline(replica.data_dir, due)
+        async with fleet:
+            feed: UpdateFeed = fleet.feed(answer_timeout=120.0, settle=1.0)
+            try:
+                for subscriber in subscribers:
+                    await ChatDriver(core, feed, user=subscriber).send(
+                        f"/subscribe {REMINDED_CALL}"
+                    )
+                assert datetime.now(UTC) < due, "subscribed too late for the reminder to be due"
+                chats = [ChatDriver(core, feed, user=user) for user in users]
+                if mode == "polling":
+                    victim: Callable[[], int | None] = fleet.polling_leader
+                else:
+                    victim = lambda: rng.choice([r.index for r in fleet.replicas if r.alive])  # noqa: E731
+                killing = asyncio.ensure_future(kill_now_and_then(fleet, victim, rng, KILLS))
+                seen = await asyncio.gather(
+                    *(play(chat, script_for(i)) for i, chat in enumerate(chats))
+                )
+                killed = await killing
+                reminded = await core.wait_until(
+                    lambda: all(reminders_seen(core, s) for s in subscribers), REMINDER_WAIT_S
+                )
+            finally:
+                if isinstance(feed, WebhookFeed):
+                    await feed.close()
+            statuses = await fleet.stop_all()
+        logs = fleet.logs()
+        context = f"seed {seed}, killed {killed}\n{logs[-4000:]}"
+        assert statuses == [0] * REPLICAS, context
+        assert len(killed) == KILLS and all(r.starts >= 1 for r in fleet.replicas)
+        for index, (texts, reference) in enumerate(zip(seen, expected, strict=True)):
+            script = script_for(index)
+            # Nothing lost, nothing applied twice, nothing extra: what the undisturbed bot said.
+            assert texts == reference, f"user {index} ({script.name}), {context}"
+            if script.verdict is not None:
+                assert any(script.verdict in text for text in texts), f"user {index}"
+            # No user saw another's answers: their own amount only.
+            own = str(amount_of(index) + (900_000 if script.name == "en-refused" else 0))
+            chat_digits = digits("\n".join(texts))
+            assert own in chat_digits, f"user {index} does not see their own grant"
+            others = {
+                str(amount_of(n) + (900_000 if script_for(n).name == "en-refused" else 0))
+                for n in range(USERS)
+                if n != index
+            }
+            assert not [a for a in others if a in chat_digits], f"user {index} saw another's"
+        # Each due reminder exactly once, whichever replica ran the scheduler and when.
+        assert reminded, f"reminders missing, {context}"
+        for subscriber in subscribers:
+            assert len(reminders_seen(core, subscriber)) == 1, f"{subscriber.id}, {context}"
+        for user in users:
+            assert reminders_seen(core, user) == []
+        if mode == "polling":
+            # One poller at a time: no live replica was ever told another one polls.
+            assert sum(r.server.conflicts for r in fleet.replicas) == 0, context
+        assert "Traceback" not in logs, context
+        for private in (core.token, "Sweden, Estonia and Germany", EN_QUESTION, SV_QUESTION):
+            assert private not in logs
+
+        # The database holds what the users did, and nothing is left half done.
+        assert database_rows(url, "SELECT COUNT(*) FROM inbox WHERE body IS NOT NULL") == [(0,)]
+        if isinstance(feed, WebhookFeed):
+            stored = {row[0] for row in database_rows(url, "SELECT update_id FROM inbox")}
+            assert set(feed.acknowledged) <= stored, "an acknowledged update is not in the inbox"
+        dialogs = database_rows(url, "SELECT user_id, COUNT(*) FROM dialogs GROUP BY user_id")
+        assert sorted(dialogs) == [(user.id, 1) for user in users]  # one finished check each
+        subscribed = database_rows(url, "SELECT user_id, call_id FROM subscriptions")
+        assert sorted(subscribed) == [(s.id, REMINDED_CALL) for s in subscribers]
+        sent = database_rows(url, "SELECT user_id, call_id, days_before FROM reminders_sent")
+        assert sorted(sent) == [(s.id, REMINDED_CALL, 1) for s in subscribers]
