@@ -47,6 +47,9 @@ class Settings:
     # postgresql://... selects PostgreSQL (bot/storage_pg.py); None keeps SQLite in data_dir.
     # Not in repr: it may hold a password.
     database_url: str | None = field(default=None, repr=False)
+    # /healthz and /readyz on a port of their own (any mode); the webhook server has them too.
+    health_port: int | None = None
+    health_listen: str = "127.0.0.1"
 
     @property
     def webhook_path(self) -> str:
@@ -137,7 +140,18 @@ class Settings:
             log_level=(get("LOG_LEVEL") or "INFO").upper(),
             workers=worker_count,
             database_url=database_url,
+            health_port=_health_port(get("HEALTH_PORT")),
+            health_listen=get("HEALTH_LISTEN") or "127.0.0.1",
         )
+
+
+def _health_port(value: str | None) -> int | None:
+    """HEALTH_PORT: unset, or a port number."""
+    if value is None:
+        return None
+    if not (value.isdigit() and 0 < int(value) < 65536):
+        raise ConfigError("HEALTH_PORT must be a port number between 1 and 65535")
+    return int(value)
 
 
 def auto_workers() -> int:

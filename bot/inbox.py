@@ -14,17 +14,20 @@ live only until their updates are handled, and the /mydata request itself is one
 
 Both engines have one table of the same shape (migration 4). Nothing in a row is tied to one
 process, so replicas sharing a PostgreSQL database can all add to it (the primary key makes a
-re-delivery to another replica a no-op). What several replicas still need: a claim on a pending
-row (who handles it, until when; `FOR UPDATE SKIP LOCKED`), so that one replica's start-up does
-not take over the rows another live replica is handling.
+re-delivery to another replica a no-op). Who handles a pending row is not stored in it: on
+PostgreSQL a replica claims a user by an advisory lock of its own session (bot/replicas.py), so
+a replica's start-up takes only the rows of users no live replica holds. An add that inserted
+rows notifies INBOX_CHANNEL in the same statement, which wakes every replica's claimer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +39,14 @@ from bot.storage import DEFAULT_BUSY_TIMEOUT_MS, SQLiteStorage, _timestamp
 if TYPE_CHECKING:
     from psycopg import AsyncConnection
 
+log = logging.getLogger("amif.inbox")
+
+# After a failed write of done marks, a worker tries again after this long.
+MARKS_RETRY_S = 1.0
+# The inbox's connection, by name in pg_stat_activity (the replica count counts another one).
+APPLICATION_NAME = "amif-inbox"
+# What an add that inserted rows notifies (bot/replicas.py listens).
+INBOX_CHANNEL = "amif_inbox"
 # Done rows are kept this long, for recognising an update Telegram delivers again.
 DONE_KEPT = timedelta(hours=1)
 
@@ -62,6 +73,9 @@ class Inbox(Protocol):
 
     async def prune(self, older_than: timedelta = DONE_KEPT) -> int:
         """Delete done rows received more than older_than ago; return how many."""
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (the readiness probe)."""
 
 
 def parties(update: Update) -> tuple[int | None, int | None]:
@@ -214,6 +228,11 @@ class SQLiteInbox:
 
         return int(await self._run(delete))
 
+    async def ping(self) -> None:
+        """Raise unless the database answers (the readiness probe)."""
+        db = self._conn
+        await self._run(lambda: db.execute("SELECT 1").fetchone())
+
 
 class PostgresInbox:
     """The inbox in PostgreSQL, the same table for every replica: one connection (psycopg)."""
@@ -242,7 +261,10 @@ class PostgresInbox:
         from bot.storage_pg import CONNECT_TIMEOUT_S
 
         return await AsyncConnection.connect(
-            self.url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT_S)
+            self.url,
+            autocommit=True,
+            connect_timeout=int(CONNECT_TIMEOUT_S),
+            application_name=APPLICATION_NAME,
         )
 
     async def close(self) -> None:
@@ -276,12 +298,14 @@ class PostgresInbox:
             return []
         rows = _rows(updates, datetime.now(UTC))
         columns = [list(column) for column in zip(*rows, strict=True)]
+        # The notification wakes the replicas' claimers (bot/replicas.py), at the commit.
         added, _ = await self._execute(
-            "INSERT INTO inbox (update_id, user_id, chat_id, body, received_at)"
+            "WITH added AS (INSERT INTO inbox (update_id, user_id, chat_id, body, received_at)"
             " SELECT u, p, c, b::json, r FROM unnest("
             "%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::timestamptz[]"
-            ") AS t(u, p, c, b, r) ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
-            columns,
+            ") AS t(u, p, c, b, r) ON CONFLICT (update_id) DO NOTHING RETURNING update_id)"
+            " SELECT update_id, pg_notify(%s, '') FROM added",
+            [*columns, INBOX_CHANNEL],
         )
         ids = {int(row[0]) for row in added}
         return [update for update in updates if int(update["update_id"]) in ids]
@@ -309,3 +333,75 @@ class PostgresInbox:
             (datetime.now(UTC) - older_than,),
         )
         return count
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (the readiness probe)."""
+        await self._execute("SELECT 1")
+
+
+# --- a worker's side ------------------------------------------------------------------------
+
+
+class DoneMarks:
+    """Update ids a worker has handled, marked done in the inbox in batches by one task."""
+
+    def __init__(self, inbox: Inbox, on_marked: Callable[[list[int]], None] | None = None) -> None:
+        self.inbox = inbox
+        self.on_marked = on_marked
+        self.ids: list[int] = []
+        self.wake = asyncio.Event()
+        self.closing = False
+        self.marked = 0
+
+    def handled(self, update: object) -> None:
+        """The update processor's hook: this update is handled (its writes are committed)."""
+        update_id = getattr(update, "update_id", None)
+        if isinstance(update_id, int):
+            self.add(update_id)
+
+    def add(self, update_id: int) -> None:
+        """Mark update_id done at the next write."""
+        self.ids.append(update_id)
+        self.wake.set()
+
+    async def run(self) -> None:
+        """Write the marks as they come: what arrives during one write goes in the next."""
+        while not self.closing:
+            await self.wake.wait()
+            self.wake.clear()
+            if not await self.flush(keep=True):
+                # Kept for the next write: a replica's claim on the user lasts until then.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing(), MARKS_RETRY_S)
+                self.wake.set()
+
+    async def _closing(self) -> None:
+        while not self.closing:
+            await self.wake.wait()
+            self.wake.clear()
+
+    async def stop(self, running: asyncio.Future[None]) -> None:
+        """End run() after its current write (never cancelled midway) and write the rest."""
+        # Cancelling a write that waits for the inbox's thread would drop its ids unwritten.
+        self.closing = True
+        self.wake.set()
+        await running
+        await self.flush()
+
+    async def flush(self, *, keep: bool = False) -> bool:
+        """Write the marks gathered so far; False if that failed (keep: try them again)."""
+        ids, self.ids = self.ids, []
+        if not ids:
+            return True
+        try:
+            await self.inbox.done(ids)
+        except Exception as exc:
+            # Left pending, they are handled again after a restart (dialogs skip a repeat).
+            log.warning("%d inbox rows not marked done: %s", len(ids), type(exc).__name__)
+            if keep:
+                self.ids = ids + self.ids
+            return False
+        self.marked += len(ids)
+        if self.on_marked is not None:
+            self.on_marked(ids)
+        return True

@@ -466,18 +466,37 @@ class ReminderService:
             )
         return report
 
+    async def _deliver(self, item: Outgoing) -> DeliveryResult:
+        try:
+            return await self.deliver(item.chat_id, item.text)
+        except Exception as exc:  # a transport bug must not stop everyone else's reminders
+            log.error("sending to a subscriber failed: %s", type(exc).__name__)
+            return DeliveryResult(Delivery.FAILED)
+
     async def _send_one(self, item: Outgoing, report: SendReport) -> None:
+        # The throttle's wait comes before the claim, so that a claimed reminder is sent at
+        # once: a scheduler stopped mid-round (its replica's leadership passing to another)
+        # leaves no claim behind that it did not send.
+        await self.throttle.wait(item.chat_id)
+        sending = asyncio.ensure_future(self._claim_and_send(item, report))
+        try:
+            await asyncio.shield(sending)
+        except asyncio.CancelledError:
+            # The scheduler is stopping: end this claim and send first. Cut short, the claim
+            # may be committed and the request may or may not have reached Telegram: the
+            # reminder would be lost (or sent twice, were the claim released).
+            await sending
+            raise
+
+    async def _claim_and_send(self, item: Outgoing, report: SendReport) -> None:
         if item.reminder is not None and not await self.store.claim_reminder(item.reminder):
             report.skipped += 1
             return
         result = DeliveryResult(Delivery.RETRY)
-        for _attempt in range(MAX_ATTEMPTS):
-            await self.throttle.wait(item.chat_id)
-            try:
-                result = await self.deliver(item.chat_id, item.text)
-            except Exception as exc:  # a transport bug must not stop everyone else's reminders
-                log.error("sending to a subscriber failed: %s", type(exc).__name__)
-                result = DeliveryResult(Delivery.FAILED)
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                await self.throttle.wait(item.chat_id)
+            result = await self._deliver(item)
             if result.outcome is not Delivery.RETRY or result.retry_after <= 0:
                 break
             report.rate_limited += 1

@@ -106,6 +106,11 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX inbox_by_user ON inbox (user_id)",
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
     ),
+    (
+        # The pending rows only: what the replicas' claimers (bot/replicas.py) scan every
+        # second, among up to an hour of done rows kept for recognising re-deliveries.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
 )
 
 # Numbered like SQLITE_MIGRATIONS and step for step the same tables, so one version
@@ -203,6 +208,10 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
            )""",
         "CREATE INDEX inbox_by_user ON inbox (user_id)",
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
+    ),
+    (
+        # As SQLite's step 5: the pending rows, which the replicas' claimers scan.
+        "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
     ),
 )
 

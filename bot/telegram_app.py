@@ -177,6 +177,20 @@ class RetryingRateLimiter(AIORateLimiter):
         self.on_drop = on_drop
         self.retried = 0
         self.dropped = 0
+        self._full_rate = self._base_limiter.max_rate if self._base_limiter else 0.0
+        self._full_group_rate = self._group_max_rate
+
+    def share_with(self, replicas: int) -> None:
+        """Keep to 1/replicas of the rates given (Telegram's are per bot, bot/replicas.py)."""
+        share = 1.0 / max(1, replicas)
+        base = self._base_limiter
+        if base is not None:
+            base.max_rate = self._full_rate * share
+            base._rate_per_sec = base.max_rate / base.time_period
+        self._group_max_rate = self._full_group_rate * share
+        for group in self._group_limiters.values():
+            group.max_rate = self._group_max_rate
+            group._rate_per_sec = group.max_rate / group.time_period
 
     async def process_request(
         self,
@@ -368,6 +382,8 @@ EXPIRY_INTERVAL_S = 3600.0
 # Telegram lets a bot send about 30 messages a second in all; worker processes share that.
 OVERALL_SENDS_PER_SECOND = 30.0
 WORKER_KEY = "worker"
+# Set by bot/workers.py on PostgreSQL: the leader jobs wait until the replica leads.
+AWAIT_LEAD_KEY = "await_lead"
 # Every database call runs on aiosqlite's thread, one at a time, and needs the GIL for a moment.
 # With Python's default 5 ms switch interval that thread can wait up to 5 ms behind a busy event
 # loop while every other database call queues behind it; at 0.5 ms the bot handled about 20 %
@@ -390,12 +406,22 @@ async def _expire_forever(services: Services) -> None:
 async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
+    if app.bot_data.get(AWAIT_LEAD_KEY):
+        return  # a replica on PostgreSQL: worker 0 starts them once its replica leads
     if app.bot_data.get(WORKER_KEY, 0) == 0:
-        # Once per bot, not once per worker process: the command menus and the scheduler
-        # (reminders, `amif-bot reload` requests, housekeeping).
-        await set_command_menus(app)
-        await start_operator_features(app)
+        await start_leader_jobs(app, expiry=False)
     app.bot_data["expiry_task"] = asyncio.get_running_loop().create_task(_expire_forever(services))
+
+
+async def start_leader_jobs(app: BotApp, *, expiry: bool = True) -> None:
+    """Once per bot, not once per worker or replica: the command menus and the scheduler
+    (reminders, `amif-bot reload` requests, housekeeping), with the checks' expiry if asked."""
+    await set_command_menus(app)
+    await start_operator_features(app)
+    if expiry and "expiry_task" not in app.bot_data:
+        services = app.bot_data["services"]
+        loop = asyncio.get_running_loop()
+        app.bot_data["expiry_task"] = loop.create_task(_expire_forever(services))
 
 
 async def _close_store(app: BotApp) -> None:

@@ -36,6 +36,8 @@ MAX_UPDATE_DEPTH = 32
 
 # Hands one update on; raises ConnectionError when the worker it belongs to is gone.
 Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+# The readiness probe: the database answers and the knowledge is loaded (the workers run).
+Ready = Callable[[], Awaitable[bool]]
 
 
 def parse_update(body: bytes) -> dict[str, Any] | None:
@@ -70,8 +72,25 @@ def _depth(value: object) -> int:
     return deepest
 
 
-def webhook_app(secret: str, path: str, deliver: Deliver) -> web.Application:
-    """The aiohttp application that takes updates at path."""
+def add_health_routes(server: web.Application, ready: Ready) -> None:
+    """GET /healthz: the process answers (200); GET /readyz: 200 when ready, else 503."""
+
+    async def healthz(request: web.Request) -> web.StreamResponse:
+        return web.Response(text="ok\n")
+
+    async def readyz(request: web.Request) -> web.StreamResponse:
+        if await ready():
+            return web.Response(text="ready\n")
+        return web.Response(status=503, text="not ready\n")
+
+    server.router.add_get("/healthz", healthz)
+    server.router.add_get("/readyz", readyz)
+
+
+def webhook_app(
+    secret: str, path: str, deliver: Deliver, ready: Ready | None = None
+) -> web.Application:
+    """The aiohttp application that takes updates at path (and answers the health probes)."""
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.StreamResponse:
@@ -103,6 +122,8 @@ def webhook_app(secret: str, path: str, deliver: Deliver) -> web.Application:
 
     server = web.Application(client_max_size=MAX_WEBHOOK_BYTES)
     server.router.add_post(f"/{path}", receive)
+    if ready is not None:
+        add_health_routes(server, ready)
     return server
 
 
@@ -111,9 +132,10 @@ async def serve_webhook(
     deliver: Deliver,
     stop: asyncio.Event,
     on_ready: Callable[[], None] | None = None,
+    ready: Ready | None = None,
 ) -> None:
     """Serve the webhook on WEBHOOK_LISTEN:WEBHOOK_PORT until stop is set."""
-    server = webhook_app(settings.webhook_secret or "", settings.webhook_path, deliver)
+    server = webhook_app(settings.webhook_secret or "", settings.webhook_path, deliver, ready)
     # keepalive_timeout closes a connection that has not sent a whole request's headers in time
     # (aiohttp arms it when the connection opens, and again after each response).
     runner = web.AppRunner(
@@ -124,6 +146,21 @@ async def serve_webhook(
         await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
         if on_ready is not None:
             on_ready()
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def serve_health(listen: str, port: int, ready: Ready, stop: asyncio.Event) -> None:
+    """Serve only /healthz and /readyz on listen:port until stop is set (HEALTH_PORT)."""
+    server = web.Application()
+    add_health_routes(server, ready)
+    runner = web.AppRunner(
+        server, access_log=None, handle_signals=False, keepalive_timeout=WEBHOOK_READ_TIMEOUT_S
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, listen, port).start()
         await stop.wait()
     finally:
         await runner.cleanup()

@@ -22,7 +22,7 @@ caches of language, time zone and open dialog (bot/storage.py), the per-user flo
 the per-chat ordering stay exact with no coordination between processes. What is shared:
 - Telegram's overall send rate (about 30 messages a second): each worker's limiter gets 30/N.
 - The scheduler (reminders, `amif-bot reload` requests, housekeeping) and the command menus
-  run in worker 0 only.
+  run in worker 0 only (on PostgreSQL: of the one replica that has the scheduler role).
 - A reload that changed the knowledge (by /reload in any worker, or `amif-bot reload`) is
   passed to every other worker, which reloads too, without sending the notices again.
 - Usage counters are buffered per worker (bot/storage.py): /stats may miss up to 5 s of the
@@ -36,8 +36,14 @@ or SIGINT does the same (systemd signals every process of a service). If a worke
 otherwise, the main process stops the others and exits with status 1, so the supervisor
 (Docker's restart policy, systemd) restarts the whole bot; nothing a worker committed is lost.
 
+Replicas (DATABASE_URL=postgresql://...): any number of these main processes may share one
+database. Each then hands its workers only the updates of users it has claimed, whichever
+replica received them, and only one replica polls or runs the scheduler (bot/replicas.py).
+
 The wire between the processes is a Unix socket pair per worker with one JSON object per line:
-{"u": <update>} and {"c": "reload"} to a worker, {"c": "reload"} from a worker.
+{"u": <update>}, {"c": "reload"}, {"c": "lead"} (run the scheduler) and {"c": "replicas",
+"n": N} (the rates' share) to a worker; {"c": "reload"}, {"c": "ready"} (the Application runs)
+and {"d": [update ids]} (marked done in the inbox) from a worker.
 """
 
 from __future__ import annotations
@@ -60,11 +66,28 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
-from bot.inbox import Inbox, open_inbox
+from bot.inbox import DoneMarks, Inbox, open_inbox
 from bot.operator import OperatorFeatures
-from bot.telegram_app import FairUpdateProcessor, build_application, new_event_loop
+from bot.replicas import (
+    LEADER_RETRY_S,
+    POLLING,
+    REPLICAS_EVERY_S,
+    SCHEDULER,
+    Claimer,
+    LinkLost,
+    ReplicaLink,
+    listen_forever,
+)
+from bot.telegram_app import (
+    AWAIT_LEAD_KEY,
+    FairUpdateProcessor,
+    RetryingRateLimiter,
+    build_application,
+    new_event_loop,
+    start_leader_jobs,
+)
 from bot.transport import AiohttpRequest
-from bot.webhook import serve_webhook
+from bot.webhook import serve_health, serve_webhook
 from handlers.admin import features_of
 from handlers.common import BotApp, Services
 
@@ -84,6 +107,10 @@ STOP_GRACE_S = 30.0
 # How long after a worker's end a stop signal to the main process still counts as the reason.
 SIGNAL_SKEW_S = 2.0
 RELOAD = b'{"c":"reload"}\n'
+READY = b'{"c":"ready"}\n'
+LEAD = b'{"c":"lead"}\n'
+# The readiness probe's database check gives up after this long.
+READY_PING_TIMEOUT_S = 3.0
 # How often the main process deletes the inbox's done rows that are old enough.
 PRUNE_EVERY_S = 600.0
 PR_SET_PDEATHSIG = 1
@@ -209,6 +236,8 @@ class Worker:
             worker=self.index,
             workers=self.count,
         )
+        if self.services.settings.database_url:
+            app.bot_data[AWAIT_LEAD_KEY] = True  # until the Router says its replica leads
         if self.hook is not None:
             self.hook(app)
         reader, writer = await asyncio.open_unix_connection(sock=channel, limit=MAX_LINE_BYTES)
@@ -218,7 +247,7 @@ class Worker:
         # The order of Application.run_polling: initialize, post_init, start ... stop,
         # post_stop, shutdown, post_shutdown.
         inbox = open_inbox(self.services.settings)
-        marks = DoneMarks(inbox)
+        marks = DoneMarks(inbox, on_marked=lambda ids: _report_done(writer, ids))
         marking: asyncio.Future[None] | None = None
         await app.initialize()
         try:
@@ -230,6 +259,7 @@ class Worker:
                 processor.on_done = marks.handled
             marking = asyncio.ensure_future(marks.run())
             await app.start()
+            writer.write(READY)  # the knowledge is loaded and the Application runs
             feeding = asyncio.ensure_future(self._feed(app, features, reader, follows, marks))
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -237,6 +267,9 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await feeding
         finally:
+            # The scheduler first, while the Bot API can still be reached: a reminder it has
+            # claimed is sent before the next replica's scheduler takes over.
+            await features.stop()
             if app.running:
                 await app.stop()  # handles what is queued and waits for running handlers
             if marking is not None:
@@ -271,6 +304,15 @@ class Worker:
                     task = asyncio.ensure_future(features.follow_reload())
                     follows.add(task)
                     task.add_done_callback(follows.discard)
+                elif message.get("c") == "lead":
+                    log.info("worker %d starts the scheduler: this replica leads", self.index)
+                    leading = asyncio.ensure_future(start_leader_jobs(app))
+                    follows.add(leading)
+                    leading.add_done_callback(follows.discard)
+                elif message.get("c") == "replicas":
+                    limiter = app.bot.rate_limiter
+                    if isinstance(limiter, RetryingRateLimiter):
+                        limiter.share_with(int(message["n"]))
             except Exception as exc:  # one malformed update must not stop the worker
                 log.warning("worker %d skipped an update: %s", self.index, type(exc).__name__)
                 update = message.get("u") if isinstance(message, dict) else None
@@ -278,53 +320,10 @@ class Worker:
                     marks.add(update["update_id"])  # or it would come back at every start
 
 
-class DoneMarks:
-    """Update ids a worker has handled, marked done in the inbox in batches by one task."""
-
-    def __init__(self, inbox: Inbox) -> None:
-        self.inbox = inbox
-        self.ids: list[int] = []
-        self.wake = asyncio.Event()
-        self.closing = False
-        self.marked = 0
-
-    def handled(self, update: object) -> None:
-        """The update processor's hook: this update is handled (its writes are committed)."""
-        update_id = getattr(update, "update_id", None)
-        if isinstance(update_id, int):
-            self.add(update_id)
-
-    def add(self, update_id: int) -> None:
-        """Mark update_id done at the next write."""
-        self.ids.append(update_id)
-        self.wake.set()
-
-    async def run(self) -> None:
-        """Write the marks as they come: what arrives during one write goes in the next."""
-        while not self.closing:
-            await self.wake.wait()
-            self.wake.clear()
-            await self.flush()
-
-    async def stop(self, running: asyncio.Future[None]) -> None:
-        """End run() after its current write (never cancelled midway) and write the rest."""
-        # Cancelling a write that waits for the inbox's thread would drop its ids unwritten.
-        self.closing = True
-        self.wake.set()
-        await running
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Write the marks gathered so far."""
-        ids, self.ids = self.ids, []
-        if not ids:
-            return
-        try:
-            await self.inbox.done(ids)
-            self.marked += len(ids)
-        except Exception as exc:
-            # Left pending, they are handled again after a restart (dialogs skip a repeat).
-            log.warning("%d inbox rows not marked done: %s", len(ids), type(exc).__name__)
+def _report_done(writer: asyncio.StreamWriter, update_ids: list[int]) -> None:
+    """Tell the main process which updates are marked done (its claims wait for it)."""
+    if not writer.is_closing():
+        writer.write(json.dumps({"d": update_ids}, separators=(",", ":")).encode() + b"\n")
 
 
 # --- the main process ------------------------------------------------------------------------
@@ -352,10 +351,26 @@ class Router:
         self.stop = asyncio.Event()
         self.failed = False
         self.routed = 0
+        self.started: set[int] = set()  # workers that reported ready
+        # On PostgreSQL (several replicas): the link holding this replica's claims and roles.
+        self.link: ReplicaLink | None = None
+        self.claimer: Claimer | None = None
+        self.leading = False
+        self.link_lost = False
+        self.replicas = 1
+        self._background: list[asyncio.Task[None]] = []
 
     def dispatch(self, update: Mapping[str, Any]) -> None:
         """Queue one update on its worker's channel (ConnectionError once the worker is gone)."""
-        writer = self.writers[owner(update, len(self.writers))]
+        self.send(owner(update, len(self.writers)), update)
+
+    def dispatch_claimed(self, key: int, update: Mapping[str, Any]) -> None:
+        """Queue a claimed update on the worker of its claim key (its user, else its chat)."""
+        self.send(key % len(self.writers), update)
+
+    def send(self, index: int, update: Mapping[str, Any]) -> None:
+        """Queue one update on worker index's channel (ConnectionError once it is gone)."""
+        writer = self.writers[index]
         if writer.is_closing():
             # uvloop raises RuntimeError on a write to a closed transport; a dead worker's
             # channel is a connection failure, which run() turns into a failed stop.
@@ -379,19 +394,14 @@ class Router:
             watchers.append(loop.create_task(self._watch(index, reader)))
         bot = Bot(self.settings.token or "", **_urls(self.settings), request=AiohttpRequest(4))
         status = 0
-        pruning: asyncio.Task[None] | None = None
+        self._start_health()
         try:
-            await self.inbox.open()
-            await self._drain_inbox()
-            pruning = loop.create_task(self._prune_forever())
-            await bot.initialize()
-            if self.settings.webhook_url:
-                status = await self._webhook(bot)
-            else:
-                status = await self._poll(bot)
+            status = await self._intake(bot)
         except InvalidToken:
             log.error("Telegram refused the bot token (TELEGRAM_BOT_TOKEN); stopping")
             status = 1
+        except LinkLost as exc:
+            self._link_lost(exc)
         except ConnectionError as exc:
             # A worker's socket broke under a write (EPIPE, ECONNRESET): the worker is gone.
             # _watch tells a death from a supervisor's stop that reached the worker first (it
@@ -407,28 +417,169 @@ class Router:
             log.error("the update inbox failed: %s: %s; stopping", type(exc).__name__, exc)
             status = 1
         finally:
-            self.stop.set()  # from here on, a worker's end is expected
-            if pruning is not None:
-                pruning.cancel()
-                await asyncio.gather(pruning, return_exceptions=True)
-            for writer in self.writers:
-                writer.close()
-            for writer in self.writers:
-                with contextlib.suppress(OSError):
-                    await writer.wait_closed()
-            if not await self._reap(STOP_GRACE_S):
+            if not await self._wind_down(bot, watchers):
                 status = 1
-            for watcher in watchers:
-                watcher.cancel()
-            await asyncio.gather(*watchers, return_exceptions=True)
-            with contextlib.suppress(TelegramError):
-                await bot.shutdown()
-            with contextlib.suppress(Exception):
-                await self.inbox.close()
         if self.failed:
             status = 1
         log.info("stopped after routing %d updates to %d workers", self.routed, len(self.pids))
         return status
+
+    async def _intake(self, bot: Bot) -> int:
+        """Open the inbox, hand out what it holds, take updates until stopped; the status."""
+        await self.inbox.open()
+        if self.settings.database_url:
+            await self._join_replicas()
+        else:
+            await self._drain_inbox()
+            self._background.append(asyncio.get_running_loop().create_task(self._prune_forever()))
+        await bot.initialize()
+        if self.settings.webhook_url:
+            return await self._webhook(bot)
+        return await self._poll(bot)
+
+    async def _wind_down(self, bot: Bot, watchers: list[asyncio.Task[None]]) -> bool:
+        """Stop the background, close the channels, reap the workers; True if all exited 0."""
+        self.stop.set()  # from here on, a worker's end is expected
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        for writer in self.writers:
+            writer.close()
+        for writer in self.writers:
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+        if self.link_lost:
+            # Another replica may hold this one's users already: its workers must not go on
+            # with theirs, not even to finish what they have.
+            self._kill_workers()
+        clean = await self._reap(STOP_GRACE_S)
+        for watcher in watchers:
+            watcher.cancel()
+        await asyncio.gather(*watchers, return_exceptions=True)
+        with contextlib.suppress(TelegramError):
+            await bot.shutdown()
+        with contextlib.suppress(Exception):
+            await self.inbox.close()
+        if self.link is not None:
+            # Only now, with every worker ended: another replica takes the claims and roles.
+            await self.link.close()
+        return clean
+
+    def _link_lost(self, exc: BaseException) -> None:
+        """The claims may be gone: stop this replica at once, so that it is restarted."""
+        if not self.stop.is_set():
+            log.error("the replica's link to the database failed (%s); stopping", exc)
+            self.link_lost = True
+        self.failed = True
+        self.stop.set()
+
+    def _kill_workers(self) -> None:
+        """SIGKILL every worker (their updates stay pending for the replica that takes over)."""
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def _guarded(self, work: Awaitable[None]) -> asyncio.Task[None]:
+        """A background task of this replica; a lost link stops the replica."""
+
+        async def run() -> None:
+            try:
+                await work
+            except LinkLost as exc:
+                self._link_lost(exc)
+            except ConnectionError:
+                pass  # a worker's channel broke: _watch stops the bot
+            except Exception as exc:
+                # Without its claimer or roles this replica would only look alive.
+                log.error("a replica task failed: %s; stopping", type(exc).__name__, exc_info=exc)
+                self.failed = True
+                self.stop.set()
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.append(task)
+        return task
+
+    async def _join_replicas(self) -> None:
+        """On PostgreSQL: open the link, claim users' pending updates, seek the scheduler."""
+        url = self.settings.database_url or ""
+        self.link = ReplicaLink(url)
+        await self.link.open()
+        self.claimer = Claimer(self.link, self.dispatch_claimed, self.drained)
+        # The first round takes only the pending rows of users no live replica holds.
+        await self.claimer.round()
+        self._guarded(self.claimer.run(self.stop))
+        self._guarded(listen_forever(url, self.claimer.wake))
+        self._guarded(self._lead_scheduler())
+        self._guarded(self._count_replicas())
+
+    async def _await_role(self, role: int, name: str) -> bool:
+        """Wait until this replica has the role (True), or until a stop (False)."""
+        link = self.link
+        if link is None:
+            return True
+        announced = False
+        while not self.stop.is_set():
+            if await link.try_lead(role):
+                log.info("this replica took the %s role", name)
+                return True
+            if not announced:
+                log.info("another replica has the %s role; standing by", name)
+                announced = True
+            await self._pause(LEADER_RETRY_S)
+        return False
+
+    async def _lead_scheduler(self) -> None:
+        """Once this replica has the scheduler role: worker 0 runs it, this process prunes."""
+        if not await self._await_role(SCHEDULER, "scheduler"):
+            return
+        self.leading = True
+        if self.writers and not self.writers[0].is_closing():
+            self.writers[0].write(LEAD)
+        await self._prune_forever()
+
+    async def _count_replicas(self) -> None:
+        """Tell the workers the replica count whenever it changes (their share of the rates)."""
+        link = self.link
+        while link is not None and not self.stop.is_set():
+            count = await link.replicas()
+            if count != self.replicas:
+                log.info("%d replicas share the bot's send rates", count)
+                self.replicas = count
+                line = json.dumps({"c": "replicas", "n": count}).encode() + b"\n"
+                for writer in self.writers:
+                    if not writer.is_closing():
+                        writer.write(line)
+            await self._pause(REPLICAS_EVERY_S)
+
+    def _taken(self, new: list[Any]) -> None:
+        """Updates just committed to the inbox: to their workers, or to the claimer's round."""
+        if self.claimer is not None:
+            self.claimer.wake()
+            return
+        for added in new:  # one already in the inbox was routed when it was added
+            self.dispatch(added)
+
+    async def ready(self) -> bool:
+        """Readiness: every worker runs (the knowledge is loaded) and the database answers."""
+        if len(self.started) < len(self.writers) or not self.writers or self.stop.is_set():
+            return False
+        try:
+            async with asyncio.timeout(READY_PING_TIMEOUT_S):
+                await self.inbox.ping()
+        except Exception:
+            return False
+        return True
+
+    def _start_health(self) -> None:
+        """/healthz and /readyz on HEALTH_PORT when set (the webhook server has them too)."""
+        port = self.settings.health_port
+        if port is None or (self.settings.webhook_url and port == self.settings.webhook_port):
+            return
+        self._background.append(
+            asyncio.get_running_loop().create_task(
+                serve_health(self.settings.health_listen, port, self.ready, self.stop)
+            )
+        )
 
     async def _drain_inbox(self) -> None:
         """Hand the updates the inbox still holds (a previous run's) to the workers, in order."""
@@ -455,6 +606,11 @@ class Router:
                 for other, writer in enumerate(self.writers):
                     if other != index and not writer.is_closing():
                         writer.write(RELOAD)
+            elif line == READY:
+                self.started.add(index)
+            elif line.startswith(b'{"d":') and self.claimer is not None:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self.claimer.done([int(n) for n in json.loads(line)["d"]])
         if not self.stop.is_set():
             # A supervisor that stops the whole bot (systemd signals every process of the
             # service) may reach the worker first: give our own signal a moment to arrive.
@@ -467,6 +623,13 @@ class Router:
 
     async def _poll(self, bot: Bot) -> int:
         """Long-poll getUpdates (PTB's error mapping, raw JSON results) until stopped."""
+        if self.link is not None:
+            if self.on_ready is not None:
+                self.on_ready()  # the replica handles claimed updates while it waits
+                self.on_ready = None
+            # One replica polls: Telegram answers a second getUpdates with 409 Conflict.
+            if not await self._await_role(POLLING, "polling"):
+                return 0
         await bot.delete_webhook()
         request = AiohttpRequest(connection_pool_size=1)
         await request.initialize()
@@ -529,8 +692,7 @@ class Router:
                 delay = RETRY_FIRST_S
                 for update in taken:
                     offset = max(offset, update["update_id"] + 1)
-                for added in new:  # one already in the inbox was routed when it was added
-                    self.dispatch(added)
+                self._taken(new)
                 await self.drained()
             if offset != confirmed:
                 # As PTB's Updater does at a stop: confirm the updates already handed to the
@@ -564,8 +726,7 @@ class Router:
             except Exception as exc:
                 log.warning("the inbox refused an update: %s", type(exc).__name__)
                 raise ConnectionError("the inbox is unavailable") from None
-            for taken in new:
-                self.dispatch(taken)
+            self._taken(new)
             await self.drained()
 
         log.info(
@@ -574,7 +735,7 @@ class Router:
             settings.webhook_port,
             len(self.writers),
         )
-        await serve_webhook(settings, deliver, self.stop, self.on_ready)
+        await serve_webhook(settings, deliver, self.stop, self.on_ready, self.ready)
         return 0
 
     async def _reap(self, grace: float) -> bool:
