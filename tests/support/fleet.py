@@ -18,9 +18,10 @@ import contextlib
 import random
 import signal
 import socket
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
-from tests.conftest import bot_environment, free_loopback_port, start_bot_process
+from tests.conftest import ROOT, bot_environment, free_loopback_port
 from tests.fake_telegram import (
     FakeTelegram,
     FakeTelegramServer,
@@ -51,8 +52,8 @@ STOP_TIMEOUT_S = 40.0
 UPSTREAM_TIMEOUT_S = 30.0
 # Telegram retries a webhook post that failed; this is how soon WebhookFeed tries again.
 REDELIVER_AFTER_S = 0.5
-# Log lines that say a replica is taking updates.
-READY_LINES = ("starting webhook", "starting long polling")
+# What a replica runs: `amif-bot run` (a benchmark may run a variant).
+RUN_COMMAND: tuple[str, ...] = (sys.executable, "-m", "bot", "run")
 
 
 class ReplicaApiServer(FakeTelegramServer):
@@ -282,8 +283,10 @@ class Fleet:
         mode: Mode = "webhook",
         env: dict[str, str] | None = None,
         seed: int = 0,
+        command: Sequence[str] = RUN_COMMAND,
     ) -> None:
         self.core = core
+        self.command = tuple(command)
         self.database_url = database_url
         self.mode = mode
         self.env = dict(env or {})
@@ -337,6 +340,9 @@ class Fleet:
                 WEBHOOK_PORT=str(replica.port),
                 WEBHOOK_SECRET=SECRET,
             )
+        else:
+            # A poller has no webhook server: its /healthz and /readyz get a port of their own.
+            extra.update(HEALTH_PORT=str(replica.port), HEALTH_LISTEN="127.0.0.1")
         return bot_environment(self.core, replica.server, replica.data_dir, **extra)
 
     def feed(self, *, answer_timeout: float = 120.0, settle: float = 1.0) -> Any:
@@ -354,30 +360,32 @@ class Fleet:
         replica.data_dir.mkdir(parents=True, exist_ok=True)
         offset = len(replica.log().encode())
         with replica.log_path.open("ab") as log_file:
-            replica.process = await start_bot_process(
-                self.environment(replica), stdout=log_file, stderr=log_file
+            replica.process = await asyncio.create_subprocess_exec(
+                *self.command,
+                cwd=ROOT,
+                env=self.environment(replica),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=log_file,
             )
         replica.starts += 1
         await self._wait_ready(replica, offset)
 
     async def _wait_ready(self, replica: Replica, offset: int) -> None:
-        """Wait until this start logged that it takes updates (and listens, for a webhook)."""
+        """Wait until the replica's /readyz answers 200, as an orchestrator's probe does."""
         deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            written = replica.log_path.read_bytes()[offset:].decode(errors="replace")
-            if any(line in written for line in READY_LINES):
-                break
-            if not replica.alive:
-                raise AssertionError(f"replica {replica.index} exited:\n{written[-3000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"replica {replica.index} never got ready:\n{written[-3000:]}"
-                )
-            await asyncio.sleep(0.1)
-        if self.mode == "webhook":
-            while not await _accepts(replica.port):
-                if not replica.alive or time.monotonic() > deadline:
-                    raise AssertionError(f"replica {replica.index} never listened")
+        url = f"http://127.0.0.1:{replica.port}/readyz"
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            while True:
+                with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+                    async with session.get(url) as answer:
+                        if answer.status == 200:
+                            return
+                written = replica.log_path.read_bytes()[offset:].decode(errors="replace")
+                if not replica.alive:
+                    raise AssertionError(f"replica {replica.index} exited:\n{written[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"replica {replica.index} not ready:\n{written[-3000:]}")
                 await asyncio.sleep(0.1)
 
     async def kill(self, index: int) -> None:
@@ -435,14 +443,3 @@ def _alive_check(replica: Replica) -> Callable[[], bool]:
 def _moved(core: FakeTelegram, key: int) -> Callable[[], bool]:
     since = core.activity(key)
     return lambda: core.activity(key) != since
-
-
-async def _accepts(port: int) -> bool:
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 2)
-    except (OSError, TimeoutError):
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
