@@ -9,6 +9,9 @@ the posts at random (tests/support/fleet.py); polling mode kills the replica tha
 What a user would notice is compared with a reference: the same conversations played on one
 in-process bot that is never killed. Afterwards the database must hold exactly what the users
 did: no update left pending, one dialog per check, one reminder per subscriber.
+
+The deployment of deploy/compose.yaml is checked here too, for what a reader of the file
+cannot see at once: that the proxy, the health checks and the settings fit the bot.
 """
 
 from __future__ import annotations
@@ -21,20 +24,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+import yaml
 
+from bot.config import Settings
 from bot.eligibility import facts_by_file, load_checks
+from bot.webhook import webhook_app
 from knowledge.base import KnowledgeBase
 from tests.conftest import make_harness
-from tests.fake_telegram import ChatDriver, FakeTelegram, FakeUser, UpdateFeed
+from tests.fake_telegram import ChatDriver, FakeTelegram, FakeUser
 from tests.support.checks import THB
 from tests.support.fleet import Fleet, Mode, WebhookFeed
 from tests.support.postgres import run_database, server_url
-
-# Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
-pytestmark = pytest.mark.slow
 
 REPLICAS = 3
 USERS = 50
@@ -203,6 +207,8 @@ def database_rows(url: str, query: str) -> list[tuple[object, ...]]:
         return list(conn.execute(query).fetchall())
 
 
+# Starts processes and HTTP servers: `pytest -m "not slow"` leaves it out.
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["webhook", "polling"])
 async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode: Mode) -> None:
     seed = random.randrange(1_000_000)
@@ -218,7 +224,7 @@ async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode
         for replica in fleet.replicas:
             write_reminded_deadline(replica.data_dir, due)
         async with fleet:
-            feed: UpdateFeed = fleet.feed(answer_timeout=120.0, settle=1.0)
+            feed = fleet.feed(answer_timeout=120.0)
             try:
                 await asyncio.gather(
                     *(
@@ -241,8 +247,7 @@ async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode
                     lambda: all(reminders_seen(core, s) for s in subscribers), REMINDER_WAIT_S
                 )
             finally:
-                if isinstance(feed, WebhookFeed):
-                    await feed.close()
+                await feed.close()
             statuses = await fleet.stop_all()
         logs = fleet.logs()
         context = f"seed {seed}, killed {killed}\n{logs[-4000:]}"
@@ -271,8 +276,9 @@ async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode
         for user in users:
             assert reminders_seen(core, user) == []
         if mode == "polling":
-            # One poller at a time: no live replica was ever told another one polls.
+            # One poller at a time: no running replica was ever told another one polls.
             assert sum(r.server.conflicts for r in fleet.replicas) == 0, context
+            assert "terminated by other getUpdates request" not in logs, context
         assert "Traceback" not in logs, context
         for private in (core.token, "Sweden, Estonia and Germany", EN_QUESTION, SV_QUESTION):
             assert private not in logs
@@ -288,3 +294,102 @@ async def test_fifty_users_finish_while_replicas_are_killed(tmp_path: Path, mode
         assert sorted(subscribed) == [(s.id, REMINDED_CALL) for s in subscribers]
         sent = database_rows(url, "SELECT user_id, call_id, days_before FROM reminders_sent")
         assert sorted(sent) == [(s.id, REMINDED_CALL, 1) for s in subscribers]
+
+
+# --- the deployment --------------------------------------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+BOTS = ("bot-1", "bot-2")
+# Stand-ins for the values compose takes from deploy/.env.
+EXAMPLE_ENV = {
+    "TELEGRAM_BOT_TOKEN": "123456789:AAexampleexampleexampleexampleexample",
+    "BOT_DOMAIN": "bot.example.org",
+    "WEBHOOK_SECRET": "example-secret",
+    "POSTGRES_PASSWORD": "example-password",
+}
+INTERPOLATION = re.compile(r"\$\{(\w+)(?::([?-])([^}]*))?\}")
+
+
+def interpolate(value: str) -> str:
+    """A compose value with ${VAR:?message} and ${VAR:-default} filled in as compose would."""
+
+    def fill(match: re.Match[str]) -> str:
+        name, kind, rest = match.groups()
+        if name in EXAMPLE_ENV:
+            return EXAMPLE_ENV[name]
+        assert kind == "-", f"${{{name}}} has no default and no example value"
+        return rest
+
+    return INTERPOLATION.sub(fill, value)
+
+
+def compose() -> dict[str, Any]:
+    """deploy/compose.yaml, parsed (anchors and merge keys resolved by YAML)."""
+    loaded = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_compose_runs_two_replicas_of_the_image_on_one_database_behind_a_proxy() -> None:
+    services = compose()["services"]
+    assert set(services) >= {"postgres", *BOTS, "proxy"}
+    assert services["postgres"]["image"].startswith("postgres:15")
+    urls = set()
+    for name in BOTS:
+        bot = services[name]
+        build = bot["build"]
+        assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == (
+            DEPLOY.parent / "Dockerfile"
+        )
+        env = {key: interpolate(str(value)) for key, value in bot["environment"].items()}
+        settings = Settings.from_env(env)  # every value is one the bot accepts
+        assert settings.database_url is not None and "@postgres:5432/" in settings.database_url
+        assert settings.webhook_url == "https://bot.example.org/tg"
+        urls.add(settings.database_url)
+        # Its own data directory (the knowledge's saved index), not shared with the other.
+        assert [v.split(":")[1] for v in bot["volumes"]] == ["/data"]
+    assert len(urls) == 1  # one database for both
+    assert len({services[name]["volumes"][0] for name in BOTS}) == 2
+    # Secrets come from the environment: no literal value in the file.
+    for name in (*BOTS, "postgres", "migrate"):
+        for key, value in services[name].get("environment", {}).items():
+            if key in (
+                "TELEGRAM_BOT_TOKEN",
+                "WEBHOOK_SECRET",
+                "POSTGRES_PASSWORD",
+                "DATABASE_URL",
+            ):
+                assert str(value).count("${") >= 1, f"{name}: {key} is written in the file"
+
+
+def test_the_proxy_and_the_health_checks_use_the_bots_real_endpoints() -> None:
+    services = compose()["services"]
+    bot_env = {k: interpolate(str(v)) for k, v in services["bot-1"]["environment"].items()}
+    settings = Settings.from_env(bot_env)
+
+    async def deliver(update: dict[str, Any]) -> None:
+        return None
+
+    async def ready() -> bool:
+        return True
+
+    app = webhook_app("s", settings.webhook_path, deliver, ready)
+    routes = {(r.method, r.resource.canonical) for r in app.router.routes() if r.resource}
+    assert {("POST", "/tg"), ("GET", "/healthz"), ("GET", "/readyz")} <= routes
+    port = settings.webhook_port
+    # Docker's health check of each replica: GET /healthz on the port it listens on.
+    for name in BOTS:
+        check = " ".join(services[name]["healthcheck"]["test"])
+        assert f"http://127.0.0.1:{port}/healthz" in check
+    # The proxy: the webhook's path to both replicas at random, only ready ones (/readyz).
+    proxy = services["proxy"]
+    mounted = {v.split(":")[1]: v.split(":")[0] for v in proxy["volumes"]}
+    caddyfile = (DEPLOY / mounted["/etc/caddy/Caddyfile"]).read_text(encoding="utf-8")
+    upstreams = re.search(r"reverse_proxy ([^{]+)\{", caddyfile)
+    assert upstreams is not None
+    assert upstreams.group(1).split() == [f"{name}:{port}" for name in BOTS]
+    assert f"handle /{settings.webhook_path} {{" in caddyfile
+    assert re.search(r"^\s*health_uri /readyz$", caddyfile, re.M)
+    assert re.search(r"^\s*lb_policy random$", caddyfile, re.M)
+    assert set(proxy["depends_on"]) == set(BOTS)
+    assert {"443:443", "80:80"} <= set(proxy["ports"])

@@ -6,7 +6,10 @@ and the same fake Telegram (tests/fake_telegram.py, served over loopback HTTP):
   the test (aiohttp) that spreads the webhook posts over the live replicas at random and tries
   another one when a replica refuses the connection, drops it or answers 5xx, as a load
   balancer does; WebhookFeed posts an update there as Telegram does, again until it gets 200.
-- polling mode: every replica polls the fake's getUpdates; PollingFeed pushes updates there.
+- polling mode: the replicas poll the fake's getUpdates (one at a time, if the bot is right);
+  PollingFleetFeed queues updates there.
+On PostgreSQL a feed knows the bot's answer to an update is complete when the update's inbox
+row is marked done (InboxWatch).
 One replica at a time can be killed with SIGKILL (nothing of it runs on: no clean stop, no
 flush) and started again on the same data directory.
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
+import psycopg
 from aiohttp import web
 
 from tests.conftest import ROOT, bot_environment, free_loopback_port
@@ -34,7 +38,6 @@ from tests.fake_telegram import (
     FakeTelegram,
     FakeTelegramServer,
     JsonDict,
-    PollingFeed,
     update_chat_key,
 )
 
@@ -52,6 +55,10 @@ STOP_TIMEOUT_S = 40.0
 UPSTREAM_TIMEOUT_S = 30.0
 # Telegram retries a webhook post that failed; this is how soon WebhookFeed tries again.
 REDELIVER_AFTER_S = 0.5
+# How often InboxWatch reads which updates are done, and how long a feed then waits for any
+# reply still on its way (none is: a handler awaits its sends).
+WATCH_EVERY_S = 0.1
+WATCHED_SETTLE_S = 0.2
 # What a replica runs: `amif-bot run` (a benchmark may run a variant).
 RUN_COMMAND: tuple[str, ...] = (sys.executable, "-m", "bot", "run")
 
@@ -66,24 +73,34 @@ class ReplicaApiServer(FakeTelegramServer):
     def __init__(self, core: FakeTelegram) -> None:
         super().__init__(core)
         self.polls = 0
-        self.polls_in_flight = 0
-        self.poll_started = 0.0
-        # 409 answers to getUpdates ("terminated by other getUpdates request") that reached a
-        # replica still running (a killed one's last poll ends that way, unread).
+        # The getUpdates calls in flight: when each began, from which start of the replica.
+        # A killed replica's last poll stays in flight until another poll ends it with 409.
+        self.in_flight: dict[int, tuple[float, int]] = {}
+        # 409 answers to getUpdates ("terminated by other getUpdates request") that reached
+        # the process that asked (not a killed one's last poll, which nobody reads).
         self.conflicts = 0
-        self.owner_alive: Callable[[], bool] = lambda: True
+        # The replica's current process: its start number, None while it is not running.
+        self.generation: Callable[[], int | None] = lambda: 0
+
+    def latest_poll(self) -> float | None:
+        """When the running process's latest getUpdates in flight began (None: none is)."""
+        current = self.generation()
+        started = [at for at, gen in self.in_flight.values() if gen == current]
+        return max(started) if started and current is not None else None
 
     async def _answer(self, request: Any) -> Any:
         if "/getupdates" not in str(request.target).lower():
             return await super()._answer(request)
         self.polls += 1
-        self.polls_in_flight += 1
-        self.poll_started = time.monotonic()
+        asked = self.generation()
+        call = self.polls
+        self.in_flight[call] = (time.monotonic(), asked if asked is not None else -1)
         try:
             reply = await super()._answer(request)
         finally:
-            self.polls_in_flight -= 1
-        if getattr(reply, "status", 200) == 409 and self.owner_alive():
+            del self.in_flight[call]
+        answered_asker = asked is not None and self.generation() == asked
+        if getattr(reply, "status", 200) == 409 and answered_asker:
             self.conflicts += 1
         return reply
 
@@ -204,26 +221,127 @@ class LoadBalancer:
         return web.Response(status=502, text="no replica answered")
 
 
-class WebhookFeed:
-    """Feed for ChatDriver in webhook mode: post as Telegram does, wait for the bot's answer.
+class InboxWatch:
+    """Tells when the bot has handled an update: its row in the shared inbox is marked done.
 
-    An update counts as delivered (acknowledged) once a post got 200; any other outcome is
-    retried, as Telegram retries. The bot counts as having answered once it did something
-    visible in the chat and then stayed quiet for `settle`.
+    A worker marks an update done once its handler returned, that is after every reply it
+    awaited was sent: a deterministic end of the bot's answer, where waiting for the chat to
+    go quiet is a guess. One query for all the updates being waited for, every WATCH_EVERY_S.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._waiting: dict[int, list[asyncio.Future[None]]] = {}
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect and start watching."""
+        self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        self._task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        """Stop watching and disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._conn is not None:
+            await self._conn.close()
+
+    async def handled(self, update_id: int, timeout: float) -> bool:
+        """Wait until update_id is marked done; False after timeout seconds."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(update_id, []).append(future)
+        try:
+            await asyncio.wait_for(future, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            waiters = self._waiting.get(update_id, [])
+            if future in waiters:
+                waiters.remove(future)
+            if not waiters:
+                self._waiting.pop(update_id, None)
+
+    async def _run(self) -> None:
+        assert self._conn is not None
+        while True:
+            await asyncio.sleep(WATCH_EVERY_S)
+            if not self._waiting:
+                continue
+            cursor = await self._conn.execute(
+                "SELECT update_id FROM inbox WHERE update_id = ANY(%s) AND body IS NULL",
+                (list(self._waiting),),
+            )
+            for (update_id,) in await cursor.fetchall():
+                for future in self._waiting.pop(update_id, []):
+                    if not future.done():
+                        future.set_result(None)
+
+
+class FleetFeed:
+    """Feed for ChatDriver: deliver an update (as subclasses do), wait for the bot's answer.
+
+    With an InboxWatch the answer is complete once the update is marked done (and the bot did
+    something visible in the chat); without one, once the chat stayed quiet for `settle`.
     """
 
     def __init__(
         self,
         core: FakeTelegram,
-        url: str,
         *,
+        watch: InboxWatch | None = None,
         answer_timeout: float = 120.0,
         settle: float = 1.0,
     ) -> None:
         self.core = core
-        self.url = url
+        self.watch = watch
         self.answer_timeout = answer_timeout
-        self.settle = settle
+        self.settle = settle if watch is None else WATCHED_SETTLE_S
+
+    async def deliver(self, update: JsonDict) -> None:
+        """Hand the update to Telegram's side of the bot."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Release what delivering needed."""
+
+    async def __call__(self, update: JsonDict) -> None:
+        """Deliver one update and wait for the bot's answer to it."""
+        core = self.core
+        if not core.is_visible_to_bot(update):
+            return
+        key = update_chat_key(update)
+        before = core.activity(key)
+        update_id = update["update_id"]
+        await self.deliver(update)
+        if self.watch is not None and not await self.watch.handled(update_id, self.answer_timeout):
+            raise AssertionError(f"update {update_id} was not handled in {self.answer_timeout}s")
+        if not await core.wait_until(lambda: core.activity(key) > before, self.answer_timeout):
+            raise AssertionError(
+                f"update {update_id} was delivered but the bot did nothing visible in chat "
+                f"{key} within {self.answer_timeout}s"
+            )
+        while True:
+            if not await core.wait_until(_moved(core, key), self.settle):
+                return
+
+
+class PollingFleetFeed(FleetFeed):
+    """Updates queued for getUpdates, where whichever replica polls takes them."""
+
+    async def deliver(self, update: JsonDict) -> None:
+        """Queue the update at the fake Telegram."""
+        self.core.push_update(update)
+
+
+class WebhookFeed(FleetFeed):
+    """Updates POSTed as Telegram does: again until one post got 200 (acknowledged)."""
+
+    def __init__(self, core: FakeTelegram, url: str, **options: Any) -> None:
+        super().__init__(core, **options)
+        self.url = url
         self.acknowledged: list[int] = []
         self.redelivered = 0
         self._session: aiohttp.ClientSession | None = None
@@ -232,6 +350,10 @@ class WebhookFeed:
         """Close the HTTP session."""
         if self._session is not None:
             await self._session.close()
+
+    async def deliver(self, update: JsonDict) -> None:
+        """POST the update."""
+        await self.post(update)
 
     async def post(self, update: JsonDict) -> None:
         """POST the update until the webhook answers 200 (within answer_timeout)."""
@@ -251,23 +373,6 @@ class WebhookFeed:
                 raise AssertionError(f"no webhook post of update {update['update_id']} got 200")
             self.redelivered += 1
             await asyncio.sleep(REDELIVER_AFTER_S)
-
-    async def __call__(self, update: JsonDict) -> None:
-        """Deliver one update through the webhook and wait for the bot's answer."""
-        core = self.core
-        key = update_chat_key(update)
-        before = core.activity(key)
-        if not core.is_visible_to_bot(update):
-            return
-        await self.post(update)
-        if not await core.wait_until(lambda: core.activity(key) > before, self.answer_timeout):
-            raise AssertionError(
-                f"update {update['update_id']} was acknowledged but the bot did nothing "
-                f"visible in chat {key} within {self.answer_timeout}s"
-            )
-        while True:
-            if not await core.wait_until(_moved(core, key), self.settle):
-                return
 
 
 class Fleet:
@@ -302,8 +407,10 @@ class Fleet:
             for i in range(count)
         ]
         for replica in self.replicas:
-            replica.server.owner_alive = _alive_check(replica)
+            replica.server.generation = _generation_of(replica)
         self.balancer = LoadBalancer(self.live_ports, self.rng)
+        self.watch = InboxWatch(database_url)
+        self._stopped: list[int | None] | None = None
 
     async def __aenter__(self) -> Fleet:
         for replica in self.replicas:
@@ -312,6 +419,8 @@ class Fleet:
             await self.balancer.start()
         try:
             await asyncio.gather(*(self.start(replica.index) for replica in self.replicas))
+            if self.database_url:
+                await self.watch.start()
         except BaseException:
             await self.stop_all()
             raise
@@ -345,13 +454,17 @@ class Fleet:
             extra.update(HEALTH_PORT=str(replica.port), HEALTH_LISTEN="127.0.0.1")
         return bot_environment(self.core, replica.server, replica.data_dir, **extra)
 
-    def feed(self, *, answer_timeout: float = 120.0, settle: float = 1.0) -> Any:
-        """How a ChatDriver reaches this fleet: the webhook behind the balancer, or getUpdates."""
+    def feed(self, *, answer_timeout: float = 120.0, watch: bool = True) -> FleetFeed:
+        """How a ChatDriver reaches this fleet: the webhook behind the balancer, or getUpdates.
+
+        watch=True waits for each update's done mark in the inbox (PostgreSQL only).
+        """
+        options: dict[str, Any] = {"answer_timeout": answer_timeout}
+        if watch and self.database_url:
+            options["watch"] = self.watch
         if self.mode == "webhook":
-            return WebhookFeed(
-                self.core, self.balancer.url, answer_timeout=answer_timeout, settle=settle
-            )
-        return PollingFeed(self.core, answer_timeout=answer_timeout, settle=settle)
+            return WebhookFeed(self.core, self.balancer.url, **options)
+        return PollingFleetFeed(self.core, **options)
 
     async def start(self, index: int) -> None:
         """Start replica `index` and return once it takes updates."""
@@ -415,11 +528,15 @@ class Fleet:
         return process.returncode
 
     async def stop_all(self) -> list[int | None]:
-        """Stop every replica cleanly, then the balancer; their exit statuses."""
+        """Stop every replica cleanly, then the balancer; their exit statuses (idempotent)."""
+        if self._stopped is not None:
+            return self._stopped
         statuses = list(await asyncio.gather(*(self.stop(r.index) for r in self.replicas)))
         await self.balancer.stop()
+        await self.watch.stop()
         for replica in self.replicas:
             await replica.server.stop()
+        self._stopped = statuses
         return statuses
 
     def logs(self) -> str:
@@ -429,15 +546,15 @@ class Fleet:
     def polling_leader(self) -> int | None:
         """The replica whose getUpdates call is the latest one in flight (None: none is)."""
         polling = [
-            (r.server.poll_started, r.index)
+            (started, r.index)
             for r in self.replicas
-            if r.alive and r.server.polls_in_flight
+            if r.alive and (started := r.server.latest_poll()) is not None
         ]
         return max(polling)[1] if polling else None
 
 
-def _alive_check(replica: Replica) -> Callable[[], bool]:
-    return lambda: replica.alive
+def _generation_of(replica: Replica) -> Callable[[], int | None]:
+    return lambda: replica.starts if replica.alive else None
 
 
 def _moved(core: FakeTelegram, key: int) -> Callable[[], bool]:
