@@ -223,7 +223,10 @@ def holder(database: str, replicas: list[Replica], where: str, params: tuple[Any
     with psycopg.connect(database) as conn:
         row = conn.execute(
             "SELECT a.client_port FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            f" WHERE l.locktype = 'advisory' AND l.granted AND {where}",
+            " WHERE l.locktype = 'advisory' AND l.granted"
+            # Advisory locks belong to a database; other tests' bots hold the same keys.
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            f" AND {where}",
             params,
         ).fetchone()
     assert row is not None, "no replica holds the lock"
@@ -463,7 +466,8 @@ def link_backend(database: str, replica: Replica) -> int:
     """The server pid of the replica's link (its claims' session)."""
     with psycopg.connect(database) as conn:
         rows = conn.execute(
-            "SELECT pid, client_port FROM pg_stat_activity WHERE application_name = %s",
+            "SELECT pid, client_port FROM pg_stat_activity"
+            " WHERE application_name = %s AND datname = current_database()",
             (APPLICATION_NAME,),
         ).fetchall()
     mine = _socket_inodes(replica.process.pid)
