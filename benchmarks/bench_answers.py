@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,22 +20,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.support import ask_seconds  # noqa: E402
+
 
 def startup_seconds(runs: int = 5) -> list[float]:
     """Wall time of `python -m bot ask QUESTION` in a fresh process, until it has answered."""
-    times = []
-    env = {**os.environ, "AMIF_DATA_DIR": str(ROOT / ".bench-data")}
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "bot", "ask", "What is the funding rate?"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        times.append(time.perf_counter() - start)
-    return times
+    return [ask_seconds(ROOT / ".bench-data", "What is the funding rate?") for _ in range(runs)]
 
 
 def main() -> None:

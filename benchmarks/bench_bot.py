@@ -79,7 +79,9 @@ from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings, auto_workers  # noqa: E402
+from bot.context import BotApp  # noqa: E402
 from bot.eligibility import EligibilitySessions, load_checks  # noqa: E402
+from bot.services import Services  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
 from bot.telegram_app import (  # noqa: E402
     FLOOD_BURST,
@@ -91,7 +93,6 @@ from bot.telegram_app import (  # noqa: E402
     new_event_loop,
 )
 from bot.workers import run_workers  # noqa: E402
-from handlers.common import BotApp, Services  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from tests.fake_telegram import (  # noqa: E402
     ApiReply,

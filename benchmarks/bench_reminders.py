@@ -44,15 +44,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.support import print_table  # noqa: E402
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.eligibility import EligibilitySessions, load_checks  # noqa: E402
 from bot.operator import reload_knowledge  # noqa: E402
 from bot.reminders import SendThrottle  # noqa: E402
+from bot.services import Services  # noqa: E402
 from bot.storage import SQLiteStorage  # noqa: E402
-from bot.telegram_app import build_application  # noqa: E402
-from handlers.admin import register_operator_features  # noqa: E402
-from handlers.common import Services  # noqa: E402
+from bot.telegram_app import build_application, install_operator_features  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from tests.fake_telegram import FakeRequest, FakeTelegram, FloodControl  # noqa: E402
 
@@ -142,7 +142,7 @@ async def reminder_round(
             updates_request=FakeRequest(core),
             rate_limiter=rate_limiter,
         )
-        features = register_operator_features(app, throttle=throttle)
+        features = install_operator_features(app, throttle=throttle)
         await app.initialize()
         try:
             started = time.perf_counter()
@@ -284,17 +284,19 @@ async def main_async(args: argparse.Namespace) -> None:
         ),
     ]
     print()
-    header = (
-        f"{'reminder round':<54} {'subs':>6} {'sent':>6} {'sec':>8} {'msg/s':>8} {'429s':>6} "
-        f"{'deferred':>8} {'delivered':>9}"
+    print_table(
+        (
+            ("reminder round", "<54", "name"),
+            ("subs", ">6", "subscribers"),
+            ("sent", ">6", "sent"),
+            ("sec", ">8.1f", "seconds"),
+            ("msg/s", ">8.1f", "per_second"),
+            ("429s", ">6", "status_429"),
+            ("deferred", ">8", "deferred"),
+            ("delivered", ">9", "delivered"),
+        ),
+        rows,
     )
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        print(
-            f"{r.name:<54} {r.subscribers:>6} {r.sent:>6} {r.seconds:>8.1f} "
-            f"{r.per_second:>8.1f} {r.status_429:>6} {r.deferred:>8} {r.delivered:>9}"
-        )
     print(
         "(sent, sec, msg/s: the first scheduler round; deferred: released for a later round "
         "after 429s; 429s and delivered: all rounds)"
@@ -315,17 +317,17 @@ async def main_async(args: argparse.Namespace) -> None:
             ),
         ]
     print()
-    header = (
-        f"{'reload':<40} {'passages':>8} {'median s':>9} {'worst s':>8} "
-        f"{'answers':>8} {'slowest ms':>11}"
+    print_table(
+        (
+            ("reload", "<40", "name"),
+            ("passages", ">8", "passages"),
+            ("median s", ">9.3f", "median_s"),
+            ("worst s", ">8.3f", "worst_s"),
+            ("answers", ">8", "answers_during"),
+            ("slowest ms", ">11.1f", "slowest_answer_ms"),
+        ),
+        reloads,
     )
-    print(header)
-    print("-" * len(header))
-    for row in reloads:
-        print(
-            f"{row.name:<40} {row.passages:>8} {row.median_s:>9.3f} {row.worst_s:>8.3f} "
-            f"{row.answers_during:>8} {row.slowest_answer_ms:>11.1f}"
-        )
     print("(answers: questions answered on the event loop while the reloads ran)")
 
 

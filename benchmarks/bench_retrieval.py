@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +55,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.support import ask_seconds, print_table  # noqa: E402
 from knowledge.analysis import TOKEN, analyzer  # noqa: E402
 from knowledge.base import INDEX_FILE, INDEX_SUBDIR, KnowledgeBase, fold  # noqa: E402
 from knowledge.index import K1, B, BM25Index  # noqa: E402
@@ -394,19 +393,25 @@ def measure(vocab: Vocabulary, size: int, n_queries: int, seed: int) -> tuple[li
 
 def print_rows(rows: list[Row]) -> None:
     """The retrieval table."""
-    header = (
-        f"{'lang':<4} {'passages':>8} {'library':<10} {'build s':>8} {'p50 ms':>8} {'p95 ms':>8}"
-        f" {'queries':>7} {'memory MB':>9} {'n-gram %':>8} {'top-5 = oracle':>14}"
+    print_table(
+        (
+            ("lang", "<4", "lang"),
+            ("passages", ">8,", "size"),
+            ("library", "<10", "name"),
+            ("build s", ">8.3f", "build_s"),
+            ("p50 ms", ">8.3f", "p50_ms"),
+            ("p95 ms", ">8.3f", "p95_ms"),
+            ("queries", ">7", "queries"),
+            ("memory MB", ">9.1f", lambda row: row.memory / 1e6),
+            ("n-gram %", ">8", _ngram_percent),
+            ("top-5 = oracle", ">14", "agreement"),
+        ),
+        rows,
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        share = f"{row.ngram_share * 100:.0f}" if row.ngram_share is not None else "-"
-        print(
-            f"{row.lang:<4} {row.size:>8,} {row.name:<10} {row.build_s:>8.3f} {row.p50_ms:>8.3f}"
-            f" {row.p95_ms:>8.3f} {row.queries:>7} {row.memory / 1e6:>9.1f} {share:>8}"
-            f" {row.agreement:>14}"
-        )
+
+
+def _ngram_percent(row: Row) -> str:
+    return f"{row.ngram_share * 100:.0f}" if row.ngram_share is not None else "-"
 
 
 # ----- start-up with an ingested store ----------------------------------------------------------
@@ -440,20 +445,6 @@ def write_store(data_dir: Path, vocabularies: dict[str, Vocabulary], passages: i
         (folder / f"{front['id']}.md").write_text("".join(parts), encoding="utf-8")
 
 
-def ask_seconds(data_dir: Path) -> float:
-    """Wall time of `python -m bot ask` in a fresh process, until its answer is printed."""
-    env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "bot", "ask", STARTUP_QUESTION],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
-
-
 def measure_startup(vocabularies: dict[str, Vocabulary], warm_runs: int = 5) -> None:
     """Cold and warm start-up to the first answer with a big ingested store."""
     with tempfile.TemporaryDirectory(prefix="amif-bench-") as temp:
@@ -461,10 +452,10 @@ def measure_startup(vocabularies: dict[str, Vocabulary], warm_runs: int = 5) -> 
         write_store(data_dir, vocabularies, STARTUP_PASSAGES)
         empty = Path(temp) / "empty"
         empty.mkdir()
-        baseline = [ask_seconds(empty) for _ in range(3)]
-        cold = ask_seconds(data_dir)
+        baseline = [ask_seconds(empty, STARTUP_QUESTION) for _ in range(3)]
+        cold = ask_seconds(data_dir, STARTUP_QUESTION)
         saved = data_dir / INDEX_SUBDIR / INDEX_FILE
-        warm = [ask_seconds(data_dir) for _ in range(warm_runs)]
+        warm = [ask_seconds(data_dir, STARTUP_QUESTION) for _ in range(warm_runs)]
         # In-process parts of a warm start, to see where the time goes.
         started = time.perf_counter()
         kb = KnowledgeBase.load(data_dir)

@@ -19,7 +19,7 @@ from bot.answering.render import View
 from bot.answering.reply import Reply, SourceRef
 from bot.overview import CallOverview, call_overview
 from i18n import normalize_language, translator
-from knowledge.base import KnowledgeBase
+from knowledge.base import KnowledgeBase, PassageHit
 from knowledge.facts import CallFacts
 
 __all__ = ["MAX_QUESTION_CHARS", "MIN_SCORE", "MIN_STEM_SHARE", "Assistant", "Reply", "SourceRef"]
@@ -72,6 +72,14 @@ class Assistant:
                 kind="empty",
             )
         return self._answerer.answer(text, lang, tz, previous)
+
+    def good_passages(self, text: str, lang: str, k: int = 5) -> list[PassageHit]:
+        """The passages among the best k for text that an answer may quote: the chat's filter.
+
+        Inline mode offers these as further results, so it shows nothing a chat answer would
+        decline to show.
+        """
+        return self._answerer.passages.good_hits(text, lang, k)
 
     def call_overview(self, call: CallFacts, lang: str, tz: str | None = None) -> Reply:
         """The key facts of one call: what it funds, money, dates, who may apply, contact."""

@@ -21,7 +21,8 @@ log = logging.getLogger("amif")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MAX_LINE_BYTES = 100_000
 # The subcommands defined here. The operator's (stats, reload) come from bot.operator, which
-# imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use.
+# imports asyncio, the SQLite storage and the reminder service: ~60 ms that these never use;
+# facts and documents come from bot.knowledge_cli with them.
 OWN_COMMANDS = ("ask", "chat", "ingest", "run", "migrate", "compile-catalogs")
 
 
@@ -40,6 +41,12 @@ def load_assistant(settings: Settings) -> Assistant:
     # What is loaded here lives as long as the process. Collections while tens of thousands of
     # passages are made would walk them and find nothing, and so would every full collection
     # after; frozen, they are left out of all of them (measured: ~40 ms of a warm start).
+    if settings.database_url:  # the database's knowledge first
+        from bot.knowledge_cli import pull_for_start
+
+        problem = pull_for_start(settings)
+        if problem is not None:
+            raise KnowledgeError(f"the shared knowledge cannot be read: {problem}")
     gc.disable()
     try:
         return Assistant(KnowledgeBase.load(settings.data_dir))
@@ -84,9 +91,17 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    """Add operator documents to the local knowledge store and show what each one says."""
+    """Add operator documents to the knowledge store and show what each one says."""
+    from bot.knowledge_cli import shared_change
+
+    # With DATABASE_URL: on a copy of the database's knowledge, stored back once it loads.
+    return shared_change(args, settings, _ingest_files)
+
+
+def _ingest_files(args: argparse.Namespace, settings: Settings) -> int:
+    """Add operator documents to the data directory's store and show what each one says."""
     from i18n import translator
-    from knowledge.extract import as_dict, describe
+    from knowledge.extraction.report import as_dict, describe
     from knowledge.ingest import ingest_paths
 
     loaded: list[KnowledgeBase] = []
@@ -140,10 +155,13 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {line}")
         if result.calls:
             print(f"  -> call{'s' if len(result.calls) > 1 else ''}: {', '.join(result.calls)}")
-            print(
-                f"  check {settings.data_dir / 'extracted' / (result.doc_id or '')}.yaml; "
-                f"correct it in {settings.data_dir / 'facts'}/ and run `amif-bot reload`"
+            extracted = settings.data_dir / "extracted" / f"{result.doc_id or ''}.yaml"
+            correct = (
+                "correct it with `amif-bot facts put FILE` (it reaches every replica)"
+                if settings.database_url
+                else f"correct it in {settings.data_dir / 'facts'}/ and run `amif-bot reload`"
             )
+            print(f"  check {extracted}; {correct}")
     if not results:
         print("error: no supported files found (.txt, .md, .html, .pdf)", file=sys.stderr)
         return EXIT_FAILED
@@ -181,7 +199,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    from bot.telegram_app import run_bot
+    from bot.knowledge_cli import pull_for_start
+
+    # With DATABASE_URL: the knowledge every replica shares, before it is loaded.
+    problem = pull_for_start(settings)
+    if problem is not None:
+        print(f"error: the shared knowledge cannot be read: {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    from bot.serve import run_bot
 
     try:
         return run_bot(settings)
@@ -302,9 +327,11 @@ def build_parser(operator_commands: bool = True) -> argparse.ArgumentParser:
     comp = sub.add_parser("compile-catalogs", help="compile the translation catalogs")
     comp.set_defaults(func=cmd_compile)
     if operator_commands:
+        from bot.knowledge_cli import add_knowledge_commands
         from bot.operator import add_operator_commands
 
         add_operator_commands(sub)
+        add_knowledge_commands(sub)
     return parser
 
 
@@ -324,6 +351,8 @@ WRITING_COMMANDS = {
     "run": (True, True),
     "ingest": (True, False),
     "reload": (True, False),
+    "facts": (True, False),
+    "documents": (True, False),
     "stats": (False, True),
     "chat": (True, True),  # keeps eligibility checks in the database
 }

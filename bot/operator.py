@@ -36,18 +36,24 @@ from bot.reminders import (
     deadline_text,
     user_zone,
 )
-from bot.storage import ALL_CALLS, UsageStats
+from bot.storage import ALL_CALLS, Answers, Subscriptions, UsageStats
 from bot.stores import Store, open_storage
 from i18n import Translator, translator
 from knowledge.base import KnowledgeBase
 from knowledge.errors import KnowledgeError
 from knowledge.facts import CallFacts, L10n
+from knowledge.shared import CHANNEL, SharedKnowledgeError, pulled_version, shared_knowledge
 
 log = logging.getLogger("amif.operator")
 
 RELOAD_REQUEST = "reload-request"
 RELOAD_RESULT = "reload-result.json"
 SCHEDULER_INTERVAL_S = 60.0
+# With DATABASE_URL, a replica hears of a new knowledge version by NOTIFY at once; it also reads
+# the version row this often, because a NOTIFY is lost while the listening connection is down
+# (a database restart, a network cut) and never passes a pooler in transaction mode. 30 s plus
+# a reload of a few seconds keeps the promise that every replica has it within a minute.
+KNOWLEDGE_POLL_INTERVAL_S = 30.0
 HOUSEKEEPING_INTERVAL = timedelta(hours=1)
 # Unvoted answers are only kept for voting; a month is longer than anyone scrolls back.
 ANSWER_RETENTION = timedelta(days=30)
@@ -277,7 +283,7 @@ def change_notice(change: CallChange, t: Translator, zone_name: str | None) -> s
     return "\n".join(lines)
 
 
-async def change_notices(store: Store, report: ReloadReport) -> list[Outgoing]:
+async def change_notices(store: Subscriptions, report: ReloadReport) -> list[Outgoing]:
     """One notice per subscriber and changed call: named subscriptions, and '*' for every one."""
     changes = [c for c in report.call_changes if _is_call(c)]
     if not changes:
@@ -418,7 +424,7 @@ def stats_text(stats: UsageStats, t: Translator) -> str:
     return "\n".join(lines)
 
 
-async def collect_stats(store: Store, settings: Settings) -> UsageStats:
+async def collect_stats(store: Answers, settings: Settings) -> UsageStats:
     """The numbers /stats and `amif-bot stats` show."""
     return await store.usage_stats(timedelta(hours=settings.dialog_ttl_hours))
 
@@ -508,9 +514,21 @@ class OperatorFeatures:
         # Called after a reload that changed the knowledge: how the other worker processes of
         # the bot hear of it (bot/workers.py); None in a single-process bot.
         self.on_reloaded: Callable[[], None] | None = None
+        # With DATABASE_URL the knowledge is shared (knowledge/shared.py): this replica follows
+        # the database's version, which it last pulled into its data directory.
+        self.shared = shared_knowledge(services.settings.database_url)
+        self.applied_version = pulled_version(services.settings.data_dir) if self.shared else 0
+        self.poll_interval = KNOWLEDGE_POLL_INTERVAL_S
+        self._watch: asyncio.Task[None] | None = None
 
     async def reload(self) -> ReloadReport:
-        """Reload the knowledge (one reload at a time) and start telling affected subscribers."""
+        """Reload the knowledge (one reload at a time) and start telling affected subscribers.
+
+        With shared knowledge it is a reload request for every replica: the version is bumped,
+        and this replica follows it at once.
+        """
+        if self.shared is not None:
+            return await self._reload_shared()
         async with self._reload_lock:
             report = await reload_knowledge(self.services, self.loader)
             if not report.ok or not report.changed:
@@ -518,11 +536,107 @@ class OperatorFeatures:
             if self.on_reloaded is not None:
                 self.on_reloaded()
             notices = await change_notices(self.store, report)
+        return self._send_notices(report, notices)
+
+    def _send_notices(self, report: ReloadReport, notices: list[Outgoing]) -> ReloadReport:
         if notices:
             task = asyncio.get_running_loop().create_task(self.reminders.send_all(notices))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return dataclasses.replace(report, notices=len(notices))
+
+    async def _reload_shared(self) -> ReloadReport:
+        assert self.shared is not None
+        try:
+            await asyncio.to_thread(self.shared.request_reload)
+            report = await self.follow_shared()
+        except SharedKnowledgeError as exc:
+            kb = self.services.assistant.kb
+            return ReloadReport(
+                False, 0.0, len(kb.documents), kb.passage_count, len(kb.calls), error=str(exc)
+            )
+        if report is None:  # another round got there first: nothing left to do
+            return await self.follow_reload()
+        return report
+
+    async def follow_shared(self) -> ReloadReport | None:
+        """Pull and swap in the database's knowledge if its version is not the one we have.
+
+        One replica claims each version's subscriber notices (and leaves its report for
+        `amif-bot reload --wait`); the others reload without telling anyone again.
+        """
+        shared = self.shared
+        assert shared is not None
+        data_dir = self.services.settings.data_dir
+        async with self._reload_lock:
+            current = await asyncio.to_thread(shared.version)
+            # Any other version, a lower one too: a database restored from a backup.
+            if current.version == self.applied_version:
+                return None
+            pulled = await asyncio.to_thread(shared.pull, data_dir)
+            report = await reload_knowledge(self.services, self.loader)
+            self.applied_version = pulled.version
+            claimed = await asyncio.to_thread(shared.claim_notices, pulled.version)
+            notices: list[Outgoing] = []
+            if report.ok and report.changed:
+                if self.on_reloaded is not None:
+                    self.on_reloaded()
+                if claimed:
+                    notices = await change_notices(self.store, report)
+            report = self._send_notices(report, notices)
+            log.info(
+                "knowledge version %d followed (%d files written, %d removed, index %s)",
+                pulled.version,
+                pulled.written,
+                pulled.removed,
+                "restored from the database" if pulled.index_restored else "built here or current",
+            )
+            if claimed:
+                await asyncio.to_thread(shared.write_report, pulled.version, report.to_json())
+        await self._publish_index()
+        return report
+
+    async def _publish_index(self) -> None:
+        """Keep the index this replica built in the database, for replicas that start later."""
+        if self.shared is None:
+            return
+        try:
+            await asyncio.to_thread(self.shared.publish_index, self.services.settings.data_dir)
+        except (SharedKnowledgeError, OSError) as exc:
+            log.warning("could not keep the built index in the database: %s", exc)
+
+    async def watch_shared(self) -> None:
+        """Follow the database's knowledge version: at once on NOTIFY, else every poll."""
+        import psycopg
+
+        assert self.shared is not None
+        await self._publish_index()  # built at start-up if the database had no copy
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.shared.url, autocommit=True
+                ) as conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    while True:
+                        await self._follow_logged()
+                        async for _notice in conn.notifies(
+                            timeout=self.poll_interval, stop_after=1
+                        ):
+                            pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # psycopg.Error, OSError: the version row is still polled
+                log.warning("listening for knowledge versions failed: %s", type(exc).__name__)
+                await self._follow_logged()
+                await asyncio.sleep(self.poll_interval)
+
+    async def _follow_logged(self) -> None:
+        try:
+            await self.follow_shared()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("following the shared knowledge failed: %s", exc)
 
     async def follow_reload(self) -> ReloadReport:
         """Reload because another worker process did: the same knowledge, no notices again."""
@@ -571,14 +685,21 @@ class OperatorFeatures:
         self._wake.set()
 
     def start(self) -> None:
-        """Start the scheduler task (from the application's post_init)."""
+        """Start the scheduler task (from the application's post_init), and the version watch."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self.run_forever())
+        self.start_watch()
+
+    def start_watch(self) -> None:
+        """With shared knowledge, start following its version: on every replica, leader or not."""
+        if self.shared is not None and (self._watch is None or self._watch.done()):
+            self._watch = asyncio.get_running_loop().create_task(self.watch_shared())
 
     async def stop(self) -> None:
         """Stop the scheduler task and background sends (from post_shutdown)."""
         task, self._task = self._task, None
-        pending = [t for t in (task, *self._background) if t is not None]
+        watch, self._watch = self._watch, None
+        pending = [t for t in (task, watch, *self._background) if t is not None]
         for item in pending:
             item.cancel()
         for item in pending:
@@ -614,6 +735,10 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_reload(args: argparse.Namespace, settings: Settings) -> int:
     """Validate the knowledge files, then ask the running bot to reload them."""
+    if settings.database_url:  # every replica, through the database's knowledge version
+        from bot.knowledge_cli import cmd_reload_shared
+
+        return cmd_reload_shared(args, settings)
     started = time.perf_counter()
     try:
         kb = KnowledgeBase.load(settings.data_dir)

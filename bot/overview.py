@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.answering.render import FactRenderer, View
 from bot.answering.reply import Reply, SourceRef
+from bot.answering.topics import topic_facts
 from i18n import N_
 from knowledge.facts import CallFacts, official_page
 
@@ -16,13 +17,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Who can apply"), ("applicants", "countries", "consortium")),
     (N_("Contact"), ("contact",)),
 )
-# The facts behind each topic, for naming the sources the overview draws on.
-_TOPIC_FIELDS = {
-    "grant": ("grant", "funding_rate"),
-    "funding_rate": ("funding_rate", "co_financing"),
-    "budget": ("budget", "objectives"),
-}
-_ATTRIBUTES = {"grant": "grant_min", "duration": "duration_months"}
 OFFICIAL_PAGE_LINE = N_("Official call page: {url}")
 
 
@@ -82,10 +76,10 @@ def call_overview(render: FactRenderer, v: View, call: CallFacts) -> CallOvervie
             lines.extend(_capitalize(line.removeprefix(prefix)) for line in got)
         if lines:
             sections.append(Section(t.gettext(heading), tuple(lines)))
-    fields = [f for topic in used for f in _TOPIC_FIELDS.get(topic, (topic,))]
-    sources = tuple(
-        dict.fromkeys(render.ref(call.source_of(f), None) for f in fields if _is_set(call, f))
-    ) or (render.ref(call.source, None),)
+    fields = [f for topic in used for f in topic_facts(call, topic)]
+    sources = tuple(dict.fromkeys(render.ref(call.source_of(f), None) for f in fields)) or (
+        render.ref(call.source, None),
+    )
     page = official_page(call)
     return CallOverview(
         lang=t.lang,
@@ -102,7 +96,3 @@ def call_overview(render: FactRenderer, v: View, call: CallFacts) -> CallOvervie
 
 def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _is_set(call: CallFacts, name: str) -> bool:
-    return bool(getattr(call, _ATTRIBUTES.get(name, name), None))

@@ -27,8 +27,7 @@ from babel import Locale
 from babel.core import get_global
 
 from bot.eligibility.parsing import Rejected, parse_country, strip_accents
-from bot.storage import ALL_CALLS, ReminderKey, Subscriber
-from bot.stores import Store
+from bot.storage import ALL_CALLS, ReminderKey, Subscriber, Subscriptions
 from i18n import LANGUAGES, Translator, normalize_language, translator
 from knowledge.facts import CallFacts
 
@@ -399,7 +398,7 @@ class ReminderService:
 
     def __init__(
         self,
-        store: Store,
+        store: Subscriptions,
         calls: CallsProvider,
         deliver: Deliver,
         *,

@@ -1,9 +1,9 @@
 """The database schema of both engines: numbered migrations, step for step the same tables.
 
-SQLite (bot/storage.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these lists in
-order, each step once, inside one transaction with its version bump; one version number means one
-schema on both engines (tests/test_storage_contract.py holds the lists equal in length). Append a
-step to both lists; never edit a released one.
+SQLite (bot/storage/sqlite.py, bot/inbox.py) and PostgreSQL (bot/storage_pg.py) apply these
+lists in order, each step once, inside one transaction with its version bump; one version number
+means one schema on both engines (tests/test_storage_contract.py holds the lists equal in length).
+Append a step to both lists; never edit a released one.
 """
 
 from __future__ import annotations
@@ -107,9 +107,48 @@ SQLITE_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
     ),
     (
+        # The id of the last Telegram update applied to a dialog, a column of its own instead of
+        # a key "u" inside the state JSON (where older code kept it): moved out, not lost, so a
+        # redelivered update stays recognised across the upgrade.
+        "ALTER TABLE dialogs ADD COLUMN last_update_id INTEGER",
+        """UPDATE dialogs SET last_update_id = json_extract(state, '$.u'),
+                              state = json_remove(state, '$.u')
+           WHERE json_valid(state) AND json_type(state, '$.u') = 'integer'""",
+    ),
+    (
         # The pending rows only: what the replicas' claimers (bot/replicas.py) scan every
         # second, among up to an hour of done rows kept for recognising re-deliveries.
         "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
+    (
+        # Shared knowledge (knowledge/shared.py), used with DATABASE_URL only: an SQLite
+        # installation is one machine, whose data directory already is all the knowledge it
+        # shares; the tables exist here too so that one version means the same tables on both.
+        # kind: document | extracted | facts; name: the file's name in that folder.
+        """CREATE TABLE knowledge_files (
+               kind       TEXT NOT NULL,
+               name       TEXT NOT NULL,
+               content    TEXT NOT NULL,
+               sha256     TEXT NOT NULL,
+               updated_at TEXT NOT NULL,
+               PRIMARY KEY (kind, name)
+           )""",
+        # One row, bumped in the transaction that changes the files (or by a reload request);
+        # notified_version: the last version whose subscriber notices a replica has claimed.
+        """CREATE TABLE knowledge_version (
+               id               INTEGER PRIMARY KEY CHECK (id = 1),
+               version          INTEGER NOT NULL,
+               digest           TEXT NOT NULL,
+               notified_version INTEGER NOT NULL,
+               report           TEXT,
+               updated_at       TEXT NOT NULL
+           )""",
+        # Built retrieval indexes (knowledge.arrays) by the content they were built from.
+        """CREATE TABLE knowledge_index (
+               key        TEXT PRIMARY KEY,
+               data       BLOB NOT NULL,
+               created_at TEXT NOT NULL
+           )""",
     ),
 )
 
@@ -210,8 +249,39 @@ POSTGRES_MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX inbox_by_age ON inbox (received_at)",
     ),
     (
-        # As SQLite's step 5: the pending rows, which the replicas' claimers scan.
+        # As SQLite's step 5: the last applied update id moves out of the state JSON.
+        "ALTER TABLE dialogs ADD COLUMN last_update_id BIGINT",
+        """UPDATE dialogs SET last_update_id = (state ->> 'u')::bigint,
+                              state = (state::jsonb - 'u')::json
+           WHERE json_typeof(state -> 'u') = 'number' AND (state ->> 'u') ~ '^-?[0-9]+$'""",
+    ),
+    (
+        # As SQLite's step 6: the pending rows, which the replicas' claimers scan.
         "CREATE INDEX inbox_pending ON inbox (update_id) WHERE body IS NOT NULL",
+    ),
+    (
+        # As SQLite's step 7: the shared knowledge (knowledge/shared.py).
+        """CREATE TABLE knowledge_files (
+               kind       TEXT NOT NULL,
+               name       TEXT NOT NULL,
+               content    TEXT NOT NULL,
+               sha256     TEXT NOT NULL,
+               updated_at TIMESTAMPTZ NOT NULL,
+               PRIMARY KEY (kind, name)
+           )""",
+        """CREATE TABLE knowledge_version (
+               id               INTEGER PRIMARY KEY CHECK (id = 1),
+               version          BIGINT NOT NULL,
+               digest           TEXT NOT NULL,
+               notified_version BIGINT NOT NULL,
+               report           TEXT,
+               updated_at       TIMESTAMPTZ NOT NULL
+           )""",
+        """CREATE TABLE knowledge_index (
+               key        TEXT PRIMARY KEY,
+               data       BYTEA NOT NULL,
+               created_at TIMESTAMPTZ NOT NULL
+           )""",
     ),
 )
 

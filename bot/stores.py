@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeAlias
 
 from bot.config import Settings
-from bot.storage import SQLiteStorage, _utc_now
+from bot.storage import SQLiteStorage, Store, utc_now
 
-if TYPE_CHECKING:
-    from bot.storage_pg import PostgresStorage
-
-# Both engines have the same methods and semantics (tests/test_storage_contract.py).
-Store: TypeAlias = "SQLiteStorage | PostgresStorage"
+__all__ = ["Store", "describe_storage", "open_storage"]
 
 
-def open_storage(
-    settings: Settings, *, clock: Callable[[], datetime] = _utc_now
-) -> SQLiteStorage | PostgresStorage:
+def open_storage(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Store:
     """The configured store, not yet connected: `async with open_storage(settings) as store:`."""
     if settings.database_url:
         # Imported here: psycopg costs start-up time that an SQLite installation never uses.

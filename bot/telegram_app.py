@@ -1,4 +1,8 @@
-"""The composition root of the Telegram bot: services, handlers in order, polling or webhook."""
+"""The composition root of the Telegram bot: services, the handler table, the PTB Application.
+
+This is the one module of bot/ that imports handlers/ (their table, handlers/routes.py);
+bot/serve.py runs what it builds, in one process or behind bot/workers.py.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,9 @@ import contextlib
 import gc
 import logging
 import os
-import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,11 +24,13 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -34,21 +38,24 @@ from telegram.request import BaseRequest
 
 from bot.assistant import Assistant, Clock
 from bot.config import Settings
+from bot.context import FEATURES_KEY, SERVICES_KEY, BotApp, features_of
 from bot.eligibility import EligibilitySessions, facts_by_file, load_checks
+from bot.operator import KnowledgeLoader, OperatorFeatures, default_loader
+from bot.questions import prepare_votes
+from bot.reminders import ReminderService, SendThrottle
+from bot.services import Services
 from bot.stores import open_storage
 from bot.transport import AiohttpRequest
-from handlers import calls, eligibility, errors, language, media, privacy, questions, start
-from handlers.admin import (
-    register_operator_features,
-    start_operator_features,
-    stop_operator_features,
-)
-from handlers.common import OWNER_GROUP, BotApp, BotContext, Services, refuse_foreign_press
-from handlers.feedback import prepare_votes
+
+# The composition root is the one module of bot/ that reads handlers/: the handler table, and
+# the Telegram side of sending reminders.
+from handlers.common import BotContext, with_user
+from handlers.routes import ERROR_HANDLER, ROUTES, On, Route
 from handlers.subscriptions import (
     SUBSCRIBE_DESCRIPTION,
     TIMEZONE_DESCRIPTION,
     UNSUBSCRIBE_DESCRIPTION,
+    TelegramDelivery,
 )
 from i18n import LANGUAGES, N_, translator
 from i18n.detect import prepare as prepare_detection
@@ -325,49 +332,68 @@ class FairUpdateProcessor(BaseUpdateProcessor):
         """Nothing to tear down."""
 
 
+def ptb_handler(route: Route) -> BaseHandler[Update, BotContext, None]:
+    """The PTB handler for one row of the handler table, given the update's UserContext."""
+    callback = with_user(route.handler)
+    pattern = route.pattern
+    if route.on is On.COMMAND:
+        assert isinstance(pattern, str)
+        return CommandHandler(pattern, callback)
+    if route.on is On.BUTTON:
+        assert pattern is None or isinstance(pattern, str)
+        return CallbackQueryHandler(callback, pattern=pattern)
+    if route.on is On.INLINE:
+        return InlineQueryHandler(callback)
+    assert isinstance(pattern, filters.BaseFilter)
+    return MessageHandler(pattern, callback)
+
+
 def register_handlers(app: BotApp) -> None:
-    """Every handler, in the order PTB tries them; the free-text catch-all comes last."""
-    private = filters.ChatType.PRIVATE
-    # 0. Before anything else: a button acts only for the user it was shown to.
-    app.add_handler(CallbackQueryHandler(refuse_foreign_press), group=OWNER_GROUP)
-    # 1. Commands. In groups PTB only sees commands addressed to us (or all, without privacy
-    #    mode); the handlers themselves keep personal flows out of groups.
-    app.add_handler(CommandHandler("start", start.start))
-    app.add_handler(CommandHandler("help", start.help_command))
-    app.add_handler(CommandHandler("calls", calls.calls_command))
-    app.add_handler(CommandHandler("call", calls.call_command))
-    app.add_handler(CommandHandler("language", language.language_command))
-    app.add_handler(CommandHandler("privacy", privacy.privacy_command))
-    app.add_handler(CommandHandler("mydata", privacy.mydata_command))
-    app.add_handler(CommandHandler("forget", privacy.forget_command))
-    app.add_handler(CommandHandler("eligibility", eligibility.eligibility_command))
-    app.add_handler(CommandHandler("back", eligibility.back_command))
-    app.add_handler(CommandHandler("cancel", eligibility.cancel_command))
-    # 2. Buttons, by callback-data prefix; anything else is stale or forged.
-    app.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
-    app.add_handler(CallbackQueryHandler(calls.call_button, pattern=r"^call:"))
-    app.add_handler(CallbackQueryHandler(calls.calls_button, pattern=r"^calls(:|$|~)"))
-    app.add_handler(CallbackQueryHandler(calls.remind_button, pattern=r"^csub:"))
-    app.add_handler(CallbackQueryHandler(language.language_button, pattern=r"^lang:"))
-    app.add_handler(CallbackQueryHandler(privacy.forget_button, pattern=r"^forget:"))
-    app.add_handler(CallbackQueryHandler(privacy.mydata_button, pattern=r"^mydata:"))
-    app.add_handler(CallbackQueryHandler(eligibility.eligibility_button, pattern=r"^elig:"))
-    app.add_handler(CallbackQueryHandler(eligibility.choose_check_button, pattern=r"^echk:"))
-    app.add_handler(CallbackQueryHandler(eligibility.unknown_button))
-    # 3. Unknown commands get help; non-text messages get a hint of what works.
-    app.add_handler(MessageHandler(filters.COMMAND, media.unknown_command))
-    app.add_handler(
-        MessageHandler(
-            ~filters.TEXT & ~filters.StatusUpdate.ALL & (private | filters.REPLY),
-            media.unsupported_message,
-        )
+    """Every handler of the table (handlers/routes.py), in its order, and the error handler."""
+    for route in ROUTES:
+        app.add_handler(ptb_handler(route), group=route.group)
+    app.add_error_handler(ERROR_HANDLER)
+
+
+def install_operator_features(
+    app: BotApp,
+    *,
+    loader: KnowledgeLoader = default_loader,
+    clock: Callable[[], datetime] | None = None,
+    throttle: SendThrottle | None = None,
+    interval: float | None = None,
+) -> OperatorFeatures:
+    """Set up reminders, reloads and housekeeping (the scheduler starts with the store).
+
+    Called again (a test configuring its own loader or clock), it replaces the features: the
+    handlers look them up per update.
+    """
+    services = app.bot_data.get(SERVICES_KEY)
+    if not isinstance(services, Services):
+        raise RuntimeError("build the application (with its services) before adding features")
+    now = clock or services.assistant.clock
+    reminders = ReminderService(
+        services.store,
+        lambda: services.assistant.kb.calls,  # read per round, so a reload is seen at once
+        TelegramDelivery(app.bot),
+        clock=now,
+        throttle=throttle,
     )
-    # 4. Free text (new or edited): questions, or typed answers of an eligibility check.
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, questions.answer_question))
-    # 5. Subscriptions, feedback votes, operator commands and inline mode (a handler group
-    #    of their own that runs first).
-    register_operator_features(app)
-    app.add_error_handler(errors.on_error)
+    features = OperatorFeatures(services, services.store, reminders, loader=loader, clock=now)
+    if interval is not None:
+        features.interval = interval
+    app.bot_data[FEATURES_KEY] = features
+    return features
+
+
+async def start_operator_features(app: BotApp) -> None:
+    """Start the scheduler (reminders due while the bot was down go out in its first round)."""
+    features_of(app).start()
+
+
+async def stop_operator_features(app: BotApp) -> None:
+    """Stop the scheduler and any notices still being sent."""
+    await features_of(app).stop()
 
 
 async def set_command_menus(app: BotApp) -> None:
@@ -406,6 +432,9 @@ async def _expire_forever(services: Services) -> None:
 async def _open_store(app: BotApp) -> None:
     services = app.bot_data["services"]
     await services.store.open()
+    if app.bot_data.get(WORKER_KEY, 0) == 0:
+        # The shared knowledge reaches every replica, not only the one that leads.
+        features_of(app).start_watch()
     if app.bot_data.get(AWAIT_LEAD_KEY):
         return  # a replica on PostgreSQL: worker 0 starts them once its replica leads
     if app.bot_data.get(WORKER_KEY, 0) == 0:
@@ -510,9 +539,10 @@ def build_application(
     quiet_library_loggers()
     app: BotApp = builder.build()
     processor.application = app
-    app.bot_data["services"] = services
+    app.bot_data[SERVICES_KEY] = services
     app.bot_data[WORKER_KEY] = worker
     register_handlers(app)
+    install_operator_features(app)
     return app
 
 
@@ -536,35 +566,6 @@ def create_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(settings, assistant, store, sessions)
 
 
-def run_bot(settings: Settings) -> int:
-    """Open the store, run the bot until stopped (polling, or a webhook when configured)."""
-    install_log_redaction(settings)
-    if settings.webhook_url and not settings.webhook_secret:
-        log.error(
-            "WEBHOOK_URL is set but WEBHOOK_SECRET is not: refusing to start a webhook "
-            "that anyone could post to"
-        )
-        return 2
-    services = create_services(settings)
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    if hasattr(os, "fork"):
-        # BOT_WORKERS=1 too: one worker behind the same main process, so that every update
-        # goes through the durable inbox (PTB's Updater confirms updates before handling).
-        from bot.workers import run_workers  # imports this module
-
-        return run_workers(settings, services, settings.workers)
-    app = build_application(services, manage_store=True)
-    # run_polling and run_webhook run in the current thread's event loop.
-    asyncio.set_event_loop(new_event_loop())
-    try:
-        _run(app, settings)
-    finally:
-        # A stop signal during start-up can skip post_shutdown; an open aiosqlite connection
-        # would then keep the process alive on its worker thread.
-        asyncio.run(services.store.close())
-    return 0
-
-
 def new_event_loop() -> asyncio.AbstractEventLoop:
     """uvloop's event loop where it is installed (less CPU per update), else asyncio's."""
     try:
@@ -572,52 +573,3 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
-
-
-def _run(app: BotApp, settings: Settings) -> None:
-    if settings.webhook_url:
-        log.info("starting webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-        asyncio.get_event_loop().run_until_complete(_run_webhook(app, settings))
-    else:
-        log.info("starting long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-
-
-async def _run_webhook(app: BotApp, settings: Settings) -> None:
-    """Application.run_webhook's lifecycle around bot/webhook.py's server instead of PTB's."""
-    from bot.webhook import serve_webhook
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-
-    async def deliver(update: dict[str, Any]) -> None:
-        try:
-            parsed = Update.de_json(update, app.bot)
-        except Exception as exc:  # well-formed JSON, but not an update PTB can read
-            log.warning("webhook update skipped: %s", type(exc).__name__)
-            return
-        await app.update_queue.put(parsed)
-
-    # The order of Application.run_webhook: initialize, post_init, start ... stop, post_stop,
-    # shutdown, post_shutdown.
-    await app.initialize()
-    try:
-        if app.post_init is not None:
-            await app.post_init(app)
-        await app.start()
-        await app.bot.set_webhook(
-            url=settings.webhook_url or "",
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        await serve_webhook(settings, deliver, stop)
-    finally:
-        if app.running:
-            await app.stop()  # handles what is queued and waits for running handlers
-        if app.post_stop is not None:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)

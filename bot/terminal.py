@@ -124,12 +124,10 @@ class TerminalChat:
                 return self._render(pressed.step)
         if command in ("back", "cancel") and self.sessions is not None:
             event = Back() if command == "back" else Cancel()
-            step = await self.sessions.handle(TERMINAL_KEY, event, t)
+            step = await flow.control(self.sessions, TERMINAL_KEY, event, t)
             if step is not None:
                 return self._render(step)
-            return t.gettext(
-                "There is no eligibility check in progress. Send /eligibility to start one."
-            )
+            return t.gettext(flow.NO_CHECK)
         return t.gettext("I don't know the command {command}.").format(command="/" + command) + (
             "\n\n" + t.gettext(HELP)
         )
@@ -139,14 +137,12 @@ class TerminalChat:
         assert self.sessions is not None
         opened = await flow.open_check(self.sessions, TERMINAL_KEY, arg, t)
         if isinstance(opened, flow.Resumed):
-            return t.gettext("You have a check in progress; here is where you left off.") + (
-                "\n\n" + self._render(opened.step)
-            )
+            return t.gettext(flow.RESUMING) + ("\n\n" + self._render(opened.step))
         if isinstance(opened, flow.Begun):
             return self._begun(opened)
         self._choosing = "check"
         options = [f"{i}. {render_text(s.title, t)}" for i, s in enumerate(opened.checks, 1)]
-        return t.gettext("Which call do you want to check?") + "\n" + "\n".join(options)
+        return t.gettext(flow.WHICH_CALL) + "\n" + "\n".join(options)
 
     async def _begin(self, spec: CheckSpec) -> str:
         assert self.sessions is not None
@@ -202,7 +198,7 @@ class TerminalChat:
             else None
         )
         if isinstance(outcome, Cancelled):
-            return t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
+            return t.gettext(flow.CANCELLED)
         if isinstance(outcome, Done):
             names = {k: s.title for k, s in self.assistant.kb.sources.items()}
             return render_verdict(outcome.verdict, t, source_names=names)

@@ -66,6 +66,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 
 from bot.config import Settings
+from bot.context import BotApp, features_of
 from bot.inbox import DoneMarks, Inbox, open_inbox
 from bot.operator import OperatorFeatures
 from bot.replicas import (
@@ -78,6 +79,7 @@ from bot.replicas import (
     ReplicaLink,
     listen_forever,
 )
+from bot.services import Services
 from bot.telegram_app import (
     AWAIT_LEAD_KEY,
     FairUpdateProcessor,
@@ -88,8 +90,6 @@ from bot.telegram_app import (
 )
 from bot.transport import AiohttpRequest
 from bot.webhook import serve_health, serve_webhook
-from handlers.admin import features_of
-from handlers.common import BotApp, Services
 
 log = logging.getLogger("amif.workers")
 

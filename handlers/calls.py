@@ -11,16 +11,11 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.overview import CallOverview
+from bot.services import UserContext
 from handlers.callbacks import CallbackDataError, decode, encode
-from handlers.common import (
-    BotContext,
-    answering,
-    edit_html,
-    is_group,
-    private_link,
-    send_html,
-    user_translator,
-)
+from handlers.common import BotContext, answering, edit_html, private_link, send_html
+from handlers.eligibility import CHOOSE
+from handlers.menus import menu_button
 from handlers.render import (
     MAX_MESSAGE,
     cited,
@@ -31,6 +26,7 @@ from handlers.render import (
     text_to_html,
     utf16_len,
 )
+from handlers.subscriptions import ask_zone_once, subscribe
 from i18n import N_, Translator
 from knowledge.facts import CallFacts, CallStatus
 
@@ -42,7 +38,6 @@ CHECK_BUTTON = N_("Check eligibility")
 REMIND_BUTTON = N_("Remind me")
 PAGE_BUTTON = N_("Official page")
 BACK_BUTTON = N_("« Back to calls")
-MENU_BUTTON = N_("« Menu")
 
 
 def calls_keyboard(
@@ -55,9 +50,7 @@ def calls_keyboard(
         if c.kind == "call"
     ]
     if from_menu and t is not None:
-        rows.append(
-            [InlineKeyboardButton(t.gettext(MENU_BUTTON), callback_data=encode("menu", "home"))]
-        )
+        rows.append([menu_button(t)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -67,45 +60,49 @@ def calls_html(context: BotContext, lang: str) -> list[str]:
     return reply_to_html(assistant.list_calls(lang), kb=assistant.kb)
 
 
-async def calls_command(update: Update, context: BotContext) -> None:
+async def calls_command(update: Update, context: BotContext, user: UserContext) -> None:
     """List every call with status and deadline, in the user's locale."""
-    t = await user_translator(update, context)
-    await send_html(update, context, calls_html(context, t.lang), calls_keyboard(context, t.lang))
-    await _ask_zone(update, context, t.lang, context.services.assistant.list_calls(t.lang).text)
+    lang = user.lang
+    await send_html(update, context, calls_html(context, lang), calls_keyboard(context, lang))
+    shown = context.services.assistant.list_calls(lang).text
+    await ask_zone_once(update, context, user, lang, shown)
 
 
-async def show_calls_in_place(update: Update, context: BotContext, from_menu: bool) -> None:
+async def show_calls_in_place(
+    update: Update, context: BotContext, user: UserContext, from_menu: bool
+) -> None:
     """Turn the pressed message into the list of calls (a new message when it does not fit)."""
-    t = await user_translator(update, context)
+    t = user.t
     keyboard = calls_keyboard(context, t.lang, t, from_menu)
     messages = calls_html(context, t.lang)
     if len(messages) > 1 or not await edit_html(update, messages[0], keyboard):
         await send_html(update, context, messages, keyboard)
-    await _ask_zone(update, context, t.lang, context.services.assistant.list_calls(t.lang).text)
+    shown = context.services.assistant.list_calls(t.lang).text
+    await ask_zone_once(update, context, user, t.lang, shown)
 
 
-async def calls_button(update: Update, context: BotContext) -> None:
+async def calls_button(update: Update, context: BotContext, user: UserContext) -> None:
     """'Back to calls' under a call: the list again, in the same message."""
     query = update.callback_query
     if query is None:
         return
     fields = decode(query.data, CALLS) or []
     async with answering(query):
-        await show_calls_in_place(update, context, from_menu=FROM_MENU in fields)
+        await show_calls_in_place(update, context, user, from_menu=FROM_MENU in fields)
 
 
-async def call_command(update: Update, context: BotContext) -> None:
+async def call_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/call REFERENCE shows one call; without a reference, buttons to choose one."""
     if context.args:
-        await send_call(update, context, " ".join(context.args))
+        await send_call(update, context, user, " ".join(context.args))
         return
-    t = await user_translator(update, context)
+    t = user.t
     await send_html(
         update, context, text_to_html(t.gettext("Which call?")), calls_keyboard(context, t.lang)
     )
 
 
-async def call_button(update: Update, context: BotContext) -> None:
+async def call_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A call chosen with a button: the message becomes the call's page."""
     query = update.callback_query
     if query is None:
@@ -113,32 +110,29 @@ async def call_button(update: Update, context: BotContext) -> None:
     fields = decode(query.data, CALL)
     async with answering(query):
         if fields:
-            await send_call(update, context, fields[0], in_place=True)
+            await send_call(update, context, user, fields[0], in_place=True)
 
 
-async def remind_button(update: Update, context: BotContext) -> None:
+async def remind_button(update: Update, context: BotContext, user: UserContext) -> None:
     """'Remind me' under a call: subscribe, and confirm in a message of its own."""
-    from handlers.subscriptions import subscribe
-
     query = update.callback_query
     if query is None:
         return
     fields = decode(query.data, REMIND)
     call = context.services.assistant.kb.call(fields[0]) if fields else None
-    if call is None or is_group(update):
-        t = await user_translator(update, context)
-        await query.answer(t.gettext("This button is no longer active."))
+    if call is None or user.group:
+        await query.answer(user.t.gettext("This button is no longer active."))
         return
     async with answering(query):
-        text = await subscribe(update, context, call.id)
+        text = await subscribe(context, user, call.id)
         await send_html(update, context, text_to_html(text))
 
 
 async def send_call(
-    update: Update, context: BotContext, ident: str, in_place: bool = False
+    update: Update, context: BotContext, user: UserContext, ident: str, in_place: bool = False
 ) -> None:
     """Show the key facts of one call, or say that the reference is unknown."""
-    t = await user_translator(update, context)
+    t = user.t
     assistant = context.services.assistant
     call = assistant.kb.call(ident)
     if call is None:
@@ -155,16 +149,10 @@ async def send_call(
         return
     overview = assistant.call_sections(call, t.lang)
     messages = overview_html(overview, context)
-    keyboard = call_keyboard(update, context, call, overview, t)
+    keyboard = call_keyboard(context, user, call, overview)
     if not (in_place and len(messages) == 1 and await edit_html(update, messages[0], keyboard)):
         await send_html(update, context, messages, keyboard)
-    await _ask_zone(update, context, t.lang, overview.reply().text)
-
-
-async def _ask_zone(update: Update, context: BotContext, lang: str, shown: str) -> None:
-    from handlers.subscriptions import ask_zone_once
-
-    await ask_zone_once(update, context, lang, shown)
+    await ask_zone_once(update, context, user, t.lang, overview.reply().text)
 
 
 def overview_html(overview: CallOverview, context: BotContext) -> list[str]:
@@ -184,29 +172,24 @@ def overview_html(overview: CallOverview, context: BotContext) -> list[str]:
 
 
 def call_keyboard(
-    update: Update,
-    context: BotContext,
-    call: CallFacts,
-    overview: CallOverview,
-    t: Translator,
+    context: BotContext, user: UserContext, call: CallFacts, overview: CallOverview
 ) -> InlineKeyboardMarkup:
     """What one can do from a call's page: check, be reminded, open the page, go back."""
+    t = user.t
     rows: list[list[InlineKeyboardButton]] = []
     spec = context.services.sessions.find_check(call.id)
     if spec is not None:
         check: InlineKeyboardButton | None
-        if is_group(update):
+        if user.group:
             # Checks are personal: in a group the button opens the private chat.
             check = InlineKeyboardButton(
                 t.gettext(CHECK_BUTTON), url=private_link(context, f"elig_{spec.id}")
             )
         else:
-            from handlers.eligibility import CHOOSE
-
             check = _callback_button(t.gettext(CHECK_BUTTON), CHOOSE, spec.id)
         rows.append([check] if check else [])
     now = context.services.assistant.clock()
-    if not is_group(update) and call.status(now) is not CallStatus.CLOSED:
+    if not user.group and call.status(now) is not CallStatus.CLOSED:
         remind = _callback_button(t.gettext(REMIND_BUTTON), REMIND, call.id)
         rows.append([remind] if remind else [])
     if overview.page:

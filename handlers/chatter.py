@@ -1,12 +1,13 @@
-"""Short replies to what is not a question: thanks, "ok", "?", other languages, long pastes."""
+"""Short replies to what is not a question: thanks, "ok", other languages."""
 
 from __future__ import annotations
 
 from babel import Locale
 from telegram import Update
 
-from bot.incoming import Chatter, Kind, classify, first_question
-from handlers.common import BotContext, send_html, user_language
+from bot.incoming import Chatter, Kind
+from bot.services import UserContext
+from handlers.common import BotContext, send_html
 from handlers.render import text_to_html
 from i18n import LANGUAGE_NAMES, N_, translator
 
@@ -16,33 +17,17 @@ LANGUAGES_REPLY = N_(
     "I speak English, Swedish and Finnish ({names}), not {language}. Please ask in one of them, "
     "or choose one with /language."
 )
-LONG_MESSAGE_NOTE = N_(
-    "Your message is long ({count} characters), so I answered its first question: “{question}”"
-)
-QUOTED_CHARS = 200
 
 
-async def reply_to_chatter(update: Update, context: BotContext, text: str) -> bool:
-    """Answer small talk, a call for help or an unsupported language; False for a question."""
-    chatter = classify(text)
-    if chatter is None:
-        return False
-    if chatter.kind is Kind.HELP:
-        from handlers.start import help_command
-
-        await help_command(update, context)
-        return True
+async def reply_to_chatter(
+    update: Update, context: BotContext, user: UserContext, chatter: Chatter
+) -> None:
+    """Answer small talk or a message in a language the assistant does not speak."""
     if chatter.kind is Kind.FOREIGN:
         await send_languages(update, context, chatter.lang or "")
-        return True
-    await send_small_talk(update, context, chatter)
-    return True
-
-
-async def send_small_talk(update: Update, context: BotContext, chatter: Chatter) -> None:
-    """A one-line reply in the message's own language (else the user's)."""
-    lang = chatter.lang or await user_language(update, context)
-    t = translator(lang)
+        return
+    # A one-line reply in the message's own language (else the user's).
+    t = translator(chatter.lang or user.lang)
     reply = THANKS_REPLY if chatter.kind is Kind.THANKS else ACK_REPLY
     await send_html(update, context, text_to_html(t.gettext(reply)))
 
@@ -54,24 +39,3 @@ async def send_languages(update: Update, context: BotContext, code: str) -> None
     names = ", ".join(LANGUAGE_NAMES.values())
     text = t.gettext(LANGUAGES_REPLY).format(names=names, language=language)
     await send_html(update, context, text_to_html(text))
-
-
-# Longer than any Telegram message (4,096 characters): not a paste but abuse, and the
-# assistant's own limit refuses it whole.
-MAX_PASTE_CHARS = 4_096
-
-
-def shorten_long_message(text: str, limit: int) -> tuple[str, str | None]:
-    """The question to answer, and the original when its first question was cut from a paste."""
-    if len(text) <= limit or len(text) > MAX_PASTE_CHARS:
-        return text, None
-    return first_question(text, limit), text
-
-
-def long_message_note(lang: str, original: str, question: str) -> str:
-    """'Your message is long (2 532 characters), so I answered its first question: …'."""
-    t = translator(lang)
-    quoted = question if len(question) <= QUOTED_CHARS else question[:QUOTED_CHARS] + "…"
-    return t.gettext(LONG_MESSAGE_NOTE).format(
-        count=t.format_number(len(original)), question=quoted
-    )

@@ -1,101 +1,110 @@
-"""What every handler shares: typed services, the user's language, sending HTML safely."""
+"""What every handler shares: its context and UserContext, sending HTML safely, private flows."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import re
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, ApplicationHandlerStop, CallbackContext, ExtBot
+from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from bot.assistant import Assistant
-from bot.config import Settings
-from bot.eligibility import EligibilitySessions
-from bot.followups import RecentCalls
-from bot.stores import Store
+from bot.context import SERVICES_KEY
+from bot.services import ChatKind, Services, UserContext
 from handlers.callbacks import SHARED_PREFIXES, owner_of, with_owner, without_owner
-from i18n import N_, Translator, normalize_language, translator
-from i18n.detect import detect_language
+from i18n import N_, normalize_language
 
-# The owner check runs before every other handler group (operator features use -10).
-OWNER_GROUP = -20
 FOREIGN_BUTTON = N_(
     "These buttons belong to someone else's request. Send the command yourself to get your own."
 )
 INACTIVE_BUTTON = N_("This button is no longer active.")
 
 
-@dataclass
-class Services:
-    """The long-lived services handlers use, opened and closed with the application."""
-
-    settings: Settings
-    assistant: Assistant
-    store: Store
-    sessions: EligibilitySessions
-    recent_calls: RecentCalls = field(default_factory=RecentCalls)
-    # Users already asked which zone to show times in (handlers/subscriptions.ask_zone_once).
-    zone_asked: set[int] = field(default_factory=set)
-
-
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
-    """Callback context with typed access to the services (PTB's contexttypesbot pattern)."""
+    """Callback context with typed access to the services (PTB's contexttypesbot pattern).
+
+    PTB makes one context per update and hands the same one to every handler group, so the
+    update's UserContext is kept on it (`user_context`) and built only once.
+    """
+
+    user_context: UserContext | None = None
 
     @property
     def services(self) -> Services:
         """The application's services."""
-        services = self.application.bot_data.get("services")
+        services = self.application.bot_data.get(SERVICES_KEY)
         if not isinstance(services, Services):
             raise RuntimeError("services are not attached to the application")
         return services
 
 
-BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+UserHandler = Callable[[Update, BotContext, UserContext], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
-async def stored_language(update: Update, context: BotContext) -> str | None:
-    """The language the user chose with /language, if any."""
-    user = update.effective_user
-    if user is None:
-        return None
-    return await context.services.store.get_language(user.id)
+async def user_context(update: Update, context: BotContext) -> UserContext:
+    """The update's UserContext: built on first use, then kept on the context for the update.
+
+    Like aiogram's I18nMiddleware, the language is resolved here once: the /language choice,
+    else the language the user's Telegram app is set to, else English.
+    """
+    cached = context.user_context
+    if cached is not None:
+        return cached
+    user, chat = update.effective_user, update.effective_chat
+    chosen = zone = None
+    if user is not None:
+        store = context.services.store
+        chosen = await store.get_language(user.id)
+        zone = await store.get_timezone(user.id)
+    client = normalize_language(user.language_code if user else None)
+    built = UserContext(
+        lang=chosen or client or "en",
+        chosen=chosen,
+        zone_name=zone,
+        chat=_chat_kind(update),
+        user_id=user.id if user else None,
+        chat_id=chat.id if chat else None,
+    )
+    context.user_context = built
+    return built
 
 
-async def user_language(update: Update, context: BotContext, text: str | None = None) -> str:
-    """Reply language: the stored choice, else the message's language, else Telegram's, else en."""
-    chosen = await stored_language(update, context)
-    return chosen or unchosen_language(update, text)
+def with_user(handler: UserHandler) -> Callback:
+    """The PTB callback that runs handler with the update's UserContext.
+
+    The composition root wraps every row of the handler table (handlers/routes.py) in it,
+    rather than adding a TypeHandler in a group of its own: only updates a handler takes pay
+    for the two settings lookups, the context a handler needs is in its signature (mypy checks
+    every call, also between handlers), and the owner check and the handler of one update
+    share it through the update's one CallbackContext.
+    """
+
+    @functools.wraps(handler)
+    async def run(update: Update, context: BotContext) -> None:
+        await handler(update, context, await user_context(update, context))
+
+    return run
 
 
-def unchosen_language(update: Update, text: str | None = None) -> str:
-    """The language when the user chose none: the message's, else Telegram's, else English."""
-    if text:
-        detection = detect_language(text)
-        if detection.decided:
-            return detection.lang
-    user = update.effective_user
-    from_client = normalize_language(user.language_code if user else None)
-    return from_client or "en"
-
-
-async def user_translator(
-    update: Update, context: BotContext, text: str | None = None
-) -> Translator:
-    """The translator for the user's reply language."""
-    return translator(await user_language(update, context, text))
+def _chat_kind(update: Update) -> ChatKind:
+    chat = update.effective_chat
+    if chat is None:
+        return ChatKind.OTHER
+    if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return ChatKind.GROUP
+    return ChatKind.PRIVATE if chat.type == ChatType.PRIVATE else ChatKind.OTHER
 
 
 def is_group(update: Update) -> bool:
     """Whether the update comes from a group or supergroup."""
-    chat = update.effective_chat
-    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+    return _chat_kind(update) is ChatKind.GROUP
 
 
 def addressed_to_bot(update: Update, context: BotContext) -> bool:
@@ -196,26 +205,24 @@ def owned_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-async def refuse_foreign_press(update: Update, context: BotContext) -> None:
+async def refuse_foreign_press(update: Update, context: BotContext, user: UserContext) -> None:
     """A press on a button shown to someone else gets a toast and changes nothing."""
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None or not isinstance(query.data, str):
+    if query is None or user.user_id is None or not isinstance(query.data, str):
         return
     data = query.data
     if without_owner(data).partition(":")[0] in SHARED_PREFIXES:
         return
     owner = owner_of(data)
     if owner is None:
-        if query.message is None or not is_group(update):
+        if query.message is None or not user.group:
             return  # an inline message, or a private chat: only its user can press
         notice = INACTIVE_BUTTON  # a group button from before owners were marked
-    elif owner == user.id:
+    elif owner == user.user_id:
         return
     else:
         notice = FOREIGN_BUTTON
-    t = await user_translator(update, context)
-    await query.answer(t.gettext(notice))
+    await query.answer(user.t.gettext(notice))
     raise ApplicationHandlerStop
 
 
@@ -231,15 +238,15 @@ def private_link(context: BotContext, payload: str) -> str:
 
 
 async def send_to_private_chat(
-    update: Update, context: BotContext, explanation: str, payload: str
+    update: Update, context: BotContext, user: UserContext, explanation: str, payload: str
 ) -> bool:
     """In a group, answer with a button to the private chat instead; False in a private chat.
 
     The reply says nothing about what is stored: the group only learns that the user asked.
     """
-    if not is_group(update):
+    if not user.group:
         return False
-    t = await user_translator(update, context)
+    t = user.t
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext(PRIVATE_BUTTON), url=private_link(context, payload))]]
     )

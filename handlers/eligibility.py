@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -36,18 +36,11 @@ from bot.eligibility import (
     render_verdict_summary,
 )
 from bot.eligibility.flow import FULL, SHOW
+from bot.services import UserContext
 from bot.storage import StorageKey
 from handlers.callbacks import decode, decode_callback, encode, encode_callback, without_owner
-from handlers.common import (
-    BotContext,
-    answering,
-    is_group,
-    owned_keyboard,
-    send_html,
-    send_to_private_chat,
-    user_translator,
-)
-from handlers.render import MAX_MESSAGE, pack, reply_to_html, text_to_html, utf16_len
+from handlers.common import BotContext, answering, owned_keyboard, send_html, send_to_private_chat
+from handlers.render import MAX_MESSAGE, pack, text_to_html, utf16_len
 from i18n import N_, Translator
 
 CHOOSE = "echk"
@@ -75,13 +68,6 @@ def _user_data(context: BotContext) -> dict[object, object]:
     return data if data is not None else {}
 
 
-def _key(update: Update) -> StorageKey | None:
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return None
-    return StorageKey(chat.id, user.id)
-
-
 def _source_names(context: BotContext) -> dict[str, str]:
     return {k: s.title for k, s in context.services.assistant.kb.sources.items()}
 
@@ -99,9 +85,7 @@ def render_step(
     if isinstance(outcome, Stale):
         return render_step(Step(spec, outcome.current), t, context, repeat=True)
     if isinstance(outcome, Cancelled):
-        return text_to_html(
-            t.gettext("The eligibility check is cancelled. Nothing of it is kept.")
-        ), None
+        return text_to_html(t.gettext(flow.CANCELLED)), None
     if isinstance(outcome, Done):
         # The summary fits a phone screen; the full detail is one press away.
         text = render_verdict_summary(outcome.verdict, t, source_names=_source_names(context))
@@ -179,7 +163,7 @@ def _button(label: str, check: str, step: str, option: str) -> InlineKeyboardBut
 def _choose_prompt(context: BotContext, t: Translator, hint: str | None = None) -> list[str]:
     """Which call: the checks numbered, so that a number or a name can be typed too."""
     lines = [t.gettext(hint)] if hint else []
-    lines.append(t.gettext("Which call do you want to check?"))
+    lines.append(t.gettext(flow.WHICH_CALL))
     specs = context.services.sessions.checks.values()
     lines += [f"{n}. {render_text(spec.title, t)}" for n, spec in enumerate(specs, 1)]
     lines.append(t.gettext(CHOOSE_HINT))
@@ -216,28 +200,25 @@ async def _send_step(
     await send_html(update, context, messages, keyboard)
 
 
-async def _private_only(update: Update, context: BotContext, payload: str) -> bool:
-    """In a group, point to a private chat: an eligibility check is personal."""
-    return await send_to_private_chat(update, context, PRIVATE_CHECK, payload)
-
-
-async def eligibility_command(update: Update, context: BotContext) -> None:
+async def eligibility_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/eligibility [call]: continue a check in progress, start one, or offer the calls."""
-    key = _key(update)
+    key = user.key
     ident = " ".join(context.args or []) if update.message else ""
     sessions = context.services.sessions
     spec = sessions.find_check(ident) if ident else None
-    if await _private_only(update, context, f"elig_{spec.id}" if spec else "elig"):
+    # In a group, point to a private chat: an eligibility check is personal.
+    payload = f"elig_{spec.id}" if spec else "elig"
+    if await send_to_private_chat(update, context, user, PRIVATE_CHECK, payload):
         return
     if key is None:
         return
-    t = await user_translator(update, context)
+    t = user.t
     opened = await flow.open_check(sessions, key, spec.id if spec else "", t)
     if isinstance(opened, flow.Resumed):
         await send_html(
             update,
             context,
-            text_to_html(t.gettext("You have a check in progress; here is where you left off.")),
+            text_to_html(t.gettext(flow.RESUMING)),
         )
         await _send_step(update, context, opened.step, t, repeat=True)
         return
@@ -257,22 +238,24 @@ async def _begin(
     await _send_step(update, context, begun.step, t)
 
 
-async def start_from_payload(update: Update, context: BotContext, payload: str) -> None:
+async def start_from_payload(
+    update: Update, context: BotContext, user: UserContext, payload: str
+) -> None:
     """Deep link t.me/<bot>?start=elig_<check>."""
     check = payload.removeprefix("elig").lstrip("_")
     context.args = [check] if check else []
-    await eligibility_command(update, context)
+    await eligibility_command(update, context, user)
 
 
-async def choose_check_button(update: Update, context: BotContext) -> None:
+async def choose_check_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A call chosen for a new check."""
     query = update.callback_query
-    key = _key(update)
+    key = user.key
     if query is None or key is None:
         return
     fields = decode(query.data, CHOOSE)
     sessions = context.services.sessions
-    t = await user_translator(update, context)
+    t = user.t
     if not fields or fields[0] not in sessions.checks:
         await query.answer(t.gettext("This button is no longer active."))
         return
@@ -280,13 +263,13 @@ async def choose_check_button(update: Update, context: BotContext) -> None:
         await _begin(update, context, key, sessions.checks[fields[0]], t)
 
 
-async def eligibility_button(update: Update, context: BotContext) -> None:
+async def eligibility_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A button under a question or verdict: the engine decides; stale presses change nothing."""
     query = update.callback_query
-    key = _key(update)
+    key = user.key
     if query is None or key is None:
         return
-    t = await user_translator(update, context)
+    t = user.t
     decoded = decode_callback(without_owner(query.data or ""))
     if decoded is None:
         await query.answer(t.gettext("This button is no longer active."))
@@ -341,89 +324,91 @@ async def _send_full_verdict(
         await send_html(update, context, _plain_messages(text))
 
 
-async def unknown_button(update: Update, context: BotContext) -> None:
+async def unknown_button(update: Update, context: BotContext, user: UserContext) -> None:
     """Any other button: forged or from a retired version of the bot."""
     query = update.callback_query
     if query is None:
         return
-    t = await user_translator(update, context)
-    await query.answer(t.gettext("This button is no longer active."))
+    await query.answer(user.t.gettext("This button is no longer active."))
 
 
-async def back_command(update: Update, context: BotContext) -> None:
+async def back_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/back: undo the last answer."""
-    await _typed_event(update, context, Back())
+    await _typed_event(update, context, user, Back())
 
 
-async def cancel_command(update: Update, context: BotContext) -> None:
+async def cancel_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/cancel: leave the check."""
-    await _typed_event(update, context, Cancel())
+    await _typed_event(update, context, user, Cancel())
 
 
-async def _typed_event(update: Update, context: BotContext, event: Back | Cancel) -> None:
-    key = _key(update)
+async def _typed_event(
+    update: Update, context: BotContext, user: UserContext, event: Back | Cancel
+) -> None:
+    key = user.key
     if key is None:
         return
-    t = await user_translator(update, context)
-    step = await context.services.sessions.handle(key, event, t, update.update_id)
+    t = user.t
+    step = await flow.control(context.services.sessions, key, event, t, update_id=update.update_id)
     if step is None:
-        await send_html(
-            update,
-            context,
-            text_to_html(
-                t.gettext(
-                    "There is no eligibility check in progress. Send /eligibility to start one."
-                )
-            ),
-        )
+        await send_html(update, context, text_to_html(t.gettext(flow.NO_CHECK)))
         return
     await _send_step(update, context, step, t)
 
 
-async def continue_by_text(update: Update, context: BotContext, text: str) -> bool:
+@dataclass(frozen=True)
+class Aside:
+    """A question asked in the middle of a check, which is now paused at ask."""
+
+    check: str
+    ask: Ask
+
+
+async def continue_by_text(
+    update: Update, context: BotContext, user: UserContext, text: str
+) -> bool | Aside:
     """Use a typed message as the answer to the current question; False when it is not one.
 
-    A question asked in the middle of a check pauses it: until the user resumes (the button,
-    /eligibility or a word like "continue"), typed text is a question, not an answer.
+    A question asked in the middle of a check pauses it (Aside: the caller answers it like any
+    question): until the user resumes (the button, /eligibility or a word like "continue"),
+    typed text is a question, not an answer.
     """
-    key = _key(update)
-    if key is None or is_group(update):
+    key = user.key
+    if key is None or user.group:
         return False
     sessions = context.services.sessions
     active = await sessions.load(key)
     if active is None:
-        return await _choose_by_text(update, context, key, text)
+        return await _choose_by_text(update, context, user, key, text)
     # Short typed answers ("Tanska", "ja") say little about the user's language; keep the UI
     # language of the check (stored choice, else Telegram's) for the whole dialog.
-    t = await user_translator(update, context)
+    t = user.t
     reply = await flow.answer(sessions, key, text, t, update_id=update.update_id, found=active)
     if reply is None:
         return False
     if isinstance(reply, flow.Held):
-        await _say_paused(update, context, active[0].id, reply.ask, t, not_taken=True)
+        await say_paused(update, context, user, active[0].id, reply.ask, not_taken=True)
         return True
     if isinstance(reply, flow.Aside):
-        # A real question in the middle of a check: answer it and offer to go on.
         await sessions.pause(key)
-        answer = context.services.assistant.answer(text, t.lang)
-        await send_html(update, context, reply_to_html(answer))
         outcome = reply.step.outcome
         assert isinstance(outcome, Invalid)
-        await _say_paused(update, context, reply.step.spec.id, outcome.ask, t)
-        return True
+        return Aside(reply.step.spec.id, outcome.ask)
     await _send_step(update, context, reply.step, t, repeat=isinstance(reply, flow.Resumed))
     return True
 
 
-async def _say_paused(
+async def say_paused(
     update: Update,
     context: BotContext,
+    user: UserContext,
     check: str,
     ask: Ask,
-    t: Translator,
     *,
     not_taken: bool = False,
 ) -> None:
+    """'Your eligibility check is paused at step n of N', with a button to continue it."""
+    t = user.t
     keyboard = InlineKeyboardMarkup(
         [[_button(t.gettext("Continue the check"), check, ask.step, SHOW)]]
     )
@@ -437,7 +422,9 @@ async def _say_paused(
     await send_html(update, context, text_to_html(text), keyboard)
 
 
-async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, text: str) -> bool:
+async def _choose_by_text(
+    update: Update, context: BotContext, user: UserContext, key: StorageKey, text: str
+) -> bool:
     """At "Which call do you want to check?": a typed call name, reference or number."""
     asked = _user_data(context).get(CHOOSING)
     if not isinstance(asked, tuple) or asked[0] != key.chat_id:
@@ -448,7 +435,7 @@ async def _choose_by_text(update: Update, context: BotContext, key: StorageKey, 
     if flow.looks_like_question(text):
         _user_data(context).pop(CHOOSING, None)
         return False  # "what is the rate of the 2024 call?" is a question, not a choice
-    t = await user_translator(update, context)
+    t = user.t
     spec = _typed_check(context, text)
     if spec is not None:
         await _begin(update, context, key, spec, t)

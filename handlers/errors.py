@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.common import BotContext, user_translator
+from handlers.common import BotContext, user_context
 
 log = logging.getLogger("amif.errors")
 # BadRequest descriptions that mean the reply has nowhere to go: an inline or button query that
@@ -70,7 +70,7 @@ async def _report(update: object, context: BotContext) -> None:
         except Exception as exc:
             log.debug("press of update %s not answered: %s", update_id, type(exc).__name__)
     try:
-        t = await user_translator(update, context)
+        t = (await user_context(update, context)).t
         await context.bot.send_message(
             update.effective_chat.id,
             t.gettext("Sorry, something went wrong on my side. Please try again in a moment."),

@@ -14,9 +14,10 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.answering.aspects import aspect_evidence
-from bot.assistant import MIN_SCORE, MIN_STEM_SHARE, Reply, SourceRef
-from bot.reminders import O_, user_zone
-from handlers.common import BotContext, user_language
+from bot.assistant import Reply, SourceRef
+from bot.reminders import O_
+from bot.services import UserContext
+from handlers.common import BotContext
 from handlers.render import reply_to_html
 from i18n import N_, Translator, translator
 from knowledge.base import KnowledgeBase, PassageHit, fold
@@ -126,14 +127,6 @@ def _article(
     )
 
 
-def _good(hit: PassageHit) -> bool:
-    return (
-        hit.score >= MIN_SCORE
-        and hit.query_stems > 0
-        and hit.matched_stems / hit.query_stems >= MIN_STEM_SHARE
-    )
-
-
 def _passage_reply(hit: PassageHit, lang: str) -> Reply:
     src = hit.passage.source
     ref = SourceRef(src.id, src.title, src.publisher, src.url, round(hit.score, 3))
@@ -196,10 +189,11 @@ def inline_results(
     taken = {title}
     results = [_article("a0", title, description, single_message_html(reply, kb))]
     shown = set(reply.body)
-    for hit in kb.search(text, reply.lang, k=12):
+    # The chat's own answer filter: no result a chat answer would decline to quote.
+    for hit in assistant.good_passages(text, reply.lang, k=12):
         if len(results) >= MAX_RESULTS:
             break
-        if not _good(hit) or hit.passage.text in shown:
+        if hit.passage.text in shown:
             continue
         shown.add(hit.passage.text)
         passage = hit.passage
@@ -219,13 +213,13 @@ def inline_results(
     return True, results
 
 
-async def inline_query(update: Update, context: BotContext) -> None:
+async def inline_query(update: Update, context: BotContext, user: UserContext) -> None:
     """Answer an inline query in the asker's language (an empty one gets a hint)."""
     query = update.inline_query
     if query is None:
         return
     text = query.query.strip()
-    lang = await user_language(update, context, text or None)
+    lang = user.text_language(text) if text else user.lang
     if not text:
         t = translator(lang)
         hint = _article(
@@ -236,8 +230,6 @@ async def inline_query(update: Update, context: BotContext) -> None:
         )
         await query.answer([hint], cache_time=CACHE_SECONDS, is_personal=True)
         return
-    user = update.effective_user
-    chosen = await context.services.store.get_timezone(user.id) if user else None
-    answered, results = inline_results(context, text, lang, user_zone(lang, chosen).key)
+    answered, results = inline_results(context, text, lang, user.zone_in(lang).key)
     await context.services.store.count_event(INLINE_METRIC if answered else INLINE_DECLINED_METRIC)
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)

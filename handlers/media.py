@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.common import BotContext, addressed_to_bot, is_group, send_html, user_translator
+from bot.services import UserContext
+from handlers.common import BotContext, addressed_to_bot, send_html
+from handlers.questions import answer_text
 from handlers.render import text_to_html
 from handlers.start import HELP_TEXT
 
 
-async def unsupported_message(update: Update, context: BotContext) -> None:
+async def unsupported_message(update: Update, context: BotContext, user: UserContext) -> None:
     """A photo's caption is answered like a text; anything else gets a hint of what works."""
-    if is_group(update) and not addressed_to_bot(update, context):
+    if user.group and not addressed_to_bot(update, context):
         return
     message = update.effective_message
     if message is not None and message.caption and message.caption.strip():
-        from handlers.questions import answer_text
-
-        await answer_text(update, context, message.caption)
+        await answer_text(update, context, user, message.caption)
         return
-    t = await user_translator(update, context)
+    t = user.t
     await send_html(
         update,
         context,
@@ -33,12 +33,12 @@ async def unsupported_message(update: Update, context: BotContext) -> None:
     )
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
+async def unknown_command(update: Update, context: BotContext, user: UserContext) -> None:
     """An unknown command gets the help text."""
     message = update.effective_message
-    if is_group(update) and not addressed_to_bot(update, context):
+    if user.group and not addressed_to_bot(update, context):
         return
-    t = await user_translator(update, context)
+    t = user.t
     command = (message.text or "").split()[0][:40] if message and message.text else ""
     text = t.gettext("I don't know the command {command}.").format(command=command)
     await send_html(update, context, text_to_html(text + "\n\n" + t.gettext(HELP_TEXT)))

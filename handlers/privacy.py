@@ -12,19 +12,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot.eligibility import Ask, DialogState, Show, next_step, progress_text, render_text
 from bot.operator import ANSWER_RETENTION
-from bot.reminders import user_zone, zone_label
+from bot.reminders import zone_label
+from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import decode, encode
-from handlers.common import (
-    BotContext,
-    answer_and_edit,
-    answering,
-    send_html,
-    send_to_private_chat,
-    stored_language,
-    unchosen_language,
-    user_translator,
-)
+from handlers.common import BotContext, answer_and_edit, answering, send_html, send_to_private_chat
 from handlers.render import text_to_html
 from i18n import LANGUAGE_NAMES, N_, Translator
 
@@ -77,9 +69,9 @@ MYDATA_FILE_BUTTON = N_("Everything as a file (JSON)")
 MYDATA_FILE_CAPTION = N_("Everything I have stored about you, as JSON.")
 
 
-async def privacy_command(update: Update, context: BotContext) -> None:
+async def privacy_command(update: Update, context: BotContext, user: UserContext) -> None:
     """Explain what is stored, for how long and why."""
-    t = await user_translator(update, context)
+    t = user.t
     settings = context.services.settings
     text = t.gettext(PRIVACY_TEXT).format(hours=t.format_number(round(settings.dialog_ttl_hours)))
     text += "\n\n" + t.gettext(INBOX_TEXT)
@@ -89,15 +81,14 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     await send_html(update, context, text_to_html(text))
 
 
-async def mydata_command(update: Update, context: BotContext) -> None:
+async def mydata_command(update: Update, context: BotContext, user: UserContext) -> None:
     """A short readable list of what is stored; '/mydata json' sends the full export."""
-    if await send_to_private_chat(update, context, MYDATA_PRIVATE, MYDATA):
+    if await send_to_private_chat(update, context, user, MYDATA_PRIVATE, MYDATA):
         return
-    user = update.effective_user
-    if user is None:
+    if user.user_id is None:
         return
-    t = await user_translator(update, context)
-    data = await context.services.store.export_user(user.id)
+    t = user.t
+    data = await context.services.store.export_user(user.user_id)
     if not _has_rows(data):
         await send_html(
             update, context, text_to_html(t.gettext("I have no data stored about you."))
@@ -115,21 +106,20 @@ async def mydata_command(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    summary = await mydata_summary(update, context, data, t)
+    summary = mydata_summary(context, user, data)
     await send_html(update, context, text_to_html(summary), keyboard)
 
 
-async def mydata_button(update: Update, context: BotContext) -> None:
+async def mydata_button(update: Update, context: BotContext, user: UserContext) -> None:
     """The button under /mydata: the full export as a file."""
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if query is None or user.user_id is None:
         return
-    t = await user_translator(update, context)
+    t = user.t
     if decode(query.data, MYDATA) != ["json"]:
         await query.answer(t.gettext("This button is no longer active."))
         return
-    data = await context.services.store.export_user(user.id)
+    data = await context.services.store.export_user(user.user_id)
     async with answering(query):
         if _has_rows(data):
             await send_export(update, context, data, t)
@@ -154,22 +144,17 @@ async def send_export(
     )
 
 
-async def mydata_summary(
-    update: Update, context: BotContext, data: dict[str, Any], t: Translator
-) -> str:
+def mydata_summary(context: BotContext, user: UserContext, data: dict[str, Any]) -> str:
     """Language, time zone, checks in progress with their step, reminders: one line each."""
-    services = context.services
-    user = update.effective_user
-    assert user is not None
+    t = user.t
     lines = [t.gettext(MYDATA_HEADING)]
-    chosen = await stored_language(update, context)
+    chosen = user.chosen
     if chosen:
         lines.append("• " + t.gettext(MYDATA_LANGUAGE).format(language=LANGUAGE_NAMES[chosen]))
     else:
         lines.append("• " + t.gettext(MYDATA_NO_LANGUAGE))
-    zone_name = await services.store.get_timezone(user.id)
-    zone = user_zone(chosen or unchosen_language(update), zone_name)
-    if zone_name:
+    zone = user.zone
+    if user.zone_name:
         lines.append(
             "• " + t.gettext(MYDATA_ZONE).format(zone=f"{zone_label(zone, t)} ({zone.key})")
         )
@@ -224,11 +209,11 @@ def _has_rows(data: object) -> bool:
     return data is not None
 
 
-async def forget_command(update: Update, context: BotContext) -> None:
+async def forget_command(update: Update, context: BotContext, user: UserContext) -> None:
     """Ask for confirmation before deleting the user's data."""
-    if await send_to_private_chat(update, context, FORGET_PRIVATE, FORGET):
+    if await send_to_private_chat(update, context, user, FORGET_PRIVATE, FORGET):
         return
-    t = await user_translator(update, context)
+    t = user.t
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -252,18 +237,17 @@ async def forget_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def forget_button(update: Update, context: BotContext) -> None:
+async def forget_button(update: Update, context: BotContext, user: UserContext) -> None:
     """Delete every row about the user after the confirmation button, and say so."""
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if query is None or user.user_id is None:
         return
     fields = decode(query.data, FORGET)
-    t = await user_translator(update, context)
+    t = user.t
     if fields != ["yes"]:
         await answer_and_edit(query, None, t.gettext("Nothing was deleted."))
         return
-    await context.services.store.forget_user(user.id)
-    context.services.recent_calls.forget(user.id)
+    await context.services.store.forget_user(user.user_id)
+    context.services.recent_calls.forget(user.user_id)
     done = t.gettext("Done: I have deleted all data I had stored about you.")
     await answer_and_edit(query, None, done)

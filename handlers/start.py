@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import html
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from handlers.callbacks import decode, encode
-from handlers.common import (
-    PRIVATE_BUTTON,
-    BotContext,
-    answering,
-    edit_html,
-    is_group,
-    private_link,
-    send_html,
-    stored_language,
-    user_translator,
-)
+from bot.services import UserContext
+from handlers import calls, eligibility, privacy, subscriptions
+from handlers.callbacks import decode
+from handlers.chatter import send_languages
+from handlers.common import BotContext, UserHandler, answering, edit_html, send_html
+from handlers.language import language_command, language_keyboard
+from handlers.menus import MENU, back_to_menu, group_keyboard, menu_button, menu_keyboard
 from handlers.render import text_to_html
 from i18n import LANGUAGES, N_, Translator, normalize_language
 
-MENU = "menu"
 HELP_TEXT = N_(
     "Ask me anything about AMIF calls in your own words: budgets, grant sizes, funding rates, "
     "deadlines, who may apply, consortium rules, priorities. I answer in English, Swedish or "
@@ -49,57 +43,30 @@ GROUP_HELP_TEXT = N_(
     "Eligibility checks, reminders, time zones and your stored data are personal: they work in "
     "a private chat with me."
 )
-MENU_BUTTON = N_("« Menu")
 ASK_HINT = N_(
     "Type your question, for example: What is the funding rate of the 2024 trafficking call? "
     "Kan en dansk organisation söka? Milloin syksyn 2023 haku päättyi?"
 )
 
 
-def menu_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    """The start menu: the common first steps."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.gettext("Ask a question"), callback_data=encode(MENU, "ask")
-                ),
-                InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls")),
-            ],
-            [
-                InlineKeyboardButton(
-                    t.gettext("Eligibility check"), callback_data=encode(MENU, "elig")
-                ),
-                InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang")),
-            ],
-        ]
-    )
-
-
-async def start(update: Update, context: BotContext) -> None:
+async def start(update: Update, context: BotContext, user: UserContext) -> None:
     """Welcome the user; a deep-link payload may pick a language or a call."""
     payload = context.args[0] if context.args else ""
-    user = update.effective_user
-    if payload in LANGUAGES and user is not None:
-        await context.services.store.set_language(user.id, payload)
+    if payload in LANGUAGES and user.user_id is not None:
+        await context.services.store.set_language(user.user_id, payload)
+        user = context.user_context = user.choosing(payload)
     if payload.startswith("elig"):
-        from handlers.eligibility import start_from_payload
-
-        await start_from_payload(update, context, payload)
+        await eligibility.start_from_payload(update, context, user, payload)
         return
-    if not is_group(update) and await continue_private_feature(update, context, payload):
+    if not user.group and await continue_private_feature(update, context, user, payload):
         return
-    t = await user_translator(update, context)
+    t = user.t
     await send_html(update, context, [welcome_html(update, t)], menu_keyboard(t))
     foreign = _unsupported_language(update, payload)
-    if foreign is not None and await stored_language(update, context) is None:
-        from handlers.chatter import send_languages
-
+    if foreign is not None and user.chosen is None:
         await send_languages(update, context, foreign)
     if payload.startswith("call_"):
-        from handlers.calls import send_call
-
-        await send_call(update, context, payload.removeprefix("call_"))
+        await calls.send_call(update, context, user, payload.removeprefix("call_"))
 
 
 def welcome_html(update: Update, t: Translator) -> str:
@@ -113,13 +80,6 @@ def welcome_html(update: Update, t: Translator) -> str:
     ).format(name=name)
 
 
-def back_to_menu(t: Translator) -> InlineKeyboardMarkup:
-    """A single button back to the start menu."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext(MENU_BUTTON), callback_data=encode(MENU, "home"))]]
-    )
-
-
 def _unsupported_language(update: Update, payload: str) -> str | None:
     """A language asked for (/start de) or set in the app that the assistant does not speak."""
     if len(payload) == 2 and payload.isalpha() and payload.lower() not in LANGUAGES:
@@ -131,12 +91,12 @@ def _unsupported_language(update: Update, payload: str) -> str | None:
     return None
 
 
-async def continue_private_feature(update: Update, context: BotContext, payload: str) -> bool:
+async def continue_private_feature(
+    update: Update, context: BotContext, user: UserContext, payload: str
+) -> bool:
     """/start mydata, forget, subscribe[_call], unsubscribe, timezone: the link from a group."""
     feature, _, argument = payload.partition("_")
-    from handlers import privacy, subscriptions
-
-    handlers = {
+    handlers: dict[str, UserHandler] = {
         "mydata": privacy.mydata_command,
         "forget": privacy.forget_command,
         "subscribe": subscriptions.subscribe_command,
@@ -147,58 +107,39 @@ async def continue_private_feature(update: Update, context: BotContext, payload:
     if handler is None:
         return False
     context.args = [argument] if argument else []
-    await handler(update, context)
+    await handler(update, context, user)
     return True
 
 
-async def help_command(update: Update, context: BotContext) -> None:
+async def help_command(update: Update, context: BotContext, user: UserContext) -> None:
     """List what the bot can do; in a group only what works there."""
-    t = await user_translator(update, context)
-    if is_group(update):
+    t = user.t
+    if user.group:
         text = t.gettext(GROUP_HELP_TEXT).format(bot=context.bot.username)
         await send_html(update, context, text_to_html(text), group_keyboard(context, t))
         return
     await send_html(update, context, text_to_html(t.gettext(HELP_TEXT)), menu_keyboard(t))
 
 
-def group_keyboard(context: BotContext, t: Translator) -> InlineKeyboardMarkup:
-    """In a group: the calls, the language, and a way to the private chat."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(t.gettext("Calls"), callback_data=encode(MENU, "calls")),
-                InlineKeyboardButton(t.gettext("Language"), callback_data=encode(MENU, "lang")),
-            ],
-            [InlineKeyboardButton(t.gettext(PRIVATE_BUTTON), url=private_link(context, "start"))],
-        ]
-    )
-
-
-async def menu_button(update: Update, context: BotContext) -> None:
+async def menu_pressed(update: Update, context: BotContext, user: UserContext) -> None:
     """Buttons of the start menu: the menu message itself becomes the list, the hint, ..."""
     query = update.callback_query
     if query is None:
         return
     fields = decode(query.data, MENU)
     choice = fields[0] if fields else ""
-    t = await user_translator(update, context)
+    t = user.t
     async with answering(query):
         if choice == "calls":
-            from handlers.calls import show_calls_in_place
-
-            await show_calls_in_place(update, context, from_menu=True)
+            await calls.show_calls_in_place(update, context, user, from_menu=True)
         elif choice == "lang":
-            from handlers.language import language_command, language_keyboard
-
-            keyboard = language_keyboard(back=back_to_menu(t).inline_keyboard[0][0])
+            keyboard = language_keyboard(back=menu_button(t))
             if not await edit_html(update, t.gettext("Choose your language:"), keyboard):
-                await language_command(update, context)
+                await language_command(update, context, user)
         elif choice == "elig":
-            from handlers.eligibility import eligibility_command
-
-            await eligibility_command(update, context)
+            await eligibility.eligibility_command(update, context, user)
         elif choice == "home":
-            keyboard = group_keyboard(context, t) if is_group(update) else menu_keyboard(t)
+            keyboard = group_keyboard(context, t) if user.group else menu_keyboard(t)
             if not await edit_html(update, welcome_html(update, t), keyboard):
                 await send_html(update, context, [welcome_html(update, t)], keyboard)
         else:

@@ -21,19 +21,12 @@ from bot.reminders import (
     deadline_text,
     find_zone,
     parse_zone,
-    user_zone,
     zone_label,
 )
+from bot.services import UserContext
 from bot.storage import ALL_CALLS
 from handlers.callbacks import MAX_CALLBACK_BYTES, decode, encode
-from handlers.common import (
-    BotContext,
-    answer_and_edit,
-    is_group,
-    send_html,
-    send_to_private_chat,
-    user_translator,
-)
+from handlers.common import BotContext, answer_and_edit, send_html, send_to_private_chat
 from handlers.render import text_to_html
 from i18n import N_, Translator, translator
 from knowledge.facts import CallFacts, CallStatus
@@ -175,19 +168,22 @@ def find_call(context: BotContext, text: str) -> CallFacts | None:
     return found if found is not None and found.kind == "call" else None
 
 
-async def _refuse_in_groups(update: Update, context: BotContext, payload: str) -> bool:
+async def _refuse_in_groups(
+    update: Update, context: BotContext, user: UserContext, payload: str
+) -> bool:
     """In a group, reminders and time zones are set in the private chat (a deep-link button)."""
-    return await send_to_private_chat(update, context, PRIVATE_ONLY, payload)
+    return await send_to_private_chat(update, context, user, PRIVATE_ONLY, payload)
 
 
-async def subscribe_command(update: Update, context: BotContext) -> None:
+async def subscribe_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/subscribe [call | all]: subscribe at once, or offer the calls as buttons."""
     wanted = " ".join(context.args or []).strip()
-    if is_group(update):
+    if user.group:
         call = find_call(context, wanted) if wanted else None
-        await _refuse_in_groups(update, context, f"subscribe_{call.id}" if call else "subscribe")
+        payload = f"subscribe_{call.id}" if call else "subscribe"
+        await _refuse_in_groups(update, context, user, payload)
         return
-    t = await user_translator(update, context)
+    t = user.t
     if not wanted:
         await send_html(
             update,
@@ -205,33 +201,32 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
             await send_html(update, context, text_to_html(text), subscribe_keyboard(context, t))
             return
         call_id = call.id
-    await send_html(update, context, text_to_html(await subscribe(update, context, call_id)))
+    text = await subscribe(context, user, call_id)
+    await send_html(update, context, text_to_html(text))
 
 
-async def subscribe_button(update: Update, context: BotContext) -> None:
+async def subscribe_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A call (or all calls) chosen with a button."""
     query = update.callback_query
     if query is None:
         return
     fields = decode(query.data, SUB)
     known = {c.id for c in _calls(context)} | {ALL_CALLS}
-    if not fields or fields[0] not in known or is_group(update):
-        t = await user_translator(update, context)
-        await query.answer(t.gettext(NO_LONGER_ACTIVE))
+    if not fields or fields[0] not in known or user.group:
+        await query.answer(user.t.gettext(NO_LONGER_ACTIVE))
         return
-    text = await subscribe(update, context, fields[0])
+    text = await subscribe(context, user, fields[0])
     await answer_and_edit(query, None, html.escape(text, quote=False))
 
 
-async def subscribe(update: Update, context: BotContext, call_id: str) -> str:
+async def subscribe(context: BotContext, user: UserContext, call_id: str) -> str:
     """Store the subscription; the confirmation names the deadline in the user's zone."""
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user.user_id is None or user.chat_id is None:
         return ""
-    t = await user_translator(update, context)
+    t = user.t
     store = context.services.store
-    fresh = await store.subscribe(user.id, chat.id, call_id, t.lang)
-    zone = user_zone(t.lang, await store.get_timezone(user.id))
+    fresh = await store.subscribe(user.user_id, user.chat_id, call_id, t.lang)
+    zone = user.zone
     days = format_list([t.format_number(d) for d in REMINDER_DAYS], locale=t.locale)
     if call_id == ALL_CALLS:
         text = t.gettext(SUBSCRIBED_ALL).format(days=days)
@@ -271,26 +266,26 @@ def _subscription_name(context: BotContext, call_id: str, t: Translator) -> str:
     return call.title.get(t.lang) if call is not None else call_id
 
 
-async def unsubscribe_command(update: Update, context: BotContext) -> None:
+async def unsubscribe_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/unsubscribe [call | all]: end subscriptions, or offer the user's ones as buttons."""
-    user = update.effective_user
-    if user is None or await _refuse_in_groups(update, context, "unsubscribe"):
+    user_id = user.user_id
+    if user_id is None or await _refuse_in_groups(update, context, user, "unsubscribe"):
         return
-    t = await user_translator(update, context)
+    t = user.t
     store = context.services.store
     wanted = " ".join(context.args or []).strip()
     if wanted:
         if wanted.casefold() in ALL_WORDS:
-            text = await unsubscribe(context, user.id, None, t)
+            text = await unsubscribe(context, user_id, None, t)
         else:
             call = find_call(context, wanted)
             if call is None:
                 text = t.gettext(NOT_SUBSCRIBED).format(call=wanted[:64])
             else:
-                text = await unsubscribe(context, user.id, call.id, t)
+                text = await unsubscribe(context, user_id, call.id, t)
         await send_html(update, context, text_to_html(text))
         return
-    subscriptions = await store.subscriptions(user.id)
+    subscriptions = await store.subscriptions(user_id)
     if not subscriptions:
         await send_html(update, context, text_to_html(t.gettext(NO_SUBSCRIPTIONS)))
         return
@@ -304,19 +299,18 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def unsubscribe_button(update: Update, context: BotContext) -> None:
+async def unsubscribe_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A subscription (or all, '-') ended with a button."""
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if query is None or user.user_id is None:
         return
     fields = decode(query.data, UNSUB)
-    t = await user_translator(update, context)
+    t = user.t
     if not fields:
         await query.answer(t.gettext(NO_LONGER_ACTIVE))
         return
     call_id = None if fields[0] == "-" else fields[0]
-    text = await unsubscribe(context, user.id, call_id, t)
+    text = await unsubscribe(context, user.user_id, call_id, t)
     await answer_and_edit(query, None, html.escape(text, quote=False))
 
 
@@ -351,12 +345,14 @@ def timezone_keyboard(t: Translator) -> InlineKeyboardMarkup:
     )
 
 
-async def timezone_command(update: Update, context: BotContext) -> None:
+async def timezone_command(update: Update, context: BotContext, user: UserContext) -> None:
     """/timezone [IANA name]: set the zone, or show the current one with choices."""
-    user = update.effective_user
-    if user is None or await send_to_private_chat(update, context, TIMEZONE_PRIVATE, "timezone"):
+    user_id = user.user_id
+    if user_id is None or await send_to_private_chat(
+        update, context, user, TIMEZONE_PRIVATE, "timezone"
+    ):
         return
-    t = await user_translator(update, context)
+    t = user.t
     store = context.services.store
     wanted = " ".join(context.args or []).strip()
     if wanted:
@@ -365,28 +361,27 @@ async def timezone_command(update: Update, context: BotContext) -> None:
             text = t.gettext(TIMEZONE_UNKNOWN).format(name=wanted[:64])
             await send_html(update, context, text_to_html(text), timezone_keyboard(t))
             return
-        await store.set_timezone(user.id, zone.key)
+        await store.set_timezone(user_id, zone.key)
         text = t.gettext(TIMEZONE_SET).format(zone=zone_label(zone, t))
         await send_html(update, context, text_to_html(text))
         return
-    zone = user_zone(t.lang, await store.get_timezone(user.id))
+    zone = user.zone
     text = t.gettext(TIMEZONE_NOW).format(zone=zone_label(zone, t))
     await send_html(update, context, text_to_html(text), timezone_keyboard(t))
 
 
-async def timezone_button(update: Update, context: BotContext) -> None:
+async def timezone_button(update: Update, context: BotContext, user: UserContext) -> None:
     """A zone chosen with a button."""
     query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if query is None or user.user_id is None:
         return
     fields = decode(query.data, TZ)
-    t = await user_translator(update, context)
+    t = user.t
     zone = parse_zone(fields[0]) if fields and fields[0] in ZONE_CHOICES else None
     if zone is None:
         await query.answer(t.gettext(NO_LONGER_ACTIVE))
         return
-    await context.services.store.set_timezone(user.id, zone.key)
+    await context.services.store.set_timezone(user.user_id, zone.key)
     text = t.gettext(TIMEZONE_SET).format(zone=zone_label(zone, t))
     await answer_and_edit(query, text[:200], html.escape(text, quote=False))
 
@@ -401,7 +396,9 @@ ASK_ZONE = N_(
 ASKED_ZONES = {"sv": ("Europe/Helsinki", "Europe/Stockholm")}
 
 
-async def ask_zone_once(update: Update, context: BotContext, lang: str, shown: str) -> None:
+async def ask_zone_once(
+    update: Update, context: BotContext, user: UserContext, lang: str, shown: str
+) -> None:
     """The first time a Swedish speaker without a zone sees a deadline, ask which zone to use.
 
     shown is the text just sent; the question comes only when it contains a deadline of a call.
@@ -409,15 +406,15 @@ async def ask_zone_once(update: Update, context: BotContext, lang: str, shown: s
     /timezone's own storage.
     """
     zones = ASKED_ZONES.get(lang)
-    user = update.effective_user
+    user_id = user.user_id
     services = context.services
-    if zones is None or user is None or is_group(update) or user.id in services.zone_asked:
+    if zones is None or user_id is None or user.group or user_id in services.zone_asked:
         return
     if not _shows_a_deadline(context, translator(lang), shown):
         return
-    if await services.store.get_timezone(user.id) is not None:
+    if user.zone_name is not None:
         return
-    services.zone_asked.add(user.id)
+    services.zone_asked.add(user_id)
     t = translator(lang)
     keyboard = InlineKeyboardMarkup(
         [

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +45,7 @@ from knowledge.facts import (
     load_layered_facts,
 )
 from knowledge.index import K1, B, BM25Index, PackedStrings, pack_strings, unpack_strings
+from knowledge.sequences import LazyList
 
 INGESTED_SUBDIR = "documents"
 
@@ -378,11 +379,18 @@ def _passages_in(documents: list[Document], lang: str) -> list[Passage]:
 
 
 # The saved documents and indexes are only as valid as the code that made them.
-_CODE_FILES = ("analysis.py", "arrayfile.py", "base.py", "documents.py", "index.py")
+_CODE_FILES = (
+    "analysis.py",
+    "arrayfile.py",
+    "base.py",
+    "documents.py",
+    "index.py",
+    "sequences.py",
+)
 _PASSAGE_FIELDS = ("id", "key", "lang", "text")  # Passage's own fields, saved column by column
 
 
-class PassageTable(Sequence[Passage]):
+class PassageTable(LazyList[Passage]):
     """Saved passages, kept as their columns; each becomes a Passage when it is first read.
 
     An answer reads a handful of the passages a start-up maps in. Making all of them up front
@@ -407,25 +415,16 @@ class PassageTable(Sequence[Passage]):
     def __len__(self) -> int:
         return len(self._made)
 
-    @overload
-    def __getitem__(self, index: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Passage]: ...
-
-    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
-        if isinstance(index, slice):
-            return [self[at] for at in range(len(self))[index]]
-        made = self._made[index]
+    def item_at(self, at: int) -> Passage:
+        made = self._made[at]
         if made is None:
-            at = range(len(self._made))[index]
             pid, key, lang, text = (column[at] for column in self._columns)
             made = Passage(pid, self._source_of[at], key, lang, text)
             self._made[at] = made
         return made
 
 
-class PassageView(Sequence[Passage]):
+class PassageView(LazyList[Passage]):
     """Some passages of a table, by their positions in it: one language's, in order."""
 
     def __init__(self, table: Sequence[Passage], positions: list[int]) -> None:
@@ -435,16 +434,8 @@ class PassageView(Sequence[Passage]):
     def __len__(self) -> int:
         return len(self._positions)
 
-    @overload
-    def __getitem__(self, index: int) -> Passage: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Passage]: ...
-
-    def __getitem__(self, index: int | slice) -> Passage | list[Passage]:
-        if isinstance(index, slice):
-            return [self._table[at] for at in self._positions[index]]
-        return self._table[self._positions[index]]
+    def item_at(self, at: int) -> Passage:
+        return self._table[self._positions[at]]
 
 
 class SavedKnowledge:

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from babel import Locale
 
-from knowledge.extract import Cited, Extraction, Moment
+from knowledge.extraction.model import Cited, Extraction, Moment
 from knowledge.facts import EXTRACTED_SUBDIR, Money
 
 # The zone a page's date is read in when the page names none: EU calls close in Brussels time,

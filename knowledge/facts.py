@@ -527,53 +527,70 @@ def load_layered_facts(
         if folder is None or not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.yaml")):
-            data = _read_yaml(path)
-            if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
-                if layer == "extracted":
-                    log.warning("%s: not a facts mapping with an id; left out", path)
-                    continue
-                raise KnowledgeError(f"{path}: the file must hold a mapping with an 'id'")
-            if layer == "extracted" and source_ids is not None:
-                cited = {data.get("source"), *(data.get("field_sources") or {}).values()}
-                if not cited <= source_ids:
-                    log.warning("%s: cites a document that is no longer stored; left out", path)
-                    continue
-            known = _find_id(merged, data["id"])
-            if known is None:
-                if layer == "extracted":
-                    try:
-                        _parse(path, data)
-                    except KnowledgeError as exc:
-                        log.warning("extracted facts left out: %s", exc)
-                        continue
-                merged[data["id"]], origin[data["id"]] = dict(data), path
-                continue
-            update = {
-                k: v for k, v in data.items() if layer == "operator" or k not in _IDENTITY_FIELDS
-            }
-            combined = {**merged[known], **update}
-            combined["field_sources"] = {
-                **(merged[known].get("field_sources") or {}),
-                **(data.get("field_sources") or {}),
-            }
-            if layer == "extracted":
-                try:
-                    _parse(path, combined)
-                except KnowledgeError as exc:
-                    log.warning("extracted facts left out: %s", exc)
-                    continue
-            merged[known], origin[known] = combined, path
-    calls = []
-    for key, data in merged.items():
-        facts = _parse(origin[key], data)
-        if source_ids is not None:
-            for name, doc in [("source", facts.source), *facts.field_sources.items()]:
-                if doc not in source_ids:
-                    raise KnowledgeError(
-                        f"{origin[key]}: field '{name}': unknown document id '{doc}'"
-                    )
-        calls.append(facts)
-    return calls
+            _merge_file(path, layer == "extracted", merged, origin, source_ids)
+    return [_checked(origin[key], data, source_ids) for key, data in merged.items()]
+
+
+def _merge_file(
+    path: Path,
+    extracted: bool,
+    merged: dict[str, dict[str, Any]],
+    origin: dict[str, Path],
+    source_ids: set[str] | None,
+) -> None:
+    """Lay one extracted or operator file over the calls so far; an extracted misfit stays out."""
+    data = _read_yaml(path)
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+        if extracted:
+            log.warning("%s: not a facts mapping with an id; left out", path)
+            return
+        raise KnowledgeError(f"{path}: the file must hold a mapping with an 'id'")
+    if extracted and source_ids is not None:
+        cited = {data.get("source"), *(data.get("field_sources") or {}).values()}
+        if not cited <= source_ids:
+            log.warning("%s: cites a document that is no longer stored; left out", path)
+            return
+    known = _find_id(merged, data["id"])
+    if known is None:
+        key, combined = data["id"], dict(data)
+    else:
+        key, combined = known, _overlay(merged[known], data, extracted)
+    if extracted and not _validates(path, combined):
+        return
+    merged[key], origin[key] = combined, path
+
+
+def _overlay(
+    earlier: Mapping[str, Any], data: Mapping[str, Any], extracted: bool
+) -> dict[str, Any]:
+    """A call's facts with a later layer's fields on top; field_sources merged key by key."""
+    update = {k: v for k, v in data.items() if not extracted or k not in _IDENTITY_FIELDS}
+    combined = {**earlier, **update}
+    combined["field_sources"] = {
+        **(earlier.get("field_sources") or {}),
+        **(data.get("field_sources") or {}),
+    }
+    return combined
+
+
+def _validates(path: Path, data: Mapping[str, Any]) -> bool:
+    """Whether extracted facts are valid; a warning says why they are left out when not."""
+    try:
+        _parse(path, data)
+    except KnowledgeError as exc:
+        log.warning("extracted facts left out: %s", exc)
+        return False
+    return True
+
+
+def _checked(path: Path, data: Mapping[str, Any], source_ids: set[str] | None) -> CallFacts:
+    """The call's merged facts, validated, each cited document one that is stored."""
+    facts = _parse(path, data)
+    if source_ids is not None:
+        for name, doc in [("source", facts.source), *facts.field_sources.items()]:
+            if doc not in source_ids:
+                raise KnowledgeError(f"{path}: field '{name}': unknown document id '{doc}'")
+    return facts
 
 
 def _find_id(merged: Mapping[str, Mapping[str, Any]], ident: str) -> str | None:

@@ -26,12 +26,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, count
 from pathlib import Path
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge.arrayfile import read_array_file, write_array_file
+from knowledge.sequences import LazyList
 
 K1 = 1.5
 B = 0.75
@@ -44,8 +44,8 @@ DENSE_MIN_DOCS = 4096
 # Top-k selection: in a small index, scan all scores; otherwise, with few postings, sort the
 # passages they name, and with many, look at blocks of the score array (a sort of P postings
 # costs about as much as a scan of 8P scores).
-_SMALL_INDEX = 4096
-_SPARSE_RATIO = 8
+SMALL_INDEX = 4096
+SPARSE_RATIO = 8
 _BLOCK = 64
 _BLOCK_OFFSETS = np.arange(_BLOCK)
 # Sorting this many (score, doc) pairs in Python costs less than numpy's calls to narrow them.
@@ -302,11 +302,11 @@ class BM25Index:
         buffer = self._buffer()
         try:
             touched, any_dense = self._accumulate(buffer, terms)
-            if self.n_docs <= _SMALL_INDEX:
+            if self.n_docs <= SMALL_INDEX:
                 candidates = np.flatnonzero(buffer)
                 scores = buffer[candidates]
                 buffer[candidates] = 0.0
-            elif not any_dense and touched.size * _SPARSE_RATIO < self.n_docs:
+            elif not any_dense and touched.size * SPARSE_RATIO < self.n_docs:
                 candidates = _distinct(touched)
                 scores = buffer[candidates]
                 buffer[candidates] = 0.0
@@ -497,7 +497,7 @@ def pack_strings(
     }
 
 
-class PackedStrings(Sequence[str]):
+class PackedStrings(LazyList[str]):
     """Strings pack_strings stored one by one (with offsets), each decoded when it is read."""
 
     def __init__(self, arrays: Mapping[str, npt.NDArray[np.generic]], name: str) -> None:
@@ -515,16 +515,8 @@ class PackedStrings(Sequence[str]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [self[at] for at in range(len(self))[index]]
-        return str(self._block[self._starts[index] : self._ends[index]], "utf-8")
+    def item_at(self, at: int) -> str:
+        return str(self._block[self._starts[at] : self._ends[at]], "utf-8")
 
 
 def unpack_strings(arrays: Mapping[str, npt.NDArray[np.generic]], name: str) -> list[str]:

@@ -8,25 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import ROOT
+from tests.support.processes import run_cli as run
+
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def run(
-    args: list[str], data_dir: Path, stdin: bytes | None = None
-) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AMIF_DATA_DIR": str(data_dir)}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def test_ask_json_answers_with_sources(tmp_path: Path) -> None:
@@ -238,7 +224,7 @@ def test_ingest_skips_a_symlink_loop_with_one_line_and_goes_on(tmp_path: Path) -
 def test_ingest_refuses_a_pdf_bomb_and_oversized_text_and_keeps_answering(
     tmp_path: Path,
 ) -> None:
-    from tests.test_ingest import make_bomb_pdf
+    from tests.support.pdfs import make_bomb_pdf
 
     data = tmp_path / "data"
     good = tmp_path / "clinic.txt"

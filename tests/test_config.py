@@ -208,6 +208,7 @@ def run_bot_command(extra_env: dict[str, str], data_dir: Path) -> subprocess.Com
     )
 
 
+@pytest.mark.slow  # starts a bot process
 def test_run_without_token_exits_2_and_says_what_is_missing(tmp_path: Path) -> None:
     out = run_bot_command({}, tmp_path)
     assert out.returncode == 2
@@ -216,6 +217,7 @@ def test_run_without_token_exits_2_and_says_what_is_missing(tmp_path: Path) -> N
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow  # starts a bot process
 def test_run_with_malformed_token_exits_2_without_echoing_it(tmp_path: Path) -> None:
     token = "7000000001:AAShortSecret"
     out = run_bot_command({"TELEGRAM_BOT_TOKEN": token}, tmp_path)
@@ -226,6 +228,7 @@ def test_run_with_malformed_token_exits_2_without_echoing_it(tmp_path: Path) -> 
     assert "Traceback" not in stderr
 
 
+@pytest.mark.slow  # starts a bot process
 def test_run_refuses_a_webhook_without_secret(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     # Should the refusal ever break, the bot talks to a closed loopback port, not to Telegram.

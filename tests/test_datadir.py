@@ -14,9 +14,10 @@ import pytest
 
 from bot.datadir import MIN_FREE_BYTES, DataDirError, check_data_dir
 from knowledge.base import KnowledgeBase
-from tests.conftest import ROOT, bot_environment, make_harness, start_bot_process
 from tests.fake_telegram import FakeTelegram, FakeTelegramServer
-from tests.test_cli import run as cli
+from tests.support.bots import make_harness
+from tests.support.processes import ROOT, bot_environment, start_bot_process
+from tests.support.processes import run_cli as cli
 
 
 def _a_file(tmp_path: Path) -> tuple[Path, str]:
@@ -41,6 +42,7 @@ def _database_is_a_folder(tmp_path: Path) -> tuple[Path, str]:
 BROKEN: list[Callable[[Path], tuple[Path, str]]] = [_a_file, _under_a_file, _database_is_a_folder]
 
 
+@pytest.mark.slow  # starts the bot as its own process
 @pytest.mark.parametrize("broken", BROKEN, ids=lambda f: f.__name__.strip("_"))
 async def test_run_stops_with_one_line_before_taking_any_update(
     tmp_path: Path, broken: Callable[[Path], tuple[Path, str]]
@@ -59,6 +61,7 @@ async def test_run_stops_with_one_line_before_taking_any_update(
     assert len(core.pending_updates) == 1
 
 
+@pytest.mark.slow  # starts the bot as its own process
 @pytest.mark.parametrize("broken", BROKEN, ids=lambda f: f.__name__.strip("_"))
 def test_stats_and_chat_give_the_same_line_instead_of_a_traceback(
     tmp_path: Path, broken: Callable[[Path], tuple[Path, str]]
@@ -89,6 +92,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.slow  # starts the bot as its own process
 def test_the_data_directory_is_private_and_so_are_the_database_and_index(tmp_path: Path) -> None:
     data = tmp_path / "fresh" / "data"
     source = tmp_path / "note.txt"
@@ -102,6 +106,7 @@ def test_the_data_directory_is_private_and_so_are_the_database_and_index(tmp_pat
         assert _mode(path) == 0o600, path
 
 
+@pytest.mark.slow  # starts the bot as its own process
 def test_temporary_files_of_a_killed_writer_are_removed_at_the_next_start(
     tmp_path: Path,
 ) -> None:

@@ -59,14 +59,10 @@ from bot.eligibility import (
 from bot.eligibility.parsing import HINT_YES_NO, HINTS
 from handlers.callbacks import decode_callback, encode_callback
 from i18n import LANGUAGES, LOCALES_DIR, translator
+from tests.support.clock import FIXED_NOW
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+NOW = FIXED_NOW
 NBSP = ("\u00a0", "\u202f")
-
-
-@pytest.fixture(scope="module")
-def checks() -> dict[str, CheckSpec]:
-    return load_checks()
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import bot_environment, start_bot_process
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+from tests.support.processes import bot_environment, start_bot_process
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow

@@ -6,7 +6,6 @@ so the same answers must walk the same questions to the same verdict.
 """
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,9 @@ from bot.eligibility import (
 )
 from bot.storage import SQLiteStorage, StorageKey
 from i18n import translator
+from tests.support.clock import FIXED_NOW
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+NOW = FIXED_NOW
 TERMINAL = StorageKey(0, 0)
 TELEGRAM = StorageKey(42, 42)
 # The 2024 trafficking call, answered as an eligible public body with two partners.

@@ -2,11 +2,12 @@
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness, make_harness
+from tests.support.bots import Harness, make_harness
+from tests.support.clock import FIXED_NOW, MovingClock
 
 
 async def _answer_first_three(chat) -> None:
@@ -112,17 +113,15 @@ async def test_many_users_check_at_once_without_crossing(tg: Harness) -> None:
 
 
 async def test_abandoned_check_expires(tmp_path: Path, kb: KnowledgeBase, checks: dict) -> None:
-    from datetime import UTC, timedelta
-
-    now = [datetime(2026, 11, 24, 12, tzinfo=UTC)]
-    harness, store = await make_harness(tmp_path, kb, lambda: now[0], checks)
+    clock = MovingClock(FIXED_NOW)
+    harness, store = await make_harness(tmp_path, kb, clock, checks)
     try:
         chat = harness.driver()
         await chat.send("/eligibility AMIF-2024-TF2-AG-THB")
         assert await store.load_dialog(_key(chat)) is not None
-        now[0] += timedelta(hours=71)
+        clock.now += timedelta(hours=71)
         assert await harness.services.sessions.active(_key(chat)) is not None
-        now[0] += timedelta(hours=73)
+        clock.now += timedelta(hours=73)
         assert await harness.services.sessions.expire() == 1
         assert await store.load_dialog(_key(chat)) is None
         await chat.send("/eligibility")

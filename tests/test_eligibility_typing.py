@@ -6,8 +6,8 @@ import pytest
 
 from bot.eligibility.parsing import Parsed, parse_whole_number
 from bot.storage import StorageKey
-from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver
+from tests.support.bots import Harness
 
 THB = "AMIF-2024-TF2-AG-THB"
 STEP = {
@@ -195,3 +195,17 @@ async def test_no_paused_notice_when_there_is_no_check(tg: Harness) -> None:
     await chat.send("/cancel")
     await chat.send("Vad är finansieringsgraden i utlysningen 2024?")
     assert all("pausad" not in text for text in chat.texts)
+
+
+async def test_a_question_mid_check_is_answered_like_any_other(tg: Harness) -> None:
+    chat = tg.driver(tg.core.user("Stig", language_code="sv"))
+    await chat.send("/timezone Europe/Stockholm")
+    await chat.send(f"/eligibility {THB}")
+    await chat.send("När var sista ansökningsdagen för 2020 års utlysning?")
+    answer = chat.messages[-2]
+    # In the user's zone, with the vote buttons, and counted, as outside a check.
+    assert "16 februari 2021" in answer.text and "Stockholmstid" in answer.text
+    assert answer.button_texts == ["👍 Till hjälp", "👎 Inte till hjälp"]
+    assert chat.last_text == "Din behörighetskontroll är pausad vid steg 1 av 8."
+    stats = await tg.store.usage_stats(tg.services.sessions.ttl)
+    assert stats.counts == {"answered": 1}

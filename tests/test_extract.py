@@ -1,4 +1,4 @@
-"""knowledge.extract: what it finds in call documents, format by format, and what it refuses."""
+"""knowledge.extraction: what it finds in call documents, format by format, and what it refuses."""
 
 from __future__ import annotations
 
@@ -15,17 +15,13 @@ import pytest
 
 from i18n import translator
 from knowledge.documents import load_document
-from knowledge.extract import (
-    CONTEXT,
-    Cited,
-    Extraction,
-    Moment,
-    as_dict,
-    describe,
-    extract_call_facts,
-)
+from knowledge.extraction.model import Cited, Extraction, Moment
+from knowledge.extraction.pipeline import extract_call_facts
+from knowledge.extraction.report import as_dict, describe
+from knowledge.extraction.words import CONTEXT
 from knowledge.facts import CallFacts, Money, load_facts
-from knowledge.ingest import extract_text, split_passages
+from knowledge.passages import split_passages
+from knowledge.readers.files import extract_text
 
 CORPUS = Path(__file__).parent / "data" / "ingest"
 DOCUMENTS = Path(__file__).resolve().parent.parent / "knowledge" / "documents"

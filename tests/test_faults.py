@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness, make_harness
+from tests.support.bots import Harness, make_harness
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ from knowledge.oracle import OracleBM25
 # on small corpora. "dense" also stores every term in a quarter of the passages as a dense row.
 LAYOUTS = {
     "small index": {},
-    "sparse top-k": {"_SMALL_INDEX": 0, "_SPARSE_RATIO": 10**9},
-    "block top-k": {"_SMALL_INDEX": 0, "_SPARSE_RATIO": 0},
-    "dense rows": {"DENSE_MIN_DOCS": 0, "_SMALL_INDEX": 0},
+    "sparse top-k": {"SMALL_INDEX": 0, "SPARSE_RATIO": 10**9},
+    "block top-k": {"SMALL_INDEX": 0, "SPARSE_RATIO": 0},
+    "dense rows": {"DENSE_MIN_DOCS": 0, "SMALL_INDEX": 0},
 }
 
 

@@ -6,7 +6,6 @@ import io
 import os
 import random
 import re
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
-from knowledge import ingest as ingest_module
 from knowledge.documents import load_document
 from knowledge.errors import KnowledgeError
-from knowledge.ingest import (
+from knowledge.ingest import IngestResult, ingest_paths
+from knowledge.passages import MAX_WORDS, split_passages
+from knowledge.readers import base as reader_limits
+from knowledge.readers.base import (
     MAX_EXTRACTED_CHARS,
     MAX_FILE_BYTES,
     MAX_PAGE_CONTENT_BYTES,
     MAX_PASSAGES_PER_DOCUMENT,
     MAX_PDF_PAGES,
-    MAX_WORDS,
     IngestError,
-    IngestResult,
-    extract_text,
-    ingest_paths,
-    split_passages,
 )
+from knowledge.readers.files import extract_text
+from tests.support.pdfs import make_bomb_pdf, make_pdf
 
 NOW = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -100,53 +98,6 @@ def ingest_one(path: Path, data_dir: Path) -> IngestResult:
     results = ingest_paths([path], data_dir, now=NOW)
     assert len(results) == 1
     return results[0]
-
-
-def pdf_escape(line: str) -> str:
-    return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
-    """A minimal valid PDF written by hand: one Helvetica text line per entry, xref included."""
-    objects: dict[int, bytes] = {}
-    page_ids = [4 + 2 * i for i in range(len(pages))]
-    kids = " ".join(f"{i} 0 R" for i in page_ids)
-    objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objects[2] = f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode()
-    objects[3] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    for page_id, lines in zip(page_ids, pages, strict=True):
-        operators = ["BT", "/F1 11 Tf", "14 TL", "72 740 Td"]
-        operators += [f"({pdf_escape(line)}) Tj T*" for line in lines]
-        operators.append("ET")
-        stream = "\n".join(operators).encode("latin-1")
-        objects[page_id] = (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_id + 1} 0 R >>"
-        ).encode()
-        objects[page_id + 1] = (
-            f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream"
-        )
-    info_id = None
-    if title is not None:
-        info_id = 4 + 2 * len(pages)
-        objects[info_id] = f"<< /Title ({pdf_escape(title)}) >>".encode()
-    return assemble_pdf(objects, info_id)
-
-
-def assemble_pdf(objects: dict[int, bytes], info_id: int | None = None) -> bytes:
-    """The PDF file of numbered objects (1 is the catalog), with its xref table and trailer."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets: dict[int, int] = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += f"{number} 0 obj\n".encode() + objects[number] + b"\nendobj\n"
-    xref_at = len(out)
-    size = max(objects) + 1
-    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offsets[n]:010d} 00000 n \n".encode() for n in range(1, size))
-    info = f" /Info {info_id} 0 R" if info_id else ""
-    out += f"trailer\n<< /Size {size} /Root 1 0 R{info} >>\nstartxref\n{xref_at}\n%%EOF\n".encode()
-    return bytes(out)
 
 
 PDF_PAGES = [
@@ -739,32 +690,6 @@ def test_an_ingest_the_knowledge_cannot_load_with_is_undone(tmp_path: Path) -> N
 # Limits on what a document expands to
 
 
-def make_bomb_pdf(inflated_bytes: int, pages: int = 1) -> bytes:
-    """A small PDF whose FlateDecode content streams inflate to inflated_bytes per page."""
-    line = b"(Every grant applicant, partner and budget line is eligible for funding.) Tj T*\n"
-    body = b"BT /F1 11 Tf 14 TL 72 740 Td\n" + line * (inflated_bytes // len(line)) + b"ET"
-    packed = zlib.compress(body, 9)
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    }
-    kids = []
-    for index in range(pages):
-        page_id = 4 + 2 * index
-        kids.append(f"{page_id} 0 R")
-        objects[page_id] = (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {page_id + 1} 0 R >>"
-        ).encode()
-        objects[page_id + 1] = (
-            f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode()
-            + packed
-            + b"\nendstream"
-        )
-    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
-    return assemble_pdf(objects)
-
-
 def test_a_pdf_bomb_page_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest_one(write(tmp_path / "good.txt", ENGLISH_CALL), data)
@@ -821,7 +746,7 @@ def test_a_document_of_too_many_passages_is_refused(tmp_path: Path) -> None:
 def test_a_document_over_the_time_limit_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_module, "MAX_INGEST_SECONDS", 0.0)
+    monkeypatch.setattr(reader_limits, "MAX_INGEST_SECONDS", 0.0)
     result = ingest_one(write(tmp_path / "call.txt", ENGLISH_CALL), tmp_path / "data")
     assert result.error == (
         "Ingesting this document took longer than the limit of 0 s per document; split it "

@@ -143,3 +143,24 @@ def test_the_operator_corrects_an_extracted_value_in_the_data_dir(
     assert "€4,500,000" in reply.text
     deadline = assistant.answer("What is the deadline of AMIF-2026-TF2-AG-INTE-03-HOUSING?")
     assert "22 September 2026" in deadline.text  # the rest stays as extracted
+
+
+def test_a_duration_answer_and_the_call_overview_cite_the_document_that_gives_the_duration(
+    tmp_path: Path,
+) -> None:
+    # The operator says the 2024 call's project length stands in another (shipped) document:
+    # both the answer about the duration and /call's overview must name that document.
+    data = tmp_path / "data"
+    (data / "facts").mkdir(parents=True)
+    (data / "facts" / "duration.yaml").write_text(
+        "id: AMIF-2024-TF2-AG-THB\nfield_sources: {duration: eu-2020-thb-call}\n",
+        encoding="utf-8",
+    )
+    assistant = Assistant(KnowledgeBase.load(data), lambda: IN_MAY_2026)
+    reply = assistant.answer("How long can projects last in AMIF-2024-TF2-AG-THB?")
+    assert "24" in reply.text
+    assert "eu-2020-thb-call" in {s.id for s in reply.sources}
+    call = assistant.kb.call("AMIF-2024-TF2-AG-THB")
+    assert call is not None
+    overview = assistant.call_overview(call, "en")
+    assert "eu-2020-thb-call" in {s.id for s in overview.sources}

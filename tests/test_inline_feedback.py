@@ -1,8 +1,6 @@
 """Inline mode ("@bot question" in any chat) and the 👍/👎 votes under answers."""
 
 import sqlite3
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +9,11 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.assistant import Assistant, Reply, SourceRef
-from handlers.common import BotContext, stored_language
-from handlers.feedback import record_answer, send_answer_with_feedback
+from bot.questions import ask, record_answer
+from handlers.common import BotContext, user_context
+from handlers.feedback import send_answer_with_feedback
 from handlers.inline import single_message_html
-from knowledge.base import KnowledgeBase
-from tests.test_reminders import MovingClock, OperatorBot, start_operator_bot
+from tests.support.bots import OperatorBot
 
 NBSP = "\u00a0"
 FUNDING_QUESTION = "What is the funding rate of the 2024 call?"
@@ -26,26 +24,19 @@ async def answer_with_feedback(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    chosen = await stored_language(update, context)
-    reply = context.services.assistant.answer(message.text, chosen)
-    await send_answer_with_feedback(update, context, reply, message.text)
+    user = await user_context(update, context)
+    asked = await ask(context.services, user, message.text, user.chosen)
+    await send_answer_with_feedback(update, context, asked)
     raise ApplicationHandlerStop
 
 
 @pytest.fixture
-async def bot(tmp_path: Path, kb: KnowledgeBase, checks: dict) -> AsyncIterator[OperatorBot]:
-    """A bot in inline mode whose free-text answers carry the vote buttons."""
-    running = await start_operator_bot(
-        tmp_path, kb, MovingClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC)), checks
-    )
-    running.harness.app.add_handler(
+def bot(bot: OperatorBot) -> OperatorBot:
+    """The shared bot (inline mode on), whose free-text answers carry the vote buttons."""
+    bot.harness.app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND, answer_with_feedback), group=-20
     )
-    try:
-        yield running
-    finally:
-        await running.close()
-        await running.store.close()
+    return bot
 
 
 def _answers(path: Path) -> list[dict[str, Any]]:

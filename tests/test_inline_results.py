@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness, make_harness
 from tests.fake_telegram import FakeTelegram
+from tests.support.bots import Harness, make_harness
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from bot.incoming import Chatter, Kind, classify, first_question
 from bot.reminders import find_zone
-from tests.conftest import Harness
+from tests.support.bots import Harness
 
 PASTE_QUESTION = "Can a Danish organisation apply to the 2024 trafficking call?"
 

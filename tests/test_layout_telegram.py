@@ -10,8 +10,8 @@ from bot.storage import StorageKey
 from handlers.render import reply_to_html, text_to_html
 from knowledge.documents import BUILTIN_DOCUMENTS_DIR, load_document
 from knowledge.errors import KnowledgeError
-from tests.conftest import Harness
 from tests.fake_telegram import BotMessage, parse_html
+from tests.support.bots import Harness
 
 REF = "AMIF-2024-TF2-AG-THB"
 TOPIC_PAGE = (

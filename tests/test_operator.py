@@ -5,31 +5,32 @@ import asyncio
 import re
 import shutil
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.context import features_of
 from bot.operator import (
     RELOAD_REQUEST,
+    KnowledgeLoader,
     changed_fields,
     cmd_reload,
     cmd_stats,
     read_reload_result,
     request_reload,
 )
-from bot.reminders import SendThrottle
 from bot.storage import AnswerRecord
-from handlers.admin import features_of, register_operator_features
+from bot.telegram_app import install_operator_features
 from i18n import translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import BUILTIN_DOCUMENTS_DIR
 from knowledge.facts import BUILTIN_FACTS_DIR
 from tests.fake_telegram import ChatDriver
-from tests.test_reminders import DEADLINE_2020, MovingClock, OperatorBot, start_operator_bot
+from tests.support.bots import OperatorBot, start_operator_bot
+from tests.support.clock import DEADLINE_2020, FIXED_NOW, MovingClock
 
 ADMIN_ID = 4_242_001
 NBSP = "\u00a0"
@@ -57,14 +58,22 @@ def load_windows() -> list[tuple[float, float]]:
 
 
 @pytest.fixture
-async def bot(
-    tmp_path: Path,
-    kb: KnowledgeBase,
-    checks: dict,
-    knowledge_copy: tuple[Path, Path],
-    load_windows: list[tuple[float, float]],
-) -> AsyncIterator[OperatorBot]:
-    """A bot with one operator, whose reloads read the editable copy of the knowledge."""
+def clock() -> MovingClock:
+    """Twenty days before the 2020 call's deadline."""
+    return MovingClock(DEADLINE_2020 - timedelta(days=20))
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, object]:
+    """This module's bot has one operator."""
+    return {"admin_ids": frozenset({ADMIN_ID})}
+
+
+@pytest.fixture
+def knowledge_loader(
+    knowledge_copy: tuple[Path, Path], load_windows: list[tuple[float, float]]
+) -> KnowledgeLoader:
+    """Reloads read the editable copy of the knowledge, slowly, and record when they ran."""
     docs, facts = knowledge_copy
 
     def load(data_dir: Path) -> KnowledgeBase:
@@ -78,21 +87,7 @@ async def bot(
         finally:
             load_windows.append((started, time.monotonic()))
 
-    clock = MovingClock(DEADLINE_2020 - timedelta(days=20))
-    running = await start_operator_bot(
-        tmp_path / "data",
-        kb,
-        clock,
-        checks,
-        loader=load,
-        throttle=SendThrottle(rate=1000.0, chat_interval=0.0),
-        admin_ids=frozenset({ADMIN_ID}),
-    )
-    try:
-        yield running
-    finally:
-        await running.close()
-        await running.store.close()
+    return load
 
 
 def _edit_knowledge(docs: Path, facts: Path) -> None:
@@ -217,10 +212,10 @@ async def test_a_broken_knowledge_file_keeps_the_old_knowledge(
     assert "90%" in admin.last_text
 
 
-async def test_registering_the_features_again_does_not_double_the_replies(
+async def test_installing_the_features_again_does_not_double_the_replies(
     bot: OperatorBot,
 ) -> None:
-    again = register_operator_features(bot.harness.app, interval=5.0)
+    again = install_operator_features(bot.harness.app, interval=5.0)
     assert features_of(bot.harness.app) is again
     chat = bot.harness.driver()
     await chat.send("/subscribe all")
@@ -298,9 +293,8 @@ async def test_a_reload_refreshes_the_eligibility_verdicts_numbers(
     """An operator's corrected funding rate reaches the check's verdict after /reload."""
     from bot.operator import reload_knowledge
     from tests.support.checks import eligible_thb_in_swedish
-    from tests.test_reminders import MovingClock
 
-    clock = MovingClock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    clock = MovingClock(FIXED_NOW)
     running = await start_operator_bot(tmp_path, kb, clock, checks)
     try:
 

@@ -15,8 +15,8 @@ import pytest
 
 from handlers.callbacks import owner_of, with_owner, without_owner
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness, make_harness
 from tests.fake_telegram import ChatDriver, FakeChat, FakeTelegram
+from tests.support.bots import Harness, make_harness
 
 THB = "AMIF-2024-TF2-AG-THB"
 

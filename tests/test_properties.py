@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.storage import StorageKey
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness, make_harness
+from tests.support.bots import Harness, make_harness
 
 SETTINGS = settings(
     max_examples=60,

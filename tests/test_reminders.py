@@ -2,8 +2,6 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -11,10 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.assistant import Assistant
 from bot.config import Settings
-from bot.eligibility import EligibilitySessions
-from bot.operator import KnowledgeLoader, OperatorFeatures, default_loader
 from bot.reminders import (
     Delivery,
     DeliveryResult,
@@ -25,79 +20,14 @@ from bot.reminders import (
     user_zone,
 )
 from bot.storage import ALL_CALLS, ReminderKey, SQLiteStorage, Subscriber, Subscription
-from bot.telegram_app import build_application
-from handlers.admin import register_operator_features
-from handlers.common import Services
 from i18n import translator
 from knowledge.base import KnowledgeBase
-from tests.conftest import Harness
-from tests.fake_telegram import FakeRequest, FakeTelegram
+from tests.fake_telegram import FakeTelegram
+from tests.support.bots import OperatorBot, start_operator_bot
+from tests.support.clock import DEADLINE_2020, MovingClock
 
 NBSP = "\u00a0"
-# The 2020 call closes 16 February 2021 at 17:00 Brussels time, 16:00 UTC.
-DEADLINE_2020 = datetime(2021, 2, 16, 16, 0, tzinfo=UTC)
 CALL_2020 = "EU-2020-THB"
-
-
-class MovingClock:
-    """A clock the test sets by hand; every part of the bot reads the same one."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@dataclass
-class OperatorBot:
-    """The real Application with reminders, feedback, inline mode and operator commands."""
-
-    harness: Harness
-    features: OperatorFeatures
-
-    @property
-    def core(self) -> FakeTelegram:
-        """The fake Telegram behind the bot."""
-        return self.harness.core
-
-    @property
-    def store(self) -> SQLiteStorage:
-        """The bot's SQLite store."""
-        return self.harness.store
-
-    async def close(self) -> None:
-        """Shut the bot down like post_shutdown would (the store stays with its owner)."""
-        await self.features.stop()
-        await self.harness.app.shutdown()
-
-
-async def start_operator_bot(
-    tmp_path: Path,
-    kb: KnowledgeBase,
-    clock: Callable[[], datetime],
-    checks: dict,
-    *,
-    core: FakeTelegram | None = None,
-    store: SQLiteStorage | None = None,
-    loader: KnowledgeLoader = default_loader,
-    throttle: SendThrottle | None = None,
-    **settings: object,
-) -> OperatorBot:
-    """Build and initialize a bot with the operator features registered on it."""
-    core = core or FakeTelegram(inline_mode=True)
-    config = Settings(data_dir=tmp_path, token=core.token, **settings)  # type: ignore[arg-type]
-    if store is None:
-        store = SQLiteStorage(config.database_path, clock=clock)
-        await store.open()
-    assistant = Assistant(kb, clock)
-    services = Services(config, assistant, store, EligibilitySessions(checks, store, clock))
-    app = build_application(services, request=FakeRequest(core), updates_request=FakeRequest(core))
-    features = register_operator_features(
-        app, loader=loader, throttle=throttle or SendThrottle(rate=1000.0, chat_interval=0.0)
-    )
-    await app.initialize()
-    return OperatorBot(Harness(core, app, store, services), features)
 
 
 @pytest.fixture
@@ -107,16 +37,9 @@ def moving() -> MovingClock:
 
 
 @pytest.fixture
-async def bot(
-    tmp_path: Path, kb: KnowledgeBase, moving: MovingClock, checks: dict
-) -> AsyncIterator[OperatorBot]:
-    """A running bot whose clock the test moves."""
-    running = await start_operator_bot(tmp_path, kb, moving, checks)
-    try:
-        yield running
-    finally:
-        await running.close()
-        await running.store.close()
+def clock(moving: MovingClock) -> MovingClock:
+    """This module's bots (the `bot` fixture) run on the clock the test moves."""
+    return moving
 
 
 # --- which reminders are due (pure) ----------------------------------------------------------

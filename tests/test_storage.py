@@ -1,4 +1,8 @@
-"""The storage contract on a real SQLite file, and 200 users doing whole checks at once."""
+"""The SQLite file itself (durability, WAL, concurrent processes), and whole checks through the
+store: on the memory store and SQLite, and 200 users at once on one file.
+
+The protocol contract of every store is tests/test_storage_contract.py.
+"""
 
 import asyncio
 import json
@@ -11,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import storage as storage_module
 from bot.eligibility import (
     CheckSpec,
     DialogState,
@@ -23,7 +26,8 @@ from bot.eligibility import (
     next_step,
     start,
 )
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage, Storage, StorageKey
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage, StorageKey, Store
+from bot.storage.memory import MemoryStorage
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -46,16 +50,20 @@ def ticking() -> Clock:
 StoreFactory = Callable[[], SQLiteStorage]
 
 
-# One contract for every store; a new implementation adds itself to this list.
-@pytest.fixture(params=["sqlite"])
-def make_store(request: pytest.FixtureRequest, tmp_path: Path, ticking: Clock) -> StoreFactory:
+@pytest.fixture
+def make_store(tmp_path: Path, ticking: Clock) -> StoreFactory:
+    """New SQLiteStorage objects on one file, as the bot's restarts and processes open it."""
     path = tmp_path / "bot.sqlite3"
     return lambda: SQLiteStorage(path, clock=ticking)
 
 
-@pytest.fixture
-async def store(make_store: StoreFactory) -> AsyncIterator[Storage]:
-    async with make_store() as opened:
+@pytest.fixture(params=["memory", "sqlite"])
+async def store(
+    request: pytest.FixtureRequest, make_store: StoreFactory, ticking: Clock
+) -> AsyncIterator[Store]:
+    """An open store: the memory one, or SQLite on a file."""
+    opened: Store = MemoryStorage(clock=ticking) if request.param == "memory" else make_store()
+    async with opened:
         yield opened
 
 
@@ -70,34 +78,6 @@ def rows_about(path: Path, user_id: int) -> dict[str, int]:
                 query = f'SELECT COUNT(*) FROM "{table}" WHERE user_id = ?'
                 counts[table] = db.execute(query, (user_id,)).fetchone()[0]
     return counts
-
-
-async def test_language_round_trip(store: Storage) -> None:
-    assert await store.get_language(7) is None
-    await store.set_language(7, "sv")
-    await store.set_language(7, "fi")
-    assert await store.get_language(7) == "fi"
-    assert await store.get_language(8) is None
-
-
-async def test_dialog_round_trip_overwrite_and_delete(store: Storage) -> None:
-    key = StorageKey(chat_id=-100, user_id=7)
-    assert await store.load_dialog(key) is None
-    await store.save_dialog(key, "thb24", '{"v":1,"check":"thb24","log":[]}')
-    await store.save_dialog(key, "fi23", '{"v":1,"check":"fi23","log":[]}')
-    loaded = await store.load_dialog(key)
-    assert loaded is not None and loaded.check_id == "fi23"
-    assert json.loads(loaded.state)["check"] == "fi23"
-    assert loaded.updated_at == T0
-    assert await store.load_dialog(StorageKey(chat_id=7, user_id=7)) is None
-    assert await store.delete_dialog(key) is True
-    assert await store.delete_dialog(key) is False
-    assert await store.load_dialog(key) is None
-
-
-async def test_state_that_is_not_json_is_refused(store: Storage) -> None:
-    with pytest.raises(ValueError):
-        await store.save_dialog(StorageKey(1, 1), "thb24", "not json")
 
 
 async def test_everything_survives_a_restart(make_store: StoreFactory, ticking: Clock) -> None:
@@ -140,43 +120,17 @@ async def test_forget_deletes_every_row_of_that_user_only(
     assert sum(about_2.values()) == 2
 
 
-async def test_export_holds_everything_about_the_user(store: Storage) -> None:
-    await store.set_language(3, "sv")
-    await store.save_dialog(StorageKey(30, 3), "thb24", '{"v":1,"check":"thb24","log":[]}')
-    await store.set_language(4, "en")
-    exported = await store.export_user(3)
-    assert exported["user_settings"] == [
-        {"user_id": 3, "language": "sv", "updated_at": T0.isoformat(timespec="microseconds")}
-    ]
-    (dialog,) = exported["dialogs"]
-    assert (dialog["chat_id"], dialog["check_id"]) == (30, "thb24")
-    assert dialog["state"] == {"v": 1, "check": "thb24", "log": []}
-    json.dumps(exported)  # /mydata sends it as JSON
-
-
-async def test_old_dialogs_expire(store: Storage, ticking: Clock) -> None:
-    await store.save_dialog(StorageKey(1, 1), "thb24", "{}")
-    assert await store.load_dialog(StorageKey(1, 1)) is not None
-    ticking.now = T0 + timedelta(days=2)
-    await store.save_dialog(StorageKey(2, 2), "thb24", "{}")
-    ticking.now = T0 + timedelta(days=2, hours=1)
-    assert await store.expire_dialogs(timedelta(days=1)) == 1
-    assert await store.load_dialog(StorageKey(1, 1)) is None
-    assert await store.load_dialog(StorageKey(2, 2)) is not None
-    assert await store.expire_dialogs(timedelta(days=1)) == 0
-
-
 async def test_counted_answers_reach_the_file_within_seconds_and_on_close(
-    make_store: StoreFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ticking: Clock
 ) -> None:
-    monkeypatch.setattr(storage_module, "COUNT_FLUSH_SECONDS", 0.05)
     path = tmp_path / "bot.sqlite3"
 
-    def counted() -> dict[str, int]:
-        with sqlite3.connect(path) as db:
-            return dict(db.execute("SELECT metric, SUM(count) FROM daily_counts GROUP BY metric"))
+    async def counted() -> dict[str, int]:
+        """The counts in the file, as another process (`amif-bot stats`) reads them."""
+        async with SQLiteStorage(path, clock=ticking) as reader:
+            return dict((await reader.usage_stats(timedelta(hours=1))).counts)
 
-    async with make_store() as store:
+    async with SQLiteStorage(path, clock=ticking, count_flush_seconds=0.05) as store:
         for _ in range(3):
             await store.record_answer(None, "answered")
         await store.count_event("declined")
@@ -184,9 +138,9 @@ async def test_counted_answers_reach_the_file_within_seconds_and_on_close(
         assert stats.counts == {"answered": 3, "declined": 1}
         await store.count_event("declined")
         await asyncio.sleep(0.3)
-        assert counted() == {"answered": 3, "declined": 2}
+        assert await counted() == {"answered": 3, "declined": 2}
         await store.count_event("declined")
-    assert counted() == {"answered": 3, "declined": 3}
+    assert await counted() == {"answered": 3, "declined": 3}
 
 
 async def test_a_second_connection_reads_what_the_first_just_wrote(
@@ -256,9 +210,13 @@ def test_processes_opening_a_new_file_at_the_same_moment_all_succeed(tmp_path: P
             _, status = os.waitpid(pid, 0)
             if os.waitstatus_to_exitcode(status) != 0:
                 failed.append((trial, pid))
-        with sqlite3.connect(path) as db:
-            assert db.execute("SELECT count(*) FROM user_settings").fetchone() == (4,)
+        assert asyncio.run(_languages(path, pids)) == ["sv"] * 4, trial  # every write landed
     assert failed == []
+
+
+async def _languages(path: Path, user_ids: list[int]) -> list[str | None]:
+    async with SQLiteStorage(path) as store:
+        return [await store.get_language(user_id) for user_id in user_ids]
 
 
 async def test_the_switch_to_wal_is_retried_while_another_process_holds_the_file(
@@ -308,7 +266,7 @@ def checks() -> dict[str, CheckSpec]:
     return load_checks()
 
 
-async def run_check(store: Storage, spec: CheckSpec, key: StorageKey, inputs: list[str]) -> Done:
+async def run_check(store: Store, spec: CheckSpec, key: StorageKey, inputs: list[str]) -> Done:
     """Play a user: for every message load the state, step the engine, save before 'replying'."""
     saved = start(spec).to_json()
     await store.save_dialog(key, spec.id, saved)
@@ -349,7 +307,7 @@ EXPECTED = {
 
 
 async def test_a_stored_check_holds_parsed_answers_not_the_users_text(
-    store: Storage, checks: dict[str, CheckSpec]
+    store: Store, checks: dict[str, CheckSpec]
 ) -> None:
     key = StorageKey(11, 11)
     await run_check(store, checks["thb24"], key, PATHS[("thb24", "eligible")])

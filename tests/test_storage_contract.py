@@ -1,12 +1,16 @@
-"""One contract, two engines: SQLiteStorage and PostgresStorage behave the same.
+"""One contract, three stores: MemoryStorage, SQLiteStorage and PostgresStorage behave the same.
 
-Every test named `test_<what>[sqlite|postgresql]` runs on both: SQLite on a file in tmp_path,
+Every test taking `backend` (or `store`) runs on all three as
+`test_<what>[memory|sqlite|postgresql]`: the memory store, SQLite on a file in tmp_path, and
 PostgreSQL on a database created for this run on the server of AMIF_TEST_DATABASE_URL (see
-tests/support/postgres.py), emptied before each test. Then `amif-bot migrate --from-sqlite`, and
-the real bot process keeping a user's language in PostgreSQL across a restart on a fresh disk.
+tests/support/postgres.py), emptied before each test. They go through the storage protocols
+only. Tests taking `sql_backend` are about the databases themselves (migrations, the update
+inbox, no row left behind) and run on the two SQL engines. Then `amif-bot migrate --from-sqlite`,
+and the real bot process keeping a user's language in PostgreSQL across a restart on a fresh disk.
 """
 
 import asyncio
+import inspect
 import json
 import signal
 import sqlite3
@@ -22,7 +26,9 @@ from bot import storage as sqlite_module
 from bot import storage_pg
 from bot.cli import main
 from bot.config import Settings
+from bot.eligibility import EligibilitySessions, Show, Typed, load_checks
 from bot.inbox import PostgresInbox, SQLiteInbox
+from bot.schema import POSTGRES_MIGRATIONS, SCHEMA_VERSION, SQLITE_MIGRATIONS
 from bot.storage import (
     ALL_CALLS,
     AnswerRecord,
@@ -31,6 +37,8 @@ from bot.storage import (
     SQLiteStorage,
     StorageKey,
 )
+from bot.storage.memory import MemoryStorage
+from bot.storage.protocols import Answers, Dialogs, Privacy, Subscriptions, UserSettings
 from bot.storage_pg import PostgresStorage, redacted_url
 from bot.stores import Store, open_storage
 from tests.conftest import bot_environment, start_bot_process
@@ -50,16 +58,24 @@ TABLES = {
     "daily_counts",
     "dialogs",
     "inbox",
+    "knowledge_files",
+    "knowledge_index",
+    "knowledge_version",
     "questions",
     "reminders_sent",
     "subscriptions",
     "user_settings",
     "user_timezones",
 }
-USER_TABLES = TABLES - {"answers", "daily_counts"}
+# The knowledge tables hold the operator's documents and facts, nothing about a user.
+KNOWLEDGE_TABLES = {"knowledge_files", "knowledge_index", "knowledge_version"}
+USER_TABLES = TABLES - {"answers", "daily_counts"} - KNOWLEDGE_TABLES
 # What /mydata shows: the inbox holds a user's updates only until they are handled.
 EXPORTED_TABLES = USER_TABLES - sqlite_module.NOT_EXPORTED
-BACKENDS = ["sqlite", "postgresql"]
+SQL_BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["memory", *SQL_BACKENDS]
+# The memory "database" of each test: every store opened on it is the one instance.
+MEMORY_STORES: dict[str, MemoryStorage] = {}
 
 
 class Clock:
@@ -95,16 +111,32 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the stores of this test keep their data: an SQLite path or a PostgreSQL URL."""
+def _location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return f"memory://{tmp_path}"
     if request.param == "sqlite":
         return str(tmp_path / "contract.sqlite3")
     return str(request.getfixturevalue("pg_url"))
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where this test's stores keep their data: memory, an SQLite path or a PostgreSQL URL."""
+    location = _location(request, tmp_path)
+    yield location
+    MEMORY_STORES.pop(location, None)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An SQL database for this test: an SQLite path or a PostgreSQL URL."""
+    return _location(request, tmp_path)
+
+
 def new_store(backend: str, clock: Callable[[], datetime]) -> Store:
-    """An unopened store on the backend (each one has its own connections)."""
+    """An unopened store on the backend (each SQL one has its own connections)."""
+    if backend.startswith("memory://"):
+        return MEMORY_STORES.setdefault(backend, MemoryStorage(clock=clock))
     if backend.startswith("postgresql://"):
         return PostgresStorage(backend, clock=clock)
     return SQLiteStorage(backend, clock=clock)
@@ -155,7 +187,7 @@ async def fill(store: Store, clock: Clock, user_id: int, chat_id: int) -> None:
     await store.set_language(user_id, "sv")
     await store.set_timezone(user_id, "Europe/Helsinki")
     await store.save_dialog(StorageKey(chat_id, user_id), "thb24", '{"step": 2, "answers": {}}')
-    await store.save_dialog(StorageKey(user_id, user_id), "fi23", '{"step": 0}')
+    await store.save_dialog(StorageKey(user_id, user_id), "fi23", '{"step": 0}', 41)
     clock.advance(seconds=1)
     await store.subscribe(user_id, user_id, ALL_CALLS, "en")
     clock.advance(seconds=1)
@@ -202,7 +234,8 @@ def text_update(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     }
 
 
-async def test_the_inbox_adds_once_and_hands_back_the_pending_in_order(backend: str) -> None:
+async def test_the_inbox_adds_once_and_hands_back_the_pending_in_order(sql_backend: str) -> None:
+    backend = sql_backend
     inbox = new_inbox(backend)
     await inbox.open()
     try:
@@ -227,7 +260,8 @@ async def test_the_inbox_adds_once_and_hands_back_the_pending_in_order(backend: 
         await inbox.close()
 
 
-async def test_forget_deletes_the_users_pending_updates(backend: str, clock: Clock) -> None:
+async def test_forget_deletes_the_users_pending_updates(sql_backend: str, clock: Clock) -> None:
+    backend = sql_backend
     inbox = new_inbox(backend)
     await inbox.open()
     try:
@@ -271,7 +305,8 @@ def test_both_engines_have_the_same_migration_steps() -> None:
     assert set(storage_pg.COPIED_TABLES) == TABLES
 
 
-async def test_migrations_are_versioned_and_applied_once(backend: str, clock: Clock) -> None:
+async def test_migrations_are_versioned_and_applied_once(sql_backend: str, clock: Clock) -> None:
+    backend = sql_backend
     async with new_store(backend, clock) as first:
         assert await first.schema_version() == sqlite_module.SCHEMA_VERSION
         await first.set_language(1, "fi")
@@ -287,7 +322,8 @@ async def test_migrations_are_versioned_and_applied_once(backend: str, clock: Cl
     assert {t for t, columns in tables.items() if "user_id" in columns} == USER_TABLES
 
 
-async def test_a_newer_schema_is_refused(backend: str, clock: Clock) -> None:
+async def test_a_newer_schema_is_refused(sql_backend: str, clock: Clock) -> None:
+    backend = sql_backend
     async with new_store(backend, clock):
         pass
     if backend.startswith("postgresql://"):
@@ -301,8 +337,9 @@ async def test_a_newer_schema_is_refused(backend: str, clock: Clock) -> None:
 
 
 async def test_two_stores_opening_a_new_database_together_migrate_once(
-    backend: str, clock: Clock
+    sql_backend: str, clock: Clock
 ) -> None:
+    backend = sql_backend
     stores = [new_store(backend, clock) for _ in range(3)]
     await asyncio.gather(*(s.open() for s in stores))
     try:
@@ -310,6 +347,28 @@ async def test_two_stores_opening_a_new_database_together_migrate_once(
     finally:
         for s in stores:
             await s.close()
+
+
+def _methods(protocol: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(member)
+        for name, member in vars(protocol).items()
+        if inspect.iscoroutinefunction(member) and (name.startswith("__a") or name[0] != "_")
+    }
+
+
+@pytest.mark.parametrize("implementation", [MemoryStorage, SQLiteStorage, PostgresStorage])
+def test_every_store_has_every_protocol_method_with_the_same_parameters(
+    implementation: type,
+) -> None:
+    protocols = (UserSettings, Dialogs, Subscriptions, Answers, Privacy, Store)
+    wanted = {name: sig for protocol in protocols for name, sig in _methods(protocol).items()}
+    assert len(wanted) == 24 + 6  # the five aggregates' methods, and the lifecycle
+    for name, signature in wanted.items():
+        found = inspect.signature(getattr(implementation, name))
+        assert [(p.name, p.kind, p.default) for p in found.parameters.values()] == [
+            (p.name, p.kind, p.default) for p in signature.parameters.values()
+        ], (implementation.__name__, name)
 
 
 # --- settings ---
@@ -368,6 +427,110 @@ async def test_a_dialog_state_must_be_json(store: Store) -> None:
     with pytest.raises(json.JSONDecodeError):
         await store.save_dialog(StorageKey(1, 1), "thb24", "not json")
     assert await store.load_dialog(StorageKey(1, 1)) is None
+
+
+async def test_a_dialog_keeps_the_id_of_the_last_update_applied(
+    store: Store, clock: Clock
+) -> None:
+    key = StorageKey(-100, 7)
+    state = '{"v":1,"check":"thb24","log":[]}'
+    await store.save_dialog(key, "thb24", state, 7_000_000_001)  # update ids exceed 32 bits
+    loaded = await store.load_dialog(key)
+    assert loaded is not None
+    assert (loaded.state, loaded.last_update_id) == (state, 7_000_000_001)  # not in the JSON
+    (exported,) = (await store.export_user(7))["dialogs"]
+    assert (exported["state"], exported["last_update_id"]) == (json.loads(state), 7_000_000_001)
+    await store.save_dialog(key, "thb24", state)  # a step no update produced (a new start)
+    again = await store.load_dialog(key)
+    assert again is not None and again.last_update_id is None
+
+
+async def test_eligibility_sessions_apply_a_redelivered_update_once(
+    store: Store, clock: Clock
+) -> None:
+    sessions = EligibilitySessions(load_checks(), store, clock=clock)
+    key = StorageKey(12, 12)
+    await sessions.begin(key, "fi23")
+    first = await sessions.handle(key, Typed("3"), update_id=100)
+    assert first is not None
+    applied = await store.load_dialog(key)
+    assert applied is not None and applied.last_update_id == 100
+    # Telegram delivers update 100 again: the current step is shown, nothing is answered twice.
+    again = await sessions.handle(key, Typed("3"), update_id=100)
+    assert again is not None and again.outcome.state == first.outcome.state
+    assert await store.load_dialog(key) == applied
+    # Pausing and resuming rewrite the state but keep the id.
+    await sessions.pause(key)
+    paused = await store.load_dialog(key)
+    assert paused is not None and paused.last_update_id == 100
+    assert await sessions.is_paused(key)
+    await sessions.resume(key)
+    nxt = await sessions.handle(key, Typed("2"), update_id=101)
+    assert nxt is not None and nxt.outcome.state != first.outcome.state
+    found = await sessions.load(key)
+    assert found is not None and found[2] == 101
+    shown = await sessions.handle(key, Show(), update_id=101)
+    assert shown is not None and shown.outcome.state == nxt.outcome.state
+
+
+def _update_id_step(backend: str) -> tuple[str, ...]:
+    """The migration step that moved the update id out of the dialog state JSON."""
+    steps = POSTGRES_MIGRATIONS if backend.startswith("postgresql://") else SQLITE_MIGRATIONS
+    return next(step for step in steps if any("last_update_id" in sql for sql in step))
+
+
+async def test_the_migration_moves_an_update_id_out_of_the_state(
+    sql_backend: str, clock: Clock
+) -> None:
+    backend = sql_backend
+    async with new_store(backend, clock) as store:
+        await store.save_dialog(StorageKey(1, 1), "thb24", '{"v":1,"log":[],"p":1,"u":41}')
+        await store.save_dialog(StorageKey(2, 2), "fi23", '{"v":1,"log":[]}')
+    # The table as it was before the step, with a state written by the older code.
+    statements = ["ALTER TABLE dialogs DROP COLUMN last_update_id", *_update_id_step(backend)]
+    if backend.startswith("postgresql://"):
+        with psycopg.connect(backend) as conn:
+            for statement in statements:
+                conn.execute(statement)
+    else:
+        with sqlite3.connect(backend) as db:
+            for statement in statements:
+                db.execute(statement)
+    async with new_store(backend, clock) as store:
+        moved = await store.load_dialog(StorageKey(1, 1))
+        assert moved is not None and moved.last_update_id == 41
+        assert json.loads(moved.state) == {"v": 1, "log": [], "p": 1}
+        untouched = await store.load_dialog(StorageKey(2, 2))
+        assert untouched is not None and untouched.last_update_id is None
+        assert json.loads(untouched.state) == {"v": 1, "log": []}
+
+
+async def test_a_store_refuses_calls_until_opened_and_after_closing(
+    backend: str, clock: Clock
+) -> None:
+    store = new_store(backend, clock)
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.get_language(1)
+    async with store:
+        await store.set_language(1, "fi")
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.set_language(1, "sv")
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.count_event("start")
+    async with new_store(backend, clock) as reopened:
+        assert await reopened.get_language(1) == "fi"
+        assert await reopened.schema_version() == SCHEMA_VERSION
+
+
+async def test_instants_without_a_time_zone_are_refused(store: Store) -> None:
+    naive = datetime(2027, 2, 1, 16)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await store.claim_reminder(ReminderKey(1, "CALL-A", naive, 7))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await store.reminders_decided(naive)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await store.prune(timedelta(days=30), naive)
+    assert await store.reminders_decided(START) == set()
 
 
 # --- subscriptions and reminders ---
@@ -430,7 +593,9 @@ async def test_a_reminder_is_claimed_at_most_once_by_two_concurrent_claimers(
         await one.release_reminder(keys[0])
         assert await other.claim_reminder(keys[0])
         assert not await one.claim_reminder(keys[0])
-    assert raw_rows(backend, "SELECT COUNT(*) FROM reminders_sent") == [(len(keys),)]
+    async with new_store(backend, clock) as third:
+        assert await third.reminders_decided(deadline - timedelta(days=1)) == set(keys)
+        assert (await third.usage_stats(timedelta(hours=1))).reminders_sent == len(keys)
 
 
 # --- answers, votes and counters ---
@@ -492,13 +657,17 @@ async def test_counts_are_written_at_close(backend: str, clock: Clock) -> None:
     async with new_store(backend, clock) as second:
         await second.count_event("start")
         assert dict((await second.usage_stats(timedelta(hours=1))).counts) == {"start": 3}
-    assert raw_rows(backend, "SELECT metric, count FROM daily_counts") == [("start", 3)]
+        await second.count_event("start")
+    async with new_store(backend, clock) as third:  # and what the second wrote at its close
+        assert dict((await third.usage_stats(timedelta(hours=1))).counts) == {"start": 4}
 
 
 async def test_prune_drops_old_unvoted_answers_and_past_reminders(
     store: Store, clock: Clock
 ) -> None:
-    await store.record_answer(AnswerRecord("old", "en", "passage", ("p",), ("d",)), None)
+    await store.record_answer(
+        AnswerRecord("old", "en", "passage", ("p",), ("d",), question="kept?", asker=3), None
+    )
     await store.record_answer(AnswerRecord("voted", "en", "passage", ("p",), ("d",)), None)
     await store.vote("voted", 1)
     past = ReminderKey(1, "CALL-A", START - timedelta(days=1), 1)
@@ -506,26 +675,26 @@ async def test_prune_drops_old_unvoted_answers_and_past_reminders(
     await store.claim_reminder(past)
     await store.claim_reminder(coming)
     clock.advance(days=40)
-    await store.record_answer(AnswerRecord("new", "en", "passage", ("p",), ("d",)), None)
-    assert await store.prune(timedelta(days=30), START) == 2
+    await store.record_answer(
+        AnswerRecord("new", "en", "passage", ("p",), ("d",), question="new?", asker=3), None
+    )
+    assert await store.prune(timedelta(days=30), START) == 3  # with the old kept question
     assert await store.answer_state("old") is None
     assert await store.answer_state("voted") == ("en", 1)
     assert await store.answer_state("new") == ("en", None)
     assert await store.reminders_decided(START - timedelta(days=30)) == {coming}
+    assert [q["question"] for q in (await store.export_user(3))["questions"]] == ["new?"]
 
 
 # --- the user's data ---
 
 
-async def test_export_user_and_forget_user_leave_no_row_of_the_user(
-    backend: str, store: Store, clock: Clock
+async def test_export_user_and_forget_user_cover_every_aggregate(
+    store: Store, clock: Clock
 ) -> None:
     await fill(store, clock, 5, -100_555)
     await fill(store, clock, 6, -100_666)
-    inbox = new_inbox(backend)  # an update of each user not handled yet
-    await inbox.open(migrate=False)
-    await inbox.add([text_update(1, 5, "pending"), text_update(2, 6, "pending")])
-    await inbox.close()
+    theirs = await store.export_user(6)
 
     export = await store.export_user(5)
     assert export["user_id"] == 5
@@ -533,18 +702,56 @@ async def test_export_user_and_forget_user_leave_no_row_of_the_user(
     assert export["user_settings"] == [
         {"user_id": 5, "language": "sv", "updated_at": "2026-11-24T12:00:00.000000+00:00"}
     ]
-    assert sorted(d["check_id"] for d in export["dialogs"]) == ["fi23", "thb24"]
+    assert sorted((d["chat_id"], d["check_id"]) for d in export["dialogs"]) == [
+        (-100_555, "thb24"),
+        (5, "fi23"),
+    ]
     assert {"step": 2, "answers": {}} in [d["state"] for d in export["dialogs"]]
+    assert sorted(d["last_update_id"] or 0 for d in export["dialogs"]) == [0, 41]
     assert [s["call_id"] for s in export["subscriptions"]] == [ALL_CALLS, "AMIF-2024-TF2-AG-THB"]
     assert export["reminders_sent"][0]["deadline"] == "2027-02-01T16:00:00.000000+00:00"
     assert export["user_timezones"][0]["timezone"] == "Europe/Helsinki"
+    assert [q["question"] for q in export["questions"]] == ["hemlig fråga 5"]
     json.dumps(export)  # /mydata sends it as a JSON file
 
-    removed = await store.forget_user(5)
+    exported = sum(len(rows) for table, rows in export.items() if table != "user_id")
+    assert await store.forget_user(5) == exported
+    assert await store.forget_user(5) == 0
+    assert await store.export_user(5) == {"user_id": 5, **{t: [] for t in EXPORTED_TABLES}}
+    # Nothing of the user is left to any aggregate's reads.
+    assert await store.get_language(5) is None
+    assert await store.get_timezone(5) is None
+    assert await store.load_dialog(StorageKey(-100_555, 5)) is None
+    assert await store.load_dialog(StorageKey(5, 5)) is None
+    assert await store.subscriptions(5) == []
+    assert {s.subscription.user_id for s in await store.subscribers()} == {6}
+    assert {k.user_id for k in await store.reminders_decided(START)} == {6}
+    # The other user keeps everything, and the answers and votes (no one's) stay.
+    assert await store.export_user(6) == theirs
+    assert await store.answer_state("tok5") == ("sv", 1)
+    stats = await store.usage_stats(timedelta(hours=72))
+    assert stats.votes == (ItemVotes("doc#p1", 2, 0), ItemVotes("doc#p2", 2, 0))
+    assert (stats.subscribers, stats.active_checks, stats.reminders_sent) == (1, 2, 1)
+
+
+async def test_forget_user_leaves_no_row_of_the_user_in_any_table(
+    sql_backend: str, clock: Clock
+) -> None:
+    backend = sql_backend
+    async with new_store(backend, clock) as store:
+        await fill(store, clock, 5, -100_555)
+        await fill(store, clock, 6, -100_666)
+        inbox = new_inbox(backend)  # an update of each user not handled yet
+        await inbox.open(migrate=False)
+        await inbox.add([text_update(1, 5, "pending"), text_update(2, 6, "pending")])
+        await inbox.close()
+        export = await store.export_user(5)
+        removed = await store.forget_user(5)
     exported = sum(len(rows) for table, rows in export.items() if table != "user_id")
     assert removed == exported + 1  # and the pending update, which /mydata leaves out
     # Every table with a user_id column, found in the schema as forget_user finds them.
     tables = tables_of(backend)
+    assert {t for t, columns in tables.items() if "user_id" in columns} == USER_TABLES
     for table, columns in tables.items():
         if "user_id" in columns:
             assert raw_rows(backend, f'SELECT * FROM "{table}" WHERE user_id = ?', (5,)) == []
@@ -553,20 +760,17 @@ async def test_export_user_and_forget_user_leave_no_row_of_the_user(
     for table in tables:
         for row in raw_rows(backend, f'SELECT * FROM "{table}"'):
             assert 5 not in row and -100_555 not in row, (table, row)
-    assert await store.get_language(5) is None
-    assert await store.load_dialog(StorageKey(-100_555, 5)) is None
-    assert await store.export_user(5) == {"user_id": 5, **{t: [] for t in EXPORTED_TABLES}}
-    assert (await store.export_user(6))["user_settings"][0]["language"] == "sv"
 
 
-async def test_both_engines_export_the_same(tmp_path: Path, pg_url: str) -> None:
+async def test_every_store_exports_the_same(tmp_path: Path, pg_url: str) -> None:
     exports = []
-    for backend in (str(tmp_path / "same.sqlite3"), pg_url):
+    for backend in (f"memory://{tmp_path}", str(tmp_path / "same.sqlite3"), pg_url):
         clock = Clock()
         async with new_store(backend, clock) as store:
             await fill(store, clock, 5, -100_555)
             exports.append(await store.export_user(5))
-    assert exports[0] == exports[1]
+    MEMORY_STORES.clear()
+    assert exports[0] == exports[1] == exports[2]
 
 
 # --- moving an SQLite installation into PostgreSQL ---
@@ -769,7 +973,6 @@ async def test_a_language_choice_survives_a_restart_on_a_fresh_disk(
             assert any("stängd" in text for text in chat.texts[-2:]), chat.texts[-2:]
 
         await run(tmp_path / "first-disk", choose_swedish)
-        assert raw_rows(
-            pg_url, "SELECT language FROM user_settings WHERE user_id = ?", (user.id,)
-        ) == [("sv",)]
+        async with PostgresStorage(pg_url) as kept:  # in the database, not on the first disk
+            assert await kept.get_language(user.id) == "sv"
         await run(tmp_path / "second-disk", ask_in_english)

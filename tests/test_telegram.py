@@ -8,8 +8,8 @@ import pytest
 from bot.assistant import Reply
 from bot.telegram_app import FLOOD_BURST, set_command_menus
 from handlers.render import MAX_MESSAGE, reply_to_html, utf16_len
-from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver
+from tests.support.bots import Harness
 
 
 async def test_start_welcomes_in_the_users_language_with_menu_buttons(tg: Harness) -> None:

@@ -9,6 +9,10 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
+# Starts a process per test: `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
+
 ROOT = Path(__file__).resolve().parents[1]
 UP = "\x1b[A"
 PROMPT = "> "

@@ -21,13 +21,13 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.assistant import Assistant
 from bot.eligibility import EligibilitySessions
+from bot.services import Services
 from bot.storage import SQLiteStorage
 from bot.telegram_app import build_application
 from bot.transport import AiohttpRequest
-from handlers.common import Services
 from knowledge.base import KnowledgeBase
-from tests.conftest import server_settings
 from tests.fake_telegram import ChatDriver, FakeTelegram, FakeTelegramServer, PollingFeed
+from tests.support.processes import server_settings
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow
@@ -144,15 +144,14 @@ async def test_uploads_go_as_multipart_with_their_file_name() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     try:
         bot = Bot("123:token", base_url=f"http://127.0.0.1:{port}/bot", request=AiohttpRequest())
+        # The requests without bot.initialize(), whose getMe this one-method server lacks.
         await bot.request.initialize()  # type: ignore[attr-defined]
         try:
             document = InputFile(b"my data, as JSON", filename="my-data.json")
-            await bot._post(  # the seam without get_me: this server knows one method
-                "sendDocument", {"chat_id": 5, "document": document, "caption": "Dina data"}
-            )
+            await bot.send_document(chat_id=5, document=document, caption="Dina data")
         finally:
             await bot.request.shutdown()  # type: ignore[attr-defined]
     finally:

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.conftest import Harness
 from tests.fake_telegram import ChatDriver
+from tests.support.bots import Harness
 from tests.support.checks import eligible_thb_in_swedish
 
 THB = "AMIF-2024-TF2-AG-THB"

@@ -9,13 +9,13 @@ import httpx
 import pytest
 
 from bot.webhook import WEBHOOK_READ_TIMEOUT_S
-from tests.conftest import (
+from tests.fake_telegram import FakeTelegram, FakeTelegramServer
+from tests.support.processes import (
     bot_environment,
     free_loopback_port,
     start_bot_process,
     wait_for_listener,
 )
-from tests.fake_telegram import FakeTelegram, FakeTelegramServer
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.
 pytestmark = pytest.mark.slow

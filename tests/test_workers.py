@@ -20,19 +20,19 @@ from hypothesis import strategies as st
 from bot import workers as workers_module
 from bot.webhook import SECRET_HEADER
 from bot.workers import MAX_LINE_BYTES, Router, encode_update, owner
-from tests.conftest import (
-    bot_environment,
-    free_loopback_port,
-    server_settings,
-    start_bot_process,
-    wait_for_listener,
-)
 from tests.fake_telegram import (
     ChatDriver,
     FakeTelegram,
     FakeTelegramServer,
     FakeUser,
     PollingFeed,
+)
+from tests.support.processes import (
+    bot_environment,
+    free_loopback_port,
+    server_settings,
+    start_bot_process,
+    wait_for_listener,
 )
 
 # Starts processes or HTTP servers: `pytest -m "not slow"` leaves it out.

@@ -1,6 +1,6 @@
 """A Swedish speaker is asked once, at the first deadline they see, which zone to show."""
 
-from tests.conftest import Harness
+from tests.support.bots import Harness
 
 DEADLINE_QUESTION = "När var sista ansökningsdagen för 2020 års utlysning?"
 QUESTION = "Ska jag visa tider i Helsingforstid eller i Stockholmstid?"

@@ -10,17 +10,12 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from bot.answering.reply import Reply, SourceRef
+from bot.answering.topics import has_measures, has_topic, topic_facts
 from i18n import N_, Translator
 from knowledge.base import KnowledgeBase
 from knowledge.documents import Source
 from knowledge.facts import CallFacts, CallStatus, Objective, official_page
 
-_TOPIC_FIELDS = {
-    "funding_rate": ("funding_rate", "co_financing"),
-    "grant": ("grant", "funding_rate"),
-    "budget": ("budget", "objectives"),
-    "actions": ("actions", "objectives"),
-}
 _ZONE_NAMES = {
     "Europe/Brussels": N_("Brussels time"),
     "Europe/Helsinki": N_("Helsinki time"),
@@ -33,26 +28,6 @@ _STATUS_TEXT = {
     CallStatus.CLOSED: N_("closed"),
     CallStatus.UNKNOWN: N_("status unknown: our sources give no deadline"),
 }
-_TOPIC_WHAT = {
-    "budget": N_("the total budget"),
-    "grant": N_("the size of a grant"),
-    "funding_rate": N_("the funding rate"),
-    "deadline": N_("the deadline"),
-    "duration": N_("the duration of projects"),
-    "contact": N_("a contact address"),
-    "applicants": N_("who may apply"),
-    "countries": N_("which countries are eligible"),
-    "consortium": N_("consortium rules"),
-    "priorities": N_("the priorities"),
-    "actions": N_("which activities are funded"),
-    "objectives": N_("the specific objectives"),
-    "not_funded": N_("what is not funded"),
-    "how_to_apply": N_("how to apply"),
-    "history": N_("the history of the programme"),
-    "network": N_("the European Migration Network"),
-    "management": N_("how the budget is managed"),
-    "target_group": N_("the target group"),
-}
 
 
 @dataclass(frozen=True)
@@ -64,7 +39,8 @@ class View:
     now: datetime
 
 
-def _bullets(items: Sequence[str]) -> str:
+def bullets(items: Sequence[str]) -> str:
+    """Items as a list of "• " lines."""
     return "\n".join(f"• {item}" for item in items)
 
 
@@ -73,131 +49,222 @@ class FactRenderer:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        # The lines of each topic a question can ask about, by topic.
+        self._topic_lines: dict[str, Callable[[View, CallFacts], list[str]]] = {
+            "budget": self._budget_lines,
+            "grant": self._grant_lines,
+            "funding_rate": self._funding_rate_lines,
+            "deadline": self._deadline_lines,
+            "duration": self._duration_lines,
+            "contact": self._contact_lines,
+            "applicants": self._applicants_lines,
+            "countries": self._countries_lines,
+            "consortium": self._consortium_lines,
+            "target_group": self._target_group_lines,
+            "priorities": self._priorities_lines,
+            "actions": self._actions_lines,
+            "objectives": self._objectives_lines,
+            "not_funded": self._not_funded_lines,
+            "how_to_apply": self._how_to_apply_lines,
+            "history": self._history_lines,
+            "network": self._network_lines,
+            "management": self._management_lines,
+        }
 
     def topic(self, v: View, call: CallFacts, topic: str) -> list[str]:
+        """The lines that state one topic of a call; none when its facts do not say it."""
+        render = self._topic_lines.get(topic)
+        return render(v, call) if render is not None else []
+
+    # ----- one method a topic, each returning [] when the call's facts lack it -------------------
+
+    def _budget_lines(self, v: View, call: CallFacts) -> list[str]:
         t = v.t
-        name = call.title.get(t.lang)
-        lang = t.lang
         lines: list[str] = []
-        if topic == "budget":
-            if call.budget is not None:
-                lines.append(
-                    t.gettext("{call}: the total budget is {amount}.").format(
-                        call=name, amount=t.format_money(call.budget.amount, call.budget.currency)
-                    )
-                )
-            lines.extend(self._objective_amounts(v, call))
-        elif topic == "grant" and call.grant_min and call.grant_max:
+        if call.budget is not None:
             lines.append(
-                t.gettext("{call}: a grant is between {low} and {high}.").format(
-                    call=name,
-                    low=t.format_money(call.grant_min.amount, call.grant_min.currency),
-                    high=t.format_money(call.grant_max.amount, call.grant_max.currency),
+                t.gettext("{call}: the total budget is {amount}.").format(
+                    call=call.title.get(t.lang),
+                    amount=t.format_money(call.budget.amount, call.budget.currency),
                 )
             )
-            if call.funding_rate:
-                lines.append(self._funding_rate(v, call))
-        elif topic == "funding_rate":
-            if call.funding_rate:
-                lines.append(self._funding_rate(v, call))
-            if call.co_financing:
-                co = call.co_financing
-                lines.append(
-                    t.gettext(
-                        "{call}: the EU grant usually covers at most {usual} of a project's total "
-                        "costs; it can be raised to {raised} ({condition})."
-                    ).format(
-                        call=name,
-                        usual=t.format_percent(co.usual_max),
-                        raised=t.format_percent(co.raised_max),
-                        condition=co.raised_when.get(lang),
-                    )
-                )
-        elif topic == "deadline":
-            lines.append(self.deadline_line(v, call))
-            if call.kind == "call":
-                lines.append(self.status_line(v, call, short=True))
-        elif topic == "duration" and call.duration_months:
-            lines.append(
-                t.ngettext(
-                    "{call}: projects initially run for {n} month.",
-                    "{call}: projects initially run for {n} months.",
-                    call.duration_months,
-                ).format(call=name, n=call.duration_months)
+        lines.extend(self._objective_amounts(v, call))
+        return lines
+
+    def _grant_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not (call.grant_min and call.grant_max):
+            return []
+        lines = [
+            t.gettext("{call}: a grant is between {low} and {high}.").format(
+                call=call.title.get(t.lang),
+                low=t.format_money(call.grant_min.amount, call.grant_min.currency),
+                high=t.format_money(call.grant_max.amount, call.grant_max.currency),
             )
-        elif topic == "contact" and call.contact:
-            lines.append(
-                t.gettext("{call}: {contact}").format(
-                    call=name, contact=call.contact.text.get(lang)
-                )
-            )
-            if call.contact.email:
-                lines.append(t.gettext("E-mail: {email}").format(email=call.contact.email))
-        elif topic == "applicants" and call.applicants:
-            lines.extend(self._applicants(v, call))
-        elif topic == "countries" and call.countries:
-            lines.append(
-                t.gettext("{call}: {rule}").format(call=name, rule=call.countries.text.get(lang))
-            )
-            if call.countries.excluded:
-                names = [
-                    Locale.parse(_babel_lang(lang)).territories.get(c, c)
-                    for c in call.countries.excluded
-                ]
-                lines.append(
-                    t.gettext("Organisations established in {countries} cannot take part.").format(
-                        countries=", ".join(names)
-                    )
-                )
-        elif topic == "consortium" and call.consortium:
+        ]
+        if call.funding_rate:
+            lines.append(self._funding_rate(v, call))
+        return lines
+
+    def _funding_rate_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        lines: list[str] = []
+        if call.funding_rate:
+            lines.append(self._funding_rate(v, call))
+        if call.co_financing:
+            co = call.co_financing
             lines.append(
                 t.gettext(
-                    "{call}: you need a consortium of at least {entities} entities from at least "
-                    "{countries} different eligible countries."
+                    "{call}: the EU grant usually covers at most {usual} of a project's total "
+                    "costs; it can be raised to {raised} ({condition})."
                 ).format(
-                    call=name,
-                    entities=call.consortium.min_entities,
-                    countries=call.consortium.min_countries,
+                    call=call.title.get(t.lang),
+                    usual=t.format_percent(co.usual_max),
+                    raised=t.format_percent(co.raised_max),
+                    condition=co.raised_when.get(t.lang),
                 )
             )
-        elif topic == "target_group" and call.target_group:
-            lines.append(
-                t.gettext("{call}: {text}").format(call=name, text=call.target_group.get(lang))
-            )
-        elif topic == "priorities" and call.priorities:
-            lines.append(
-                t.gettext("{call} funds actions with these priorities:").format(call=name)
-            )
-            lines.append(_bullets([p.text.get(lang) for p in call.priorities]))
-        elif topic == "actions" and (call.actions or _measures(call)):
-            if call.actions:
-                lines.append(t.gettext("Examples of what {call} funds:").format(call=name))
-                lines.append(_bullets([a.text.get(lang) for a in call.actions]))
-            else:
-                lines.extend(self._objectives(v, call))
-        elif topic == "objectives" and call.objectives:
-            lines.extend(self._objectives(v, call))
-        elif topic == "not_funded" and call.not_funded:
-            lines.append(t.gettext("{call} does not fund:").format(call=name))
-            lines.append(_bullets([x.get(lang) for x in call.not_funded]))
-        elif topic == "how_to_apply" and call.how_to_apply:
-            lines.append(t.gettext("How to apply ({call}):").format(call=name))
-            lines.append(
-                "\n".join(f"{i}. {s.get(lang)}" for i, s in enumerate(call.how_to_apply, 1))
-            )
-        elif topic == "history" and call.history:
-            lines.append(call.history.get(lang))
-        elif topic == "network" and call.network:
-            lines.append(call.network.get(lang))
-        elif topic == "management" and call.management:
-            m = call.management
-            lines.append(
-                t.gettext("{call}: {share} of the budget is in shared management.").format(
-                    call=name, share=t.format_percent(m.shared)
-                )
-            )
-            lines.append(f"{m.shared_text.get(lang)} {m.direct_text.get(lang)}")
         return lines
+
+    def _deadline_lines(self, v: View, call: CallFacts) -> list[str]:
+        lines = [self.deadline_line(v, call)]
+        if call.kind == "call":
+            lines.append(self.status_line(v, call, short=True))
+        return lines
+
+    def _duration_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.duration_months:
+            return []
+        return [
+            t.ngettext(
+                "{call}: projects initially run for {n} month.",
+                "{call}: projects initially run for {n} months.",
+                call.duration_months,
+            ).format(call=call.title.get(t.lang), n=call.duration_months)
+        ]
+
+    def _contact_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.contact:
+            return []
+        lines = [
+            t.gettext("{call}: {contact}").format(
+                call=call.title.get(t.lang), contact=call.contact.text.get(t.lang)
+            )
+        ]
+        if call.contact.email:
+            lines.append(t.gettext("E-mail: {email}").format(email=call.contact.email))
+        return lines
+
+    def _applicants_lines(self, v: View, call: CallFacts) -> list[str]:
+        return self._applicants(v, call) if call.applicants else []
+
+    def _countries_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.countries:
+            return []
+        lines = [
+            t.gettext("{call}: {rule}").format(
+                call=call.title.get(t.lang), rule=call.countries.text.get(t.lang)
+            )
+        ]
+        if call.countries.excluded:
+            names = [
+                Locale.parse(_babel_lang(t.lang)).territories.get(c, c)
+                for c in call.countries.excluded
+            ]
+            lines.append(
+                t.gettext("Organisations established in {countries} cannot take part.").format(
+                    countries=", ".join(names)
+                )
+            )
+        return lines
+
+    def _consortium_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.consortium:
+            return []
+        return [
+            t.gettext(
+                "{call}: you need a consortium of at least {entities} entities from at least "
+                "{countries} different eligible countries."
+            ).format(
+                call=call.title.get(t.lang),
+                entities=call.consortium.min_entities,
+                countries=call.consortium.min_countries,
+            )
+        ]
+
+    def _target_group_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.target_group:
+            return []
+        return [
+            t.gettext("{call}: {text}").format(
+                call=call.title.get(t.lang), text=call.target_group.get(t.lang)
+            )
+        ]
+
+    def _priorities_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.priorities:
+            return []
+        return [
+            t.gettext("{call} funds actions with these priorities:").format(
+                call=call.title.get(t.lang)
+            ),
+            bullets([p.text.get(t.lang) for p in call.priorities]),
+        ]
+
+    def _actions_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if call.actions:
+            return [
+                t.gettext("Examples of what {call} funds:").format(call=call.title.get(t.lang)),
+                bullets([a.text.get(t.lang) for a in call.actions]),
+            ]
+        # Without examples of actions, the objectives' measures say what is funded.
+        return self._objectives(v, call) if has_measures(call) else []
+
+    def _objectives_lines(self, v: View, call: CallFacts) -> list[str]:
+        return self._objectives(v, call) if call.objectives else []
+
+    def _not_funded_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.not_funded:
+            return []
+        return [
+            t.gettext("{call} does not fund:").format(call=call.title.get(t.lang)),
+            bullets([x.get(t.lang) for x in call.not_funded]),
+        ]
+
+    def _how_to_apply_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        if not call.how_to_apply:
+            return []
+        return [
+            t.gettext("How to apply ({call}):").format(call=call.title.get(t.lang)),
+            "\n".join(f"{i}. {s.get(t.lang)}" for i, s in enumerate(call.how_to_apply, 1)),
+        ]
+
+    def _history_lines(self, v: View, call: CallFacts) -> list[str]:
+        return [call.history.get(v.t.lang)] if call.history else []
+
+    def _network_lines(self, v: View, call: CallFacts) -> list[str]:
+        return [call.network.get(v.t.lang)] if call.network else []
+
+    def _management_lines(self, v: View, call: CallFacts) -> list[str]:
+        t = v.t
+        m = call.management
+        if not m:
+            return []
+        return [
+            t.gettext("{call}: {share} of the budget is in shared management.").format(
+                call=call.title.get(t.lang), share=t.format_percent(m.shared)
+            ),
+            f"{m.shared_text.get(t.lang)} {m.direct_text.get(t.lang)}",
+        ]
 
     def _funding_rate(self, v: View, call: CallFacts) -> str:
         t = v.t
@@ -272,7 +339,7 @@ class FactRenderer:
             lines.append(
                 t.gettext("{call}: eligible organisations include:").format(call=name)
                 + "\n"
-                + _bullets([x.get(t.lang) for x in a.types])
+                + bullets([x.get(t.lang) for x in a.types])
             )
         return lines
 
@@ -366,12 +433,12 @@ class FactRenderer:
         used: list[str] = []
         prefix = f"{call.title.get(t.lang)}: "
         for topic in topics:
-            if _has_topic(call, topic):
+            if has_topic(call, topic):
                 # The title heads the overview, so each line drops its "<call>: " lead-in.
                 body.extend(
                     _capitalize(line.removeprefix(prefix)) for line in self.topic(v, call, topic)
                 )
-                used.extend(f for f in _TOPIC_FIELDS.get(topic, (topic,)) if _field_set(call, f))
+                used.extend(topic_facts(call, topic))
         if call.kind == "call" and call.deadline is None:
             body.append(self.status_line(v, call))
         sources = tuple(dict.fromkeys(self.ref(call.source_of(f), None) for f in used)) or (
@@ -416,57 +483,9 @@ class FactRenderer:
         )
 
 
-_LONG_TOPICS = {
-    "priorities",
-    "actions",
-    "objectives",
-    "how_to_apply",
-    "history",
-    "network",
-    "not_funded",
-    "applicants",
-    "management",
-    "countries",
-    "target_group",
-}
-
-
-def _measures(call: CallFacts) -> bool:
-    return any(o.measures for o in call.objectives)
-
-
-def _has_topic(call: CallFacts, topic: str) -> bool:
-    checks: dict[str, Callable[[CallFacts], object]] = {
-        "budget": lambda c: c.budget or any(o.amount for o in c.objectives),
-        "grant": lambda c: c.grant_min,
-        "funding_rate": lambda c: c.funding_rate or c.co_financing,
-        "deadline": lambda c: c.deadline,
-        "duration": lambda c: c.duration_months,
-        "contact": lambda c: c.contact,
-        "applicants": lambda c: c.applicants,
-        "countries": lambda c: c.countries,
-        "consortium": lambda c: c.consortium,
-        "priorities": lambda c: c.priorities,
-        "actions": lambda c: c.actions or _measures(c),
-        "objectives": lambda c: c.objectives,
-        "not_funded": lambda c: c.not_funded,
-        "how_to_apply": lambda c: c.how_to_apply,
-        "history": lambda c: c.history,
-        "network": lambda c: c.network,
-        "management": lambda c: c.management,
-        "target_group": lambda c: c.target_group,
-    }
-    return bool(checks[topic](call))
-
-
 def _babel_lang(lang: str) -> str:
     return {"en": "en_GB", "sv": "sv_FI", "fi": "fi_FI"}.get(lang, "en_GB")
 
 
 def _capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _field_set(call: CallFacts, name: str) -> bool:
-    value = getattr(call, name if name != "grant" else "grant_min", None)
-    return bool(value)

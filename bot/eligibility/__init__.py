@@ -11,24 +11,11 @@ answers), engine, verdict, countries, messages, render, parsing (typed answers),
 in storage) and flow (what Telegram and the terminal both call).
 """
 
-from bot.eligibility import flow
+from bot.eligibility import events, flow
 from bot.eligibility.engine import longest_path, next_step
-from bot.eligibility.events import (
-    Ask,
-    Back,
-    Cancel,
-    Cancelled,
-    Done,
-    Event,
-    Invalid,
-    Outcome,
-    Pressed,
-    Progress,
-    Restart,
-    Show,
-    Stale,
-    Typed,
-)
+
+# Every event and outcome is API: events.__all__ names them once (asyncio re-exports so).
+from bot.eligibility.events import *  # noqa: F403
 from bot.eligibility.loader import (
     CHECKS_DIR,
     FACTS_DIR,
@@ -89,31 +76,17 @@ __all__ = [
     "OPTION_RESTART",
     "OPTION_STOP",
     "VERDICT_STEP",
-    "Ask",
-    "Back",
     "CallStatus",
-    "Cancel",
-    "Cancelled",
     "CheckSpec",
     "ConsortiumTest",
     "DialogState",
-    "Done",
     "Eligibility",
     "EligibilitySessions",
-    "Event",
-    "Invalid",
     "Message",
-    "Outcome",
-    "Pressed",
-    "Progress",
     "RangeTest",
-    "Restart",
     "Result",
-    "Show",
     "SpecError",
-    "Stale",
     "Step",
-    "Typed",
     "Verdict",
     "builtin_facts",
     "facts_by_file",
@@ -135,3 +108,4 @@ __all__ = [
     "start",
     "written_number",
 ]
+__all__ += events.__all__

@@ -63,8 +63,8 @@ from bot.eligibility.replay import (
     Answers,
     Instance,
     applicable,
+    applies,
     current_instance,
-    evaluate_condition,
     replay,
 )
 from bot.eligibility.spec import (
@@ -232,7 +232,7 @@ def _feedback(spec: CheckSpec, state: DialogState, answers: Answers) -> tuple[Me
     for rule in spec.rules:
         if answered not in _rule_steps(rule):
             continue
-        if rule.when is not None and evaluate_condition(rule.when, answers.done) is not True:
+        if not applies(rule.when, answers.done):
             continue
         outcome = run_test(spec, rule.test, answers.done)
         if outcome.result is Result.FAIL:

@@ -10,6 +10,10 @@ from bot.eligibility.spec import Option, Question
 from bot.eligibility.state import DialogState
 from bot.eligibility.verdict import Verdict
 
+# What the package re-exports (bot/eligibility/__init__.py): the events, then the outcomes.
+__all__ = ["Back", "Cancel", "Event", "Pressed", "Restart", "Show", "Typed"]
+__all__ += ["Ask", "Cancelled", "Done", "Invalid", "Outcome", "Progress", "Stale"]
+
 
 @dataclass(frozen=True)
 class Show:

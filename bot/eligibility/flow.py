@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.eligibility.events import Ask, Done, Invalid, Pressed, Show, Stale, Typed
+from bot.eligibility.events import Ask, Back, Cancel, Done, Invalid, Pressed, Show, Stale, Typed
 from bot.eligibility.parsing import fold, written_number
 from bot.eligibility.sessions import EligibilitySessions, Step
 from bot.eligibility.spec import CheckSpec
 from bot.eligibility.state import DialogState
 from bot.storage import StorageKey
-from i18n import Translator
+from i18n import N_, Translator
 
 # Typed words that resume a paused check, like its "Continue the check" button.
 RESUME_WORDS = frozenset(
@@ -37,6 +37,12 @@ SHOW = "sh"
 FULL = "fd"
 
 Loaded = tuple[CheckSpec, DialogState, int | None]
+
+# What every front end says at the same turns of the flow.
+RESUMING = N_("You have a check in progress; here is where you left off.")
+WHICH_CALL = N_("Which call do you want to check?")
+CANCELLED = N_("The eligibility check is cancelled. Nothing of it is kept.")
+NO_CHECK = N_("There is no eligibility check in progress. Send /eligibility to start one.")
 
 
 @dataclass(frozen=True)
@@ -216,3 +222,15 @@ async def press(
     if step is None:
         return Ended()
     return Resumed(step) if option == SHOW else Answered(step)
+
+
+async def control(
+    sessions: EligibilitySessions,
+    key: StorageKey,
+    event: Back | Cancel,
+    t: Translator,
+    *,
+    update_id: int | None = None,
+) -> Step | None:
+    """/back or /cancel: undo the last answer, or leave the check; None when there is none."""
+    return await sessions.handle(key, event, t, update_id)

@@ -125,6 +125,20 @@ class _Loader:
             self.fail(f"{where}.{sorted(unknown)[0]}", "unknown field")
         return value
 
+    def entry(self, raw: Any, where: str, allowed: Iterable[str]) -> tuple[dict[str, Any], str]:
+        """A step, rule or note: a mapping of `allowed` fields with a short `id`, and that id."""
+        spec = self.mapping(raw, where, allowed)
+        entry_id = spec.get("id")
+        if not isinstance(entry_id, str) or not _ID.match(entry_id):
+            self.fail(f"{where}.id", "expected a short lower-case ASCII id")
+        return spec, entry_id
+
+    def when(self, spec: Mapping[str, Any], where: str) -> Condition | None:
+        """An entry's optional `when:` condition, on the steps read so far."""
+        if spec.get("when") is None:
+            return None
+        return self.condition(spec["when"], f"{where}.when", self.step_ids)
+
     def text_field(
         self, value: Any, where: str, params: Iterable[str] = (), *, required: bool = True
     ) -> str | None:
@@ -405,10 +419,7 @@ class _Loader:
             "unit",
             "params",
         )
-        spec = self.mapping(raw, where, fields)
-        qid = spec.get("id")
-        if not isinstance(qid, str) or not _ID.match(qid):
-            self.fail(f"{where}.id", "expected a short lower-case ASCII id")
+        spec, qid = self.entry(raw, where, fields)
         if qid in self.questions:
             self.fail(f"{where}.id", f"duplicate question id {qid!r}")
         where = f"steps[{index}] ({qid})"
@@ -425,9 +436,7 @@ class _Loader:
         help_text = self.text_field(spec.get("help"), f"{where}.help", names, required=False)
         summary = self.text_field(spec.get("summary"), f"{where}.summary", names)
         assert prompt is not None and summary is not None
-        when = None
-        if spec.get("when") is not None:
-            when = self.condition(spec["when"], f"{where}.when", self.step_ids)
+        when = self.when(spec, where)
         options = self.question_options(spec, where, qtype)
         unit = spec.get("unit")
         if unit not in (None, "months") or (unit and qtype is not QuestionType.NUMBER):
@@ -536,10 +545,7 @@ class _Loader:
             "params",
             "based_on",
         )
-        spec = self.mapping(raw, where, fields)
-        rid = spec.get("id")
-        if not isinstance(rid, str) or not _ID.match(rid):
-            self.fail(f"{where}.id", "expected a short lower-case ASCII id")
+        spec, rid = self.entry(raw, where, fields)
         where = f"rules[{index}] ({rid})"
         for i, path in enumerate(spec.get("based_on") or []):
             if self.fact({"fact": path}, f"{where}.based_on[{i}]") is not True:
@@ -569,18 +575,13 @@ class _Loader:
             message = self.msg_field(raw_fix, f"{where}.fix", names)
             fixes = [(reason, message) for reason in reasons]
         unknown = self.text_field(spec.get("unknown"), f"{where}.unknown", names, required=False)
-        when = None
-        if spec.get("when") is not None:
-            when = self.condition(spec["when"], f"{where}.when", self.step_ids)
+        when = self.when(spec, where)
         return Rule(rid, requirement, clause, source, test, tuple(fixes), unknown, when, params)
 
     def note(self, raw: Any, index: int) -> Note:
         """Advice for the verdict, shown when its condition holds."""
         where = f"notes[{index}]"
-        spec = self.mapping(raw, where, ("id", "text", "when", "params", "cofinancing"))
-        nid = spec.get("id")
-        if not isinstance(nid, str) or not _ID.match(nid):
-            self.fail(f"{where}.id", "expected a short lower-case ASCII id")
+        spec, nid = self.entry(raw, where, ("id", "text", "when", "params", "cofinancing"))
         params = self.params(spec.get("params"), f"{where}.params")
         names = {name for name, _ in params}
         cofinancing = None
@@ -596,9 +597,7 @@ class _Loader:
             names |= {"grant", "rate", "total", "own"}
         text = self.text_field(spec.get("text"), f"{where}.text", names)
         assert text is not None
-        when = None
-        if spec.get("when") is not None:
-            when = self.condition(spec["when"], f"{where}.when", self.step_ids)
+        when = self.when(spec, where)
         return Note(nid, text, when, params, cofinancing)
 
     # -- the whole file --

@@ -44,9 +44,7 @@ MSG_NOT_COUNTED = E_("Not counted: {names}.")
 MSG_UNCLEAR = E_("Count only if associated to AMIF: {names}.")
 MSG_DETAIL_ANSWER = E_("Your answer: {answer}")
 MSG_NOTED = E_("Not met: {requirement}")
-MSG_GOES_ON = E_(
-    "You can stop here and see the result, or go on to see every point at the end."
-)
+MSG_GOES_ON = E_("You can stop here and see the result, or go on to see every point at the end.")
 MSG_DETAIL_RANGE = E_("Your answer: {value}. Allowed: {min} to {max}.")
 MSG_DETAIL_COUNTED = E_(
     "Counted: organisations {entities} of {min_entities}, different eligible countries"

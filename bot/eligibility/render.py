@@ -186,11 +186,8 @@ def render_verdict(
             for d in c.details
             if not (verdict.answers and d.msgid == MSG_DETAIL_ANSWER)
         ]
-        for extra in (c.fix, c.advice):
-            if extra is not None:
-                text = render_message(extra, t)
-                lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
-        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+        lines += _what_to_do(c, t)
+        lines.append(_source_line(c, sources, t))
     lines += ["", _sources_line(sources, names, t)]
     if verdict.notes:
         lines += ["", t.gettext(MSG_NOTES_HEADING)]
@@ -281,13 +278,24 @@ def _point_lines(c: Criterion, sources: list[str], t: Translator, *, short: bool
         return lines
     if not short:
         lines += [f"   {render_message(d, t)}" for d in c.details if d.msgid != MSG_DETAIL_ANSWER]
-    for extra in (c.fix, c.advice):
-        if extra is not None:
-            text = render_message(extra, t)
-            lines.append("   " + t.gettext(MSG_WHAT_TO_DO).format(text=text))
+    lines += _what_to_do(c, t)
     if not short:
-        lines.append("   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t)))
+        lines.append(_source_line(c, sources, t))
     return lines
+
+
+def _what_to_do(c: Criterion, t: Translator) -> list[str]:
+    """The point's fix and advice, indented under it."""
+    return [
+        "   " + t.gettext(MSG_WHAT_TO_DO).format(text=render_message(extra, t))
+        for extra in (c.fix, c.advice)
+        if extra is not None
+    ]
+
+
+def _source_line(c: Criterion, sources: list[str], t: Translator) -> str:
+    """The clause and numbered source a point comes from, indented under it."""
+    return "   " + t.gettext(MSG_SHORT_SOURCE).format(clause=_clause(c, sources, t))
 
 
 def _result_line(verdict: Verdict, t: Translator) -> str:

@@ -50,6 +50,11 @@ def evaluate_condition(condition: Condition, done: Mapping[str, Value]) -> bool 
     return number >= condition.value if condition.op == "at_least" else number <= condition.value
 
 
+def applies(when: Condition | None, done: Mapping[str, Value]) -> bool:
+    """Whether a question, rule or note applies: always without `when:`, else if it holds."""
+    return when is None or evaluate_condition(when, done) is True
+
+
 def _country_answers(steps: Sequence[str], done: Mapping[str, Value]) -> list[str]:
     codes: list[str] = []
     for step in steps:
@@ -65,7 +70,7 @@ def applicable(spec: CheckSpec, done: Mapping[str, Value]) -> list[Instance]:
     """The questions that apply given the answers so far, per-country ones expanded."""
     found: list[Instance] = []
     for q in spec.questions:
-        if q.when is not None and evaluate_condition(q.when, done) is not True:
+        if not applies(q.when, done):
             continue
         if not q.for_each:
             found.append(Instance(q, q.id))

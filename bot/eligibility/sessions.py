@@ -24,7 +24,7 @@ from bot.eligibility.engine import (
     next_step,
     start,
 )
-from bot.storage import Storage, StorageKey
+from bot.storage import Dialogs, StorageKey
 from i18n import Translator
 
 DEFAULT_TTL = timedelta(hours=72)
@@ -48,7 +48,7 @@ class EligibilitySessions:
     def __init__(
         self,
         checks: dict[str, CheckSpec],
-        store: Storage,
+        store: Dialogs,
         clock: Callable[[], datetime] = _now,
         ttl: timedelta = DEFAULT_TTL,
     ) -> None:
@@ -98,7 +98,7 @@ class EligibilitySessions:
         if spec is None or state is None or state.check != spec.id:
             await self.store.delete_dialog(key)
             return None
-        return spec, state, _last_update(stored.state)
+        return spec, state, stored.last_update_id
 
     async def handle(
         self,
@@ -124,7 +124,7 @@ class EligibilitySessions:
         if isinstance(outcome, Cancelled):
             await self.store.delete_dialog(key)
         elif not isinstance(outcome, Stale | Invalid) and outcome.state != state:
-            await self.store.save_dialog(key, spec.id, _with_update(outcome.state, update_id))
+            await self.store.save_dialog(key, spec.id, outcome.state.to_json(), update_id)
         return Step(spec, outcome)
 
     def preview(
@@ -160,7 +160,7 @@ class EligibilitySessions:
         else:
             data.pop("p", None)
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-        await self.store.save_dialog(key, stored.check_id, raw)
+        await self.store.save_dialog(key, stored.check_id, raw, stored.last_update_id)
 
     async def expire(self) -> int:
         """Delete every check untouched for longer than the time to live; how many."""
@@ -174,22 +174,6 @@ class EligibilitySessions:
         spec, state = found
         next_step(spec, state, Cancel(), now=self.clock())
         return await self.store.delete_dialog(key)
-
-
-def _with_update(state: DialogState, update_id: int | None) -> str:
-    """The state's JSON plus the id of the update that produced it (DialogState ignores it)."""
-    data = json.loads(state.to_json())
-    if update_id is not None:
-        data["u"] = update_id
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _last_update(raw: str) -> int | None:
-    try:
-        value = json.loads(raw).get("u")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, int) else None
 
 
 def _paused(raw: str) -> bool:

@@ -30,7 +30,7 @@ from bot.eligibility.messages import (
     Text,
     euro,
 )
-from bot.eligibility.replay import applicable, evaluate_condition, replay
+from bot.eligibility.replay import applicable, applies, evaluate_condition, replay
 from bot.eligibility.spec import (
     AllOf,
     AnyOf,
@@ -308,7 +308,7 @@ def evaluate(spec: CheckSpec, state: DialogState, now: datetime) -> Verdict:
     done = answers.done
     criteria: list[Criterion] = []
     for rule in spec.rules:
-        if rule.when is not None and evaluate_condition(rule.when, done) is not True:
+        if not applies(rule.when, done):
             continue
         outcome = run_test(spec, rule.test, done)
         params = {**dict(rule.params), **dict(outcome.params)}
@@ -340,7 +340,7 @@ def evaluate(spec: CheckSpec, state: DialogState, now: datetime) -> Verdict:
     )
     notes: list[Message] = []
     for note in spec.notes:
-        if note.when is not None and evaluate_condition(note.when, done) is not True:
+        if not applies(note.when, done):
             continue
         params = dict(note.params)
         if note.cofinancing is not None:

@@ -1,6 +1,6 @@
 """Whole eligibility checks played as a user would, for tests that need a verdict."""
 
-from tests.fake_telegram import ChatDriver
+from tests.support.telegram import ChatDriver
 
 THB = "AMIF-2024-TF2-AG-THB"
 
