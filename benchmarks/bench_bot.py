@@ -1,7 +1,7 @@
 """Benchmark of the Telegram bot end to end: updates/s and reply latency under concurrent users.
 
 Run: python benchmarks/bench_bot.py [--quick] [--only ...] [--users N] [--transport T]
-     [--workers N]
+     [--workers N] [--database postgresql]  (the last: replicas, benchmarks/bench_fleet.py)
 Prints a table; it is a measurement, not a test. Targets on a 2-core machine: at least 300
 updates/s and p95 under 50 ms at 100 users.
 
@@ -800,12 +800,24 @@ def main() -> None:
         help="the bot's worker processes (BOT_WORKERS; default: as `amif-bot run` chooses, "
         "one per CPU up to 4, with --transport aiohttp; 1 otherwise)",
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="postgresql: 1, 2 and 3 replicas on PostgreSQL next to SQLite, in webhook mode "
+        "(benchmarks/bench_fleet.py); sqlite: this file's rows (default)",
+    )
     # The bot's own process, started by the benchmark (not for direct use).
     parser.add_argument("--bot-process", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limiter", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.database == "postgresql":
+        import bench_fleet  # this file's folder is on sys.path when it runs as a script
+
+        bench_fleet.main([*(["--quick"] if args.quick else []), "--users", str(args.users or 30)])
+        return
     if args.workers is None:
         args.workers = auto_workers() if args.transport == "aiohttp" else 1
     if args.bot_process:
