@@ -213,7 +213,9 @@ async def eligibility_command(update: Update, context: BotContext, user: UserCon
     if key is None:
         return
     t = user.t
-    opened = await flow.open_check(sessions, key, spec.id if spec else "", t)
+    opened = await flow.open_check(
+        sessions, key, spec.id if spec else "", t, update_id=update.update_id
+    )
     if isinstance(opened, flow.Resumed):
         await send_html(
             update,
@@ -234,7 +236,7 @@ async def _begin(
     update: Update, context: BotContext, key: StorageKey, spec: CheckSpec, t: Translator
 ) -> None:
     _user_data(context).pop(CHOOSING, None)
-    begun = await flow.begin(context.services.sessions, key, spec)
+    begun = await flow.begin(context.services.sessions, key, spec, update.update_id)
     await _send_step(update, context, begun.step, t)
 
 

@@ -131,6 +131,28 @@ async def test_abandoned_check_expires(tmp_path: Path, kb: KnowledgeBase, checks
         await store.close()
 
 
+async def test_the_redelivered_command_that_began_a_check_shows_its_first_question_again(
+    tg: Harness,
+) -> None:
+    # A replica died after starting the check and before marking /eligibility done: another
+    # one handles it again. The user sees the start once more, not "a check in progress".
+    chat = tg.driver()
+    command = tg.core.text_update(
+        "/eligibility AMIF-2024-TF2-AG-THB", user=chat.user, chat=chat.chat
+    )
+    await tg.feed(command)
+    first = [m.text for m in tg.core.sent(chat.chat.id)]
+    await tg.feed(command)
+    again = [m.text for m in tg.core.sent(chat.chat.id)][len(first) :]
+    assert again == first
+    assert all("in progress" not in text for text in again)
+    await chat.click("Yes")
+    assert "Step 2 of 8" in chat.last_text
+    # A new /eligibility (another update) still resumes where the user is.
+    await chat.send("/eligibility")
+    assert "in progress" in "\n".join(m.text for m in tg.core.sent(chat.chat.id)[-2:])
+
+
 async def test_a_redelivered_update_is_not_applied_twice(tg: Harness) -> None:
     chat = tg.driver()
     await chat.send("/eligibility AMIF-2024-TF2-AG-THB")

@@ -95,11 +95,24 @@ def looks_like_question(text: str) -> bool:
 
 
 async def open_check(
-    sessions: EligibilitySessions, key: StorageKey, ident: str, t: Translator
+    sessions: EligibilitySessions,
+    key: StorageKey,
+    ident: str,
+    t: Translator,
+    update_id: int | None = None,
 ) -> Opened:
-    """/eligibility [call]: continue the check in progress, start the one named, or offer all."""
+    """/eligibility [call]: continue the check in progress, start the one named, or offer all.
+
+    The update that began the check, delivered again (a replica died before marking it done),
+    gets the same first question it got the first time, not "a check in progress".
+    """
     spec = sessions.find_check(ident) if ident else None
-    active = await sessions.active(key)
+    found = await sessions.load(key)
+    active = None if found is None else (found[0], found[1])
+    if found is not None and update_id is not None and found[2] == update_id:
+        step = await sessions.handle(key, Show(), t, update_id, found=found)
+        if step is not None:
+            return Begun(step)
     if active is not None and (spec is None or spec.id == active[0].id):
         await sessions.resume(key)
         step = await sessions.handle(key, Show(), t)
@@ -109,12 +122,14 @@ async def open_check(
         spec = next(iter(sessions.checks.values()))
     if spec is None:
         return Choose(tuple(sessions.checks.values()))
-    return Begun(await sessions.begin(key, spec.id))
+    return Begun(await sessions.begin(key, spec.id, update_id))
 
 
-async def begin(sessions: EligibilitySessions, key: StorageKey, spec: CheckSpec) -> Begun:
+async def begin(
+    sessions: EligibilitySessions, key: StorageKey, spec: CheckSpec, update_id: int | None = None
+) -> Begun:
     """Start the chosen check from its first question."""
-    return Begun(await sessions.begin(key, spec.id))
+    return Begun(await sessions.begin(key, spec.id, update_id))
 
 
 def choose(

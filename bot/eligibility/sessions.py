@@ -65,12 +65,16 @@ class EligibilitySessions:
                 return spec
         return None
 
-    async def begin(self, key: StorageKey, check_id: str) -> Step:
-        """Start a check from its first question (replacing any check in progress)."""
+    async def begin(self, key: StorageKey, check_id: str, update_id: int | None = None) -> Step:
+        """Start a check from its first question (replacing any check in progress).
+
+        update_id, the update that asked for it, is kept as the last one applied: delivered
+        again, it shows the first question again instead of "a check in progress" (open_check).
+        """
         spec = self.checks[check_id]
         state = start(spec)
         outcome = next_step(spec, state, Show(), now=self.clock())
-        await self.store.save_dialog(key, spec.id, outcome.state.to_json())
+        await self.store.save_dialog(key, spec.id, outcome.state.to_json(), update_id)
         return Step(spec, outcome)
 
     async def active(self, key: StorageKey) -> tuple[CheckSpec, DialogState] | None:
