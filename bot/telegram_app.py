@@ -141,6 +141,8 @@ def quiet_library_loggers() -> None:
         # aiosqlite logs every statement with its values (user ids, answers) at DEBUG.
         ("aiosqlite", logging.INFO),
         ("psycopg", logging.INFO),
+        # The pool logs every connection it hands out at INFO: a line per query, no news.
+        ("psycopg.pool", logging.WARNING),
     ):
         library = logging.getLogger(name)
         library.setLevel(max(library.getEffectiveLevel(), floor))
