@@ -705,6 +705,8 @@ class OperatorFeatures:
         for item in pending:
             with contextlib.suppress(asyncio.CancelledError):
                 await item
+        # Whatever path a claimed reminder took, it is sent before the Bot API is closed.
+        await self.reminders.drain()
 
 
 # --- command line: `amif-bot stats` and `amif-bot reload` ------------------------------------

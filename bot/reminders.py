@@ -408,6 +408,9 @@ class ReminderService:
         self.throttle = throttle or SendThrottle()
         self.workers = workers
         self.totals = SendReport()
+        # Claims being sent: a stopping scheduler waits for them (drain) while the Bot API
+        # can still be reached, or a claimed reminder would be lost.
+        self._inflight: set[asyncio.Future[None]] = set()
 
     async def due(self) -> list[Due]:
         """The reminders due now and not yet decided on."""
@@ -473,6 +476,8 @@ class ReminderService:
         # leaves no claim behind that it did not send.
         await self.throttle.wait(item.chat_id)
         sending = asyncio.ensure_future(self._claim_and_send(item, report))
+        self._inflight.add(sending)
+        sending.add_done_callback(self._inflight.discard)
         try:
             await asyncio.shield(sending)
         except asyncio.CancelledError:
@@ -481,6 +486,11 @@ class ReminderService:
             # reminder would be lost (or sent twice, were the claim released).
             await sending
             raise
+
+    async def drain(self) -> None:
+        """Wait until every claimed reminder being sent is out (or given up)."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight), return_exceptions=True)
 
     async def _claim_and_send(self, item: Outgoing, report: SendReport) -> None:
         if item.reminder is not None and not await self.store.claim_reminder(item.reminder):
